@@ -1,0 +1,73 @@
+"""Linearize: run each equation's JVP rule on traced tangents, tagging what is linear."""
+
+from __future__ import annotations
+
+from tapejit.dtypes import is_float
+from tapejit.errors import TapejitError
+from tapejit.ir import Eqn, Lit, Program, TensorType, Var
+from tapejit.tensor import Tensor
+from tapejit.trace import Trace, Tracer
+
+
+class LinearizeTrace(Trace):
+    """A trace that tags every value computed from a tangent as linear.
+
+    Equations with no linear input compute residuals from primal values; the linear ones
+    form the linear program that the transpose pass reverses.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear: set[int] = set()
+
+    def new_linear_input(self, type_: TensorType) -> Tracer:
+        var = Var(type_)
+        self.linear.add(id(var))
+        return Tracer(self, var)
+
+    def is_linear(self, atom) -> bool:
+        return isinstance(atom, Var) and id(atom) in self.linear
+
+    def _on_eqn(self, eqn: Eqn) -> None:
+        if any(id(a) in self.linear for a in eqn.inputs if isinstance(a, Var)):
+            self.linear.update(id(v) for v in eqn.outputs)
+
+    def linear_eqns(self) -> list[Eqn]:
+        return [e for e in self.eqns if id(e.out) in self.linear]
+
+    def known_eqns(self) -> list[Eqn]:
+        return [e for e in self.eqns if id(e.out) not in self.linear]
+
+
+def primal_value(primals: dict, atom):
+    """The primal of a var, or a literal as a concrete Tensor (so ops apply)."""
+    if isinstance(atom, Lit):
+        return Tensor(atom.value)
+    value = primals[id(atom)]
+    return value if isinstance(value, Tensor) else Tensor(value)
+
+
+def _check_tangent(eqn: Eqn, tangent) -> None:
+    if tangent.shape != eqn.out.type.shape or tangent.dtype != eqn.out.type.dtype:
+        raise TapejitError(f"JVP rule of {eqn.prim.name} gave a tangent typed "
+                           f"{tangent.dtype}{list(tangent.shape)} for an output {eqn.out.type}")
+
+
+def jvp_eqn(eqn: Eqn, primals: dict, tangents: dict) -> None:
+    """Apply one equation's JVP rule; record the output's tangent in `tangents`."""
+    ts = [tangents.get(id(a)) if isinstance(a, Var) else None for a in eqn.inputs]
+    if all(t is None for t in ts) or not is_float(eqn.out.type.dtype):
+        return
+    if eqn.prim.jvp is None:
+        raise NotImplementedError(f"primitive {eqn.prim.name} has no JVP rule")
+    args = [primal_value(primals, a) for a in eqn.inputs]
+    tangent = eqn.prim.jvp(args, ts, primal_value(primals, eqn.out), **eqn.params)
+    if tangent is not None:
+        _check_tangent(eqn, tangent)
+        tangents[id(eqn.out)] = tangent
+
+
+def jvp_program_eqns(program: Program, primals: dict, tangents: dict) -> None:
+    """Push tangents through every equation of `program` (primals are already traced)."""
+    for eqn in program.eqns:
+        jvp_eqn(eqn, primals, tangents)

@@ -1,0 +1,1 @@
+"""Backends that run programs: the NumPy interpreter and the Numba codegen."""

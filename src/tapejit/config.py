@@ -1,0 +1,63 @@
+"""Settings, read from TAPEJIT_* environment variables at import and changeable at run time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+
+def _env_int(name: str, default: int = 0) -> int:
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return 1 if value.lower() in ("true", "yes", "on") else default
+
+
+@dataclass
+class Config:
+    """tapejit's switches.
+
+    debug: TAPEJIT_DEBUG levels: 1 compile/cache events and None-gradient hints, 2 IR after
+        trace and autodiff, 3 after every pass, 4 kernel source.
+    checks: TAPEJIT_CHECKS=1 runs the verifier after every pass.
+    disable_jit: TAPEJIT_DISABLE_JIT=1 runs jitted functions eagerly.
+    check_jit: TAPEJIT_CHECK_JIT=1 runs compiled and eager side by side and compares.
+    debug_nans: TAPEJIT_DEBUG_NANS=1 reports the first equation that makes a NaN or inf.
+    disk_cache: TAPEJIT_DISK_CACHE=0 turns the on-disk kernel cache off.
+    cache_dir: TAPEJIT_CACHE_DIR, where compiled kernels are kept.
+    """
+
+    debug: int = 0
+    checks: bool = False
+    disable_jit: bool = False
+    check_jit: bool = False
+    debug_nans: bool = False
+    disk_cache: bool = True
+    cache_dir: str = ""
+
+    @classmethod
+    def from_env(cls) -> Config:
+        return cls(
+            debug=_env_int("TAPEJIT_DEBUG"),
+            checks=bool(_env_int("TAPEJIT_CHECKS")),
+            disable_jit=bool(_env_int("TAPEJIT_DISABLE_JIT")),
+            check_jit=bool(_env_int("TAPEJIT_CHECK_JIT")),
+            debug_nans=bool(_env_int("TAPEJIT_DEBUG_NANS")),
+            disk_cache=bool(_env_int("TAPEJIT_DISK_CACHE", 1)),
+            cache_dir=os.environ.get("TAPEJIT_CACHE_DIR", ""),
+        )
+
+    def update(self, name: str, value) -> None:
+        """Change one setting, e.g. tj.config.update("disable_jit", True)."""
+        if name not in {f.name for f in fields(self)}:
+            raise AttributeError(f"tapejit has no setting {name!r}; settings: "
+                                 f"{', '.join(f.name for f in fields(self))}")
+        setattr(self, name, value)
+
+
+config = Config.from_env()
+
+
+def debug_level() -> int:
+    return config.debug

@@ -1,0 +1,109 @@
+"""Jacobians from a tape: one backward run per target element, sharing one derived program."""
+
+from __future__ import annotations
+
+from math import prod
+
+import numpy as np
+
+from tapejit import tree
+from tapejit.errors import ShapeError, op_error
+from tapejit.site import user_site
+
+
+def _one_hot(shape, dtype, index: int):
+    ct = np.zeros(prod(shape), dtype)
+    ct[index] = 1
+    return ct.reshape(shape)[()]
+
+
+def _stack_rows(rows, target_shape, source, unconnected_zero: bool):
+    from tapejit import ops
+
+    if all(r is None for r in rows):
+        if not unconnected_zero:
+            return None
+        return ops.full(tuple(target_shape) + tuple(source.shape), 0, source.dtype)
+    rows = [ops.zeros_like_type(source) if r is None else r for r in rows]
+    stacked = ops.stack(rows, 0) if rows else ops.full((0,) + tuple(source.shape), 0,
+                                                       source.dtype)
+    return ops.reshape(stacked, tuple(target_shape) + tuple(source.shape))
+
+
+def tape_jacobian(tape, target, sources, unconnected):
+    from tapejit.tape import UnconnectedGradients
+
+    (target,) = tape._targets([target])
+    leaves, treedef = tree.flatten(sources)
+    tape._check_sources(leaves)
+    prepared = tape.prepare([target], leaves)
+    n = prod(target.shape)
+    rows = [prepared.run([_one_hot(target.shape, target.dtype, i)]) for i in range(n)]
+    zero = UnconnectedGradients(unconnected) is UnconnectedGradients.ZERO
+    with tape.stop_recording():
+        out = [_stack_rows([r[j] for r in rows], target.shape, s, zero)
+               for j, s in enumerate(leaves)]
+    return tree.unflatten(treedef, out)
+
+
+def tape_batch_jacobian(tape, target, source, unconnected):
+    from tapejit import ops
+    from tapejit.tape import UnconnectedGradients
+
+    (target,) = tape._targets([target])
+    tape._check_sources([source])
+    if not target.shape or not source.shape or target.shape[0] != source.shape[0]:
+        raise op_error(ShapeError, "GradientTape.batch_jacobian",
+                       f"target {tuple(target.shape)} and source {tuple(source.shape)} need the "
+                       f"same leading batch dimension", "use jacobian for unbatched values",
+                       user_site())
+    batch, inner = target.shape[0], tuple(target.shape[1:])
+    prepared = tape.prepare([target], [source])
+    rows = []
+    for j in range(prod(inner)):
+        ct = np.zeros((batch, prod(inner)), target.dtype)
+        ct[:, j] = 1
+        rows.append(prepared.run([ct.reshape(target.shape)])[0])
+    zero = UnconnectedGradients(unconnected) is UnconnectedGradients.ZERO
+    per_example = tuple(source.shape[1:])
+    with tape.stop_recording():
+        if all(r is None for r in rows) and not zero:
+            return None
+        rows = [ops.zeros_like_type(source) if r is None else r for r in rows]
+        stacked = ops.stack(rows, 1) if rows else ops.full((batch, 0) + per_example, 0,
+                                                           source.dtype)
+        return ops.reshape(stacked, (batch,) + inner + per_example)
+
+
+def forward_jacobian(fn, args, argnums):
+    """Jacobians by forward mode: one JVP per input element, with the function staged once."""
+    from tapejit import ops
+    from tapejit.api import _as_tensor_leaf
+    from tapejit.autodiff.forward import jvp_eval
+    from tapejit.staging import stage
+
+    staged = stage(fn, args)
+    leaves = [[_as_tensor_leaf(x, "jacobian") for x in tree.leaves(a)] for a in args]
+    flat = [x for group in leaves for x in group]
+    values = flat + [v.read() for v in staged.variables] + list(staged.consts)
+    if staged.num_outputs != 1:
+        raise op_error(TypeError, "jacobian", "mode='fwd' needs a function with one tensor "
+                       "output", "return a single tensor, or use mode='rev'", user_site())
+    out_type = staged.program.outputs[0].type
+    results = []
+    for i in argnums:
+        start = sum(len(g) for g in leaves[:i])
+        (x,) = leaves[i] if len(leaves[i]) == 1 else (None,)
+        if x is None:
+            raise op_error(TypeError, "jacobian", "mode='fwd' differentiates array arguments, "
+                           "not nested structures", "use mode='rev'", user_site())
+        columns = []
+        for j in range(prod(x.shape)):
+            tangents = [None] * len(values)
+            tangents[start] = _one_hot(x.shape, x.dtype, j)
+            t = jvp_eval(staged.program, values, tangents)[1][0]
+            columns.append(ops.zeros_like_type(out_type) if t is None else t)
+        stacked = ops.stack(columns, -1) if columns else ops.full(
+            tuple(out_type.shape) + (0,), 0, x.dtype)
+        results.append(ops.reshape(stacked, tuple(out_type.shape) + tuple(x.shape)))
+    return results

@@ -1,0 +1,70 @@
+"""tj.math: elementwise math, comparisons and reductions (TF-style names)."""
+
+from tapejit.ops import (
+    abs,
+    add,
+    cos,
+    divide,
+    equal,
+    exp,
+    expm1,
+    greater,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    log1p,
+    logical_and,
+    logical_not,
+    logical_or,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    not_equal,
+    pow,
+    reciprocal,
+    reduce_max,
+    reduce_mean,
+    reduce_min,
+    reduce_sum,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    softplus,
+    sqrt,
+    square,
+    subtract,
+    tan,
+    tanh,
+)
+from tapejit.ops import stop_gradient as _stop_gradient
+
+
+def reduce_logsumexp(x, axis=None, keepdims: bool = False):
+    """log(sum(exp(x))) over `axis`, computed stably (shifted by the max)."""
+    peak = _stop_gradient(reduce_max(x, axis, keepdims=True))
+    out = log(reduce_sum(exp(x - peak), axis, keepdims=True)) + peak
+    return out if keepdims else reduce_sum(out, axis) if axis is not None else reduce_sum(out)
+
+
+def reduce_variance(x, axis=None, keepdims: bool = False):
+    mean = reduce_mean(x, axis, keepdims=True)
+    return reduce_mean(square(x - mean), axis, keepdims)
+
+
+def reduce_std(x, axis=None, keepdims: bool = False):
+    return sqrt(reduce_variance(x, axis, keepdims))
+
+
+def squared_difference(x, y):
+    return square(subtract(x, y))
+
+
+__all__ = ["abs", "add", "cos", "divide", "equal", "exp", "expm1", "greater", "greater_equal",
+           "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or",
+           "maximum", "minimum", "multiply", "negative", "not_equal", "pow", "reciprocal",
+           "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_std",
+           "reduce_sum", "reduce_variance", "rsqrt", "sigmoid", "sign", "sin", "softplus",
+           "sqrt", "square", "squared_difference", "subtract", "tan", "tanh"]

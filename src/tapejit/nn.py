@@ -1,0 +1,113 @@
+"""tj.nn: activations and losses built from primitives."""
+
+from __future__ import annotations
+
+from tapejit import ops
+from tapejit.math import reduce_logsumexp
+from tapejit.operands import float_operand
+from tapejit.ops import sigmoid, softplus, tanh
+
+
+def relu(x):
+    """max(x, 0); its derivative at 0 is 0 (as TF)."""
+    x = ops.as_operand(x, "relu")
+    return ops.where(x > 0, x, 0)
+
+
+def relu6(x):
+    x = float_operand(x, "relu6")
+    return ops.where(x > 0, ops.where(x < 6, x, 6), 0)
+
+
+def leaky_relu(x, alpha: float = 0.2):
+    x = float_operand(x, "leaky_relu")
+    return ops.where(x > 0, x, x * alpha)
+
+
+def elu(x):
+    x = float_operand(x, "elu")
+    return ops.where(x > 0, x, ops.expm1(ops.where(x > 0, 0, x)))
+
+
+def selu(x):
+    scale, alpha = 1.0507009873554805, 1.6732632423543772
+    x = float_operand(x, "selu")
+    return ops.where(x > 0, x, ops.expm1(ops.where(x > 0, 0, x)) * alpha) * scale
+
+
+def silu(x):
+    """x * sigmoid(x) (a.k.a. swish)."""
+    x = float_operand(x, "silu")
+    return x * sigmoid(x)
+
+
+swish = silu
+
+
+def gelu(x, approximate: bool = True):
+    """Gaussian error linear unit (tanh approximation)."""
+    x = float_operand(x, "gelu")
+    inner = (x + x * x * x * 0.044715) * 0.7978845608028654
+    return x * (tanh(inner) + 1) * 0.5
+
+
+def softsign(x):
+    x = float_operand(x, "softsign")
+    return x / (ops.abs(x) + 1)
+
+
+def log_sigmoid(x):
+    return -softplus(-float_operand(x, "log_sigmoid"))
+
+
+def softmax(logits, axis: int = -1):
+    """exp(x) / sum(exp(x)) along `axis`, shifted by the (non-differentiated) max."""
+    logits = float_operand(logits, "softmax")
+    shifted = logits - ops.stop_gradient(ops.reduce_max(logits, axis, keepdims=True))
+    e = ops.exp(shifted)
+    return e / ops.reduce_sum(e, axis, keepdims=True)
+
+
+def log_softmax(logits, axis: int = -1):
+    logits = float_operand(logits, "log_softmax")
+    return logits - reduce_logsumexp(logits, axis, keepdims=True)
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis: int = -1):
+    """-sum(labels * log_softmax(logits)) along `axis`."""
+    logits = float_operand(logits, "softmax_cross_entropy_with_logits")
+    return -ops.reduce_sum(ops.cast(labels, logits.dtype) * log_softmax(logits, axis), axis)
+
+
+def sparse_softmax_cross_entropy_with_logits(labels, logits):
+    """Cross-entropy with integer class labels of shape logits.shape[:-1]."""
+    logits = float_operand(logits, "sparse_softmax_cross_entropy_with_logits")
+    return softmax_cross_entropy_with_logits(one_hot(labels, logits.shape[-1], logits.dtype),
+                                             logits)
+
+
+def sigmoid_cross_entropy_with_logits(labels, logits):
+    """Elementwise binary cross-entropy, stable for large |logits|."""
+    logits = float_operand(logits, "sigmoid_cross_entropy_with_logits")
+    labels = ops.cast(labels, logits.dtype)
+    return ops.maximum(logits, 0) - logits * labels + ops.log1p(ops.exp(-ops.abs(logits)))
+
+
+def one_hot(indices, depth: int, dtype=None):
+    """One-hot rows: out[..., k] = 1 where indices == k."""
+    import numpy as np
+
+    indices = ops.as_operand(indices, "one_hot")
+    classes = np.arange(depth, dtype=indices.dtype)
+    hits = ops.equal(ops.expand_dims(indices, -1), classes)
+    return ops.cast(hits, np.float32 if dtype is None else dtype)
+
+
+def l2_loss(x):
+    return ops.reduce_sum(ops.square(x)) / 2
+
+
+__all__ = ["elu", "gelu", "l2_loss", "leaky_relu", "log_sigmoid", "log_softmax", "one_hot",
+           "relu", "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits", "silu",
+           "softmax", "softmax_cross_entropy_with_logits", "softplus", "softsign",
+           "sparse_softmax_cross_entropy_with_logits", "swish", "tanh"]

@@ -1,0 +1,81 @@
+"""Turns what users pass to ops (scalars, lists, arrays, Tensors, Variables) into operands
+under the dtype policy, and promotes the operands of binary ops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapejit import dtypes
+from tapejit.errors import DTypeError, TapejitError, op_error
+from tapejit.primitives.convert import convert_element_type_p
+from tapejit.site import user_site
+from tapejit.tensor import Tensor, Variable, to_array
+from tapejit.trace import bind
+
+_PY_SCALARS = (bool, int, float)
+
+
+def is_python_scalar(x) -> bool:
+    return type(x) in _PY_SCALARS
+
+
+def as_operand(x, op: str = "op"):
+    """A Tensor/Tracer, or a NumPy value treated as a constant."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, Variable):
+        return x.read()
+    if isinstance(x, (np.ndarray, np.generic)):
+        _check_dtype(x.dtype, op)
+        return x
+    if is_python_scalar(x) or isinstance(x, (list, tuple)):
+        try:
+            return to_array(x, what=op)
+        except TapejitError:
+            raise
+        except Exception as e:
+            raise op_error(TypeError, op, f"cannot make a tensor of {x!r}: {e}",
+                           "pass numbers, nested lists of numbers, arrays or tensors",
+                           user_site()) from None
+    raise op_error(TypeError, op, f"expected a tensor, array or number, got {type(x).__name__}",
+                   "convert it with tj.constant(...)", user_site())
+
+
+def _check_dtype(dtype: np.dtype, op: str) -> None:
+    if dtype not in dtypes.SUPPORTED:
+        raise op_error(DTypeError, op, f"dtype {dtype} is not supported",
+                       "use bool, integer or float16/32/64 data (complex, strings and objects "
+                       "have no tapejit ops)", user_site())
+
+
+def cast(x, dtype):
+    """x converted to `dtype` (a no-op when it already has it)."""
+    dtype = dtypes.canonical(dtype, "cast")
+    x = as_operand(x, "cast")
+    if x.dtype == dtype:
+        return x
+    if isinstance(x, Tensor):
+        return bind(convert_element_type_p, x, new_dtype=dtype)
+    return np.asarray(x).astype(dtype)[()]
+
+
+def binary_operands(op: str, x, y):
+    """Both operands of a binary op with one dtype (Python scalars adopt the other's)."""
+    if is_python_scalar(x) and not is_python_scalar(y):
+        b = as_operand(y, op)
+        a = dtypes.weak_scalar_dtype(x, b.dtype).type(x)
+    elif is_python_scalar(y) and not is_python_scalar(x):
+        a = as_operand(x, op)
+        b = dtypes.weak_scalar_dtype(y, a.dtype).type(y)
+    else:
+        a, b = as_operand(x, op), as_operand(y, op)
+    if a.dtype == b.dtype:
+        return a, b
+    dtype = dtypes.promote(a.dtype, b.dtype)
+    return cast(a, dtype), cast(b, dtype)
+
+
+def float_operand(x, op: str):
+    """An operand for a float-only op: integers and bools become float32."""
+    x = as_operand(x, op)
+    return x if dtypes.is_float(x.dtype) else cast(x, dtypes.float32)

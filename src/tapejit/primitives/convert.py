@@ -1,0 +1,41 @@
+"""Dtype conversion and stop_gradient."""
+
+from __future__ import annotations
+
+from tapejit.dtypes import is_float
+from tapejit.ir import Primitive, TensorType
+from tapejit.primitives.base import zero_jvp
+from tapejit.trace import bind
+
+
+def _convert_type(x: TensorType, *, new_dtype) -> TensorType:
+    return TensorType(new_dtype, x.shape)
+
+
+def _convert_impl(x, *, new_dtype):
+    return x.astype(new_dtype)
+
+
+def _convert_jvp(primals, tangents, out, *, new_dtype):
+    (x,), (t,) = primals, tangents
+    if not (is_float(x.dtype) and is_float(new_dtype)):
+        return None
+    return bind(convert_element_type_p, t, new_dtype=new_dtype)
+
+
+def _convert_transpose(ct, x, *, new_dtype):
+    return (bind(convert_element_type_p, ct, new_dtype=x.dtype),)
+
+
+convert_element_type_p = Primitive("convert_element_type", _convert_type, _convert_impl,
+                                   _convert_jvp, _convert_transpose)
+
+
+stop_gradient_p = Primitive("stop_gradient", lambda x: x, lambda x: x, zero_jvp)
+
+
+def stop_gradient(x):
+    """x, with no gradient flowing back through it."""
+    from tapejit.operands import as_operand
+
+    return bind(stop_gradient_p, as_operand(x, "stop_gradient"))

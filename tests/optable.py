@@ -1,0 +1,159 @@
+"""The op table: one or more cases per primitive, driving the generic primitive checks.
+
+A case names the primitive it covers, a function applying it (through the user-level op or
+`bind`), argument shapes, a sampling domain and how far it can be differentiated. A primitive
+with no case fails `test_every_primitive_has_a_case`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+import tapejit as tj
+from tapejit import ops
+from tapejit.primitives.convert import convert_element_type_p
+from tapejit.primitives.linalg import dot_general_p
+from tapejit.trace import bind
+
+UNARY_SHAPES = [((),), ((5,),), ((3, 4),)]
+BINARY_SHAPES = [((), ()), ((3, 4), (3, 4)), ((3, 1), (1, 4)), ((2, 3, 4), (2, 1, 4)),
+                 ((5,), ())]
+
+
+@dataclass(frozen=True)
+class Case:
+    prim: str
+    fn: Callable
+    shapes: list
+    domain: tuple[float, float] = (-2.0, 2.0)
+    order: int = 2            # 0: not differentiable (checked for zero gradients instead)
+    away_from_zero: bool = False
+    numpy: Callable | None = None   # reference for the forward value
+    name: str = ""
+    kinks: list = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.name or self.prim
+
+
+def _u(prim, fn, domain=(-2.0, 2.0), **kw):
+    return Case(prim, fn, UNARY_SHAPES, domain, **kw)
+
+
+def _b(prim, fn, domain=(-2.0, 2.0), shapes=BINARY_SHAPES, **kw):
+    return Case(prim, fn, shapes, domain, **kw)
+
+
+CASES = [
+    _b("add", lambda x, y: x + y, numpy=np.add),
+    _b("sub", lambda x, y: x - y, numpy=np.subtract),
+    _b("mul", lambda x, y: x * y, numpy=np.multiply),
+    _b("div", lambda x, y: x / y, away_from_zero=True, numpy=np.divide),
+    _u("neg", lambda x: -x, numpy=np.negative),
+    _u("square", ops.square, numpy=np.square),
+    _u("integer_pow", lambda x: x**3, name="integer_pow_3", numpy=lambda x: x**3),
+    _u("integer_pow", lambda x: x**2, name="integer_pow_2", numpy=lambda x: x**2),
+    _u("integer_pow", lambda x: x**-2, name="integer_pow_neg", away_from_zero=True,
+       numpy=lambda x: x**-2.0),
+    _u("integer_pow", lambda x: x**0 + x, name="integer_pow_0", numpy=lambda x: 1 + x),
+    _b("pow", lambda x, y: x**y, domain=(0.5, 2.0), numpy=np.power),
+    _u("pow", lambda x: x**1.5, domain=(0.5, 2.0), name="pow_scalar",
+       numpy=lambda x: x**1.5),
+    _u("exp", ops.exp, numpy=np.exp),
+    _u("log", ops.log, domain=(0.5, 3.0), numpy=np.log),
+    _u("log1p", ops.log1p, domain=(-0.5, 2.0), numpy=np.log1p),
+    _u("expm1", ops.expm1, numpy=np.expm1),
+    _u("sin", ops.sin, numpy=np.sin),
+    _u("cos", ops.cos, numpy=np.cos),
+    _u("tan", ops.tan, domain=(-1.0, 1.0), numpy=np.tan),
+    _u("tanh", ops.tanh, numpy=np.tanh),
+    _u("sqrt", ops.sqrt, domain=(0.5, 3.0), numpy=np.sqrt),
+    _u("rsqrt", ops.rsqrt, domain=(0.5, 3.0), numpy=lambda x: 1 / np.sqrt(x)),
+    _u("abs", ops.abs, away_from_zero=True, numpy=np.abs),
+    _u("sign", ops.sign, order=0, away_from_zero=True, numpy=np.sign),
+    _u("sigmoid", ops.sigmoid, domain=(-6.0, 6.0), numpy=lambda x: 1 / (1 + np.exp(-x))),
+    _u("softplus", ops.softplus, domain=(-6.0, 6.0), numpy=lambda x: np.log1p(np.exp(x))),
+    _b("maximum", ops.maximum, numpy=np.maximum),
+    _b("minimum", ops.minimum, numpy=np.minimum),
+    _b("gt", lambda x, y: x > y, order=0, numpy=np.greater),
+    _b("ge", lambda x, y: x >= y, order=0, numpy=np.greater_equal),
+    _b("lt", lambda x, y: x < y, order=0, numpy=np.less),
+    _b("le", lambda x, y: x <= y, order=0, numpy=np.less_equal),
+    _b("eq", lambda x, y: ops.equal(x, ops.maximum(x, y)), order=0,
+       numpy=lambda x, y: x == np.maximum(x, y)),
+    _b("ne", lambda x, y: x != y, order=0, numpy=np.not_equal),
+    _b("and", lambda x, y: ops.logical_and(x > 0, y > 0), order=0,
+       numpy=lambda x, y: (x > 0) & (y > 0)),
+    _b("or", lambda x, y: ops.logical_or(x > 0, y > 0), order=0,
+       numpy=lambda x, y: (x > 0) | (y > 0)),
+    _u("not", lambda x: ops.logical_not(x > 0), order=0, numpy=lambda x: ~(x > 0)),
+    Case("select", lambda c, x, y: ops.where(c > 0, x * 2, y * y),
+         [((), (), ()), ((3, 4), (3, 4), (3, 4)), ((3, 1), (1, 4), (3, 4)), ((4,), (), (3, 4))],
+         away_from_zero=True, numpy=lambda c, x, y: np.where(c > 0, x * 2, y * y)),
+    Case("broadcast_in_dim", lambda x: ops.broadcast_to(x, (2, 3, 4)),
+         [((4,),), ((3, 1),), ((),)], numpy=lambda x: np.broadcast_to(x, (2, 3, 4))),
+    Case("reshape", lambda x: ops.reshape(x, (4, -1)), [((2, 6),), ((3, 4),)],
+         numpy=lambda x: x.reshape(4, -1)),
+    Case("transpose", lambda x: ops.transpose(x, (2, 0, 1)), [((2, 3, 4),)],
+         numpy=lambda x: x.transpose(2, 0, 1)),
+    Case("squeeze", lambda x: ops.squeeze(x, 1), [((3, 1, 2),)],
+         numpy=lambda x: x.squeeze(1)),
+    Case("expand_dims", lambda x: ops.expand_dims(x, -1) * 1.0, [((3, 2),), ((),)],
+         numpy=lambda x: np.expand_dims(x, -1)),
+    Case("concatenate", lambda x, y: ops.concat([x, y, x], 1), [((2, 3), (2, 1))],
+         numpy=lambda x, y: np.concatenate([x, y, x], 1)),
+    Case("slice", lambda x: x[1:, ::2], [((4, 5),)], numpy=lambda x: x[1:, ::2]),
+    Case("slice", lambda x: x[1::3, 2], [((7, 5),)], name="slice_int",
+         numpy=lambda x: x[1::3, 2]),
+    Case("rev", lambda x: x[::-1, ..., None, ::-2], [((4, 5),)], name="rev_index",
+         numpy=lambda x: x[::-1, ..., None, ::-2]),
+    Case("rev", lambda x: ops.reverse(x, 0), [((4, 5),)], numpy=lambda x: x[::-1]),
+    Case("pad", lambda x: ops.pad(x, [[1, 2], [0, 3]]), [((2, 3),)],
+         numpy=lambda x: np.pad(x, [[1, 2], [0, 3]])),
+    Case("reduce_sum", lambda x: ops.reduce_sum(x, 1), [((3, 4),), ((2, 3, 4),)],
+         numpy=lambda x: x.sum(1)),
+    Case("reduce_sum", lambda x: ops.reduce_sum(x), [((3, 4),), ((),)], name="reduce_sum_all",
+         numpy=lambda x: x.sum()),
+    Case("reduce_max", lambda x: ops.reduce_max(x, 0), [((3, 4),), ((5,),)],
+         numpy=lambda x: x.max(0)),
+    Case("reduce_min", lambda x: ops.reduce_min(x, (0, 2)), [((2, 3, 4),)],
+         numpy=lambda x: x.min((0, 2))),
+    Case("dot_general", lambda a, b: a @ b,
+         [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((2, 3, 4), (2, 4, 5)),
+          ((2, 3, 4), (4, 5)), ((1, 3, 4), (2, 4, 5)), ((4,), (4,))], name="matmul",
+         numpy=np.matmul),
+    Case("dot_general", lambda a, b: bind(dot_general_p, a, b,
+                                          dimension_numbers=(((0, 3), (2, 0)), ((2,), (1,)))),
+         [((3, 2, 4, 5), (5, 4, 3, 2))], name="dot_general_batch_middle",
+         numpy=lambda a, b: np.einsum("cbzd,dzcr->zbr", a, b)),
+    Case("dot_general", lambda a, b: ops.tensordot(a, b, ((1, 2), (0, 1))),
+         [((2, 3, 4), (3, 4, 5))], name="tensordot",
+         numpy=lambda a, b: np.tensordot(a, b, ((1, 2), (0, 1)))),
+    Case("convert_element_type",
+         lambda x: bind(convert_element_type_p, x, new_dtype=np.dtype(np.float64)),
+         UNARY_SHAPES, numpy=lambda x: x),
+    Case("stop_gradient", lambda x: ops.stop_gradient(x) * x, UNARY_SHAPES,
+         order=0, name="stop_gradient", numpy=lambda x: x * x),
+]
+
+
+def sample(case: Case, shapes, rng) -> list[np.ndarray]:
+    lo, hi = case.domain
+    out = []
+    for shape in shapes:
+        x = rng.uniform(lo, hi, size=shape)
+        if case.away_from_zero:
+            x = np.where(np.abs(x) < 0.3, np.sign(x + 1e-9) * 0.5, x)
+        out.append(np.asarray(x, np.float64))
+    return out
+
+
+def covered_primitives() -> set[str]:
+    return {c.prim for c in CASES}
+
+
+__all__ = ["CASES", "Case", "covered_primitives", "sample", "tj"]

@@ -1,0 +1,90 @@
+"""Bad input gets a clear error naming the op, the shapes/dtypes and the fix."""
+
+import numpy as np
+import pytest
+
+import tapejit as tj
+
+
+def test_broadcast_mismatch_names_op_shapes_line_and_fix():
+    a, b = tj.constant([1.0, 2.0, 3.0]), tj.constant([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(tj.ShapeError) as info:
+        a + b
+    text = str(info.value)
+    assert text.startswith("add:") and "f32[3]" in text and "f32[4]" in text
+    assert "test_errors.py" in text and "a + b" in text and "fix:" in text
+
+
+def test_matmul_mismatch():
+    a, b = tj.constant(np.ones((3, 4))), tj.constant(np.ones((5, 6)))
+    with pytest.raises(tj.ShapeError) as info:
+        a @ b
+    text = str(info.value)
+    assert text.startswith("matmul:") and "[3, 4]" in text and "[5, 6]" in text
+    assert "transpose" in text
+
+
+def test_matmul_mismatch_under_tracing_gives_the_same_message():
+    eager = traced = None
+    a, b = np.ones((3, 4), np.float32), np.ones((5, 6), np.float32)
+    try:
+        tj.constant(a) @ tj.constant(b)
+    except tj.ShapeError as e:
+        eager = str(e).splitlines()[0]
+    try:
+        tj.make_ir(lambda x, y: x @ y)(a, b)
+    except tj.ShapeError as e:
+        traced = str(e).splitlines()[0]
+    assert eager is not None and eager == traced
+
+
+@pytest.mark.parametrize("bad", [np.array(["a", "b"]), np.array([1, None], dtype=object),
+                                 np.array([1 + 2j])])
+def test_unsupported_dtypes(bad):
+    with pytest.raises(tj.DTypeError, match="not supported"):
+        tj.constant(bad)
+    with pytest.raises(tj.DTypeError, match="not supported"):
+        tj.constant([1.0, 2.0]) * bad[:1] if bad.size > 1 else tj.constant(1.0) * bad
+
+
+def test_a_string_operand():
+    with pytest.raises(TypeError, match="multiply"):
+        tj.constant(1.0) * "x"
+
+
+def test_reshape_to_a_wrong_size():
+    with pytest.raises(tj.ShapeError, match=r"reshape.*\(2, 3\).*\(4, -1\)|reshape"):
+        tj.reshape(tj.constant(np.ones((2, 3))), (4, -1))
+    with pytest.raises(tj.ShapeError, match="6 elements"):
+        tj.reshape(tj.constant(np.ones((2, 3))), (4, 2))
+
+
+def test_float_only_op_on_wrong_dtype_in_a_primitive():
+    from tapejit.primitives.elementwise import exp_p
+    from tapejit.trace import bind
+
+    with pytest.raises(tj.DTypeError, match="exp: expects a floating-point operand, got i32"):
+        tj.make_ir(lambda x: bind(exp_p, x))(np.ones(3, np.int32))
+
+
+def test_index_out_of_bounds():
+    with pytest.raises(IndexError, match="out of bounds"):
+        tj.constant([1.0, 2.0])[5]
+    with pytest.raises(IndexError, match="advanced"):
+        tj.constant([1.0, 2.0])[[0, 1]]
+
+
+def test_errors_leave_the_tape_usable():
+    x = tj.Variable([1.0, 2.0])
+    with tj.GradientTape() as tape:
+        with pytest.raises(tj.ShapeError):
+            x + tj.constant([1.0, 2.0, 3.0])
+        y = tj.reduce_sum(x * x)
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [2.0, 4.0])
+
+
+def test_assign_of_the_wrong_shape():
+    v = tj.Variable([1.0, 2.0])
+    with pytest.raises(tj.TapejitError, match="shape"):
+        v.assign([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
