@@ -46,16 +46,19 @@ CASES = {
 
 
 def _programs(fn, args):
+    from tapejit.jit import lower_programs
+
     tensors = [tj.constant(a) for a in args]
     with tj.GradientTape() as tape:
         tape.watch(tensors)
         out = fn(*tensors)
     ir = tape.lower(out, tensors)
-    return {"forward": str(ir.forward), "backward": str(ir.backward)}
+    fused = lower_programs(tj.value_and_grad(fn, tuple(range(len(args)))), args)[3]
+    return {"forward": str(ir.forward), "backward": str(ir.backward), "fused": str(fused)}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-@pytest.mark.parametrize("which", ["forward", "backward"])
+@pytest.mark.parametrize("which", ["forward", "backward", "fused"])
 def test_printed_program_matches_golden(name, which):
     fn, args = CASES[name]
     text = _programs(fn, args)[which] + "\n"

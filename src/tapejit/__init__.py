@@ -5,7 +5,7 @@
 
 from tapejit.tensor import Tensor, Variable, constant  # noqa: I001  (tensor first: it loads ops)
 from tapejit import ops
-from tapejit import layers, math, nn, random
+from tapejit import layers, math, nn, optimizers, random
 from tapejit.config import config
 from tapejit.dtypes import (bool_, float16, float32, float64, int8, int16, int32, int64, uint8,
                             uint16, uint32, uint64)
@@ -22,3 +22,4 @@ bool = bool_  # noqa: A001  (TF's name: tj.bool)
 __version__ = "0.1.0"
 from tapejit import testing
 from tapejit.api import grad, hessian, jacobian, jvp, make_ir, value_and_grad, vjp
+from tapejit.jit import jit

@@ -21,7 +21,9 @@ class Config:
     debug: TAPEJIT_DEBUG levels: 1 compile/cache events and None-gradient hints, 2 IR after
         trace and autodiff, 3 after every pass, 4 kernel source.
     checks: TAPEJIT_CHECKS=1 runs the verifier after every pass.
-    disable_jit: TAPEJIT_DISABLE_JIT=1 runs jitted functions eagerly.
+    disable_jit: TAPEJIT_DISABLE_JIT=1 runs jitted functions eagerly (prints and pdb in your
+        code work); TAPEJIT_DISABLE_JIT=kernels traces and generates kernels as usual but runs
+        their source as plain Python, so pdb can step through a fused kernel.
     check_jit: TAPEJIT_CHECK_JIT=1 runs compiled and eager side by side and compares.
     debug_nans: TAPEJIT_DEBUG_NANS=1 reports the first equation that makes a NaN or inf.
     disk_cache: TAPEJIT_DISK_CACHE=0 turns the on-disk kernel cache off.
@@ -30,7 +32,7 @@ class Config:
 
     debug: int = 0
     checks: bool = False
-    disable_jit: bool = False
+    disable_jit: bool | str = False
     check_jit: bool = False
     debug_nans: bool = False
     disk_cache: bool = True
@@ -41,7 +43,7 @@ class Config:
         return cls(
             debug=_env_int("TAPEJIT_DEBUG"),
             checks=bool(_env_int("TAPEJIT_CHECKS")),
-            disable_jit=bool(_env_int("TAPEJIT_DISABLE_JIT")),
+            disable_jit=_disable_jit(os.environ.get("TAPEJIT_DISABLE_JIT", "")),
             check_jit=bool(_env_int("TAPEJIT_CHECK_JIT")),
             debug_nans=bool(_env_int("TAPEJIT_DEBUG_NANS")),
             disk_cache=bool(_env_int("TAPEJIT_DISK_CACHE", 1)),
@@ -53,7 +55,16 @@ class Config:
         if name not in {f.name for f in fields(self)}:
             raise AttributeError(f"tapejit has no setting {name!r}; settings: "
                                  f"{', '.join(f.name for f in fields(self))}")
+        if name == "disable_jit" and value != "kernels":
+            value = bool(value)
         setattr(self, name, value)
+
+
+def _disable_jit(value: str) -> bool | str:
+    value = value.strip().lower()
+    if value == "kernels":
+        return "kernels"
+    return value not in ("", "0", "false", "no", "off")
 
 
 config = Config.from_env()

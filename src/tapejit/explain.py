@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 from tapejit.dtypes import is_float
@@ -40,7 +39,9 @@ class ResidualReport:
         items = []
         for e in tape._entries:
             value = e.output
-            nbytes = 0 if value._value is None else getattr(value._value, "nbytes", 0)
+            if value._value is None:
+                continue
+            nbytes = getattr(value._value, "nbytes", 0)
             items.append((f"{e.prim.name} at {e.site}" if e.site else e.prim.name,
                           tuple(value.shape), value.dtype.name, int(nbytes)))
         return cls(tuple(items))
@@ -52,36 +53,48 @@ class ResidualReport:
         return "\n".join(lines)
 
 
-class _Ghost:
-    """A value's type without its data: what a released tape keeps for `explain`."""
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One recorded op as `explain` needs it: ids only, no values."""
 
-    __slots__ = ("shape", "dtype", "_value")
+    prim: str
+    site: object
+    inputs: tuple[int, ...]
+    output: int
+    output_is_float: bool
 
-    def __init__(self, value) -> None:
-        self.shape, self.dtype, self._value = tuple(value.shape), value.dtype, None
+
+def links_of(entries) -> list[Link]:
+    return [Link(e.prim.name, e.site, tuple(map(id, e.inputs)), id(e.output),
+                 e.output.dtype.kind == "f") for e in entries]
 
 
 def skeletonize(tape) -> None:
-    """Replace every value a tape holds by a ghost, keeping the graph's structure."""
-    from tapejit.tape import _Recorded
+    """Drop every value a tape holds, keeping ids of the graph for `explain`.
 
-    ghosts: dict[int, tuple] = {}
+    (An id names a dead value once the tape is released; explain looks up only objects the
+    caller still holds, whose ids cannot have been reused.)
+    """
+    tape._links = links_of(tape._entries)
+    tape._watched_ids = set(tape._watched)
+    tape._read_ids = {k: [id(t) for t in ts] for k, ts in tape._reads.items()}
+    tape._entries, tape._watched, tape._reads = [], {}, {}
 
-    def ghost(x):
-        if not isinstance(x, Tensor):
-            return None
-        if id(x) not in ghosts:
-            ghosts[id(x)] = (weakref.ref(x), _Ghost(x))
-        return ghosts[id(x)][1]
 
-    tape._entries = [_Recorded(e.prim, e.params, tuple(ghost(a) for a in e.inputs),
-                               ghost(e.output), e.site) for e in tape._entries]
-    tape._reads = {k: [ghost(t) for t in ts] for k, ts in tape._reads.items()}
-    watched = [ghost(t) for t in tape._watched.values()]
-    tape._watched = {id(g): g for g in watched if g is not None}
-    tape._notes = [(kind, id(ghosts[key][1]) if key in ghosts else None, detail, site)
-                   for kind, key, detail, site in tape._notes]
-    tape._ghost_of = ghosts
+def _links(tape) -> list[Link]:
+    return tape._links if tape._released else links_of(tape._entries)
+
+
+def _watched_ids(tape) -> set[int]:
+    return tape._watched_ids if tape._released else set(tape._watched)
+
+
+def _source_ids(tape, source) -> list[int]:
+    if isinstance(source, Variable):
+        if tape._released:
+            return list(tape._read_ids.get(id(source), []))
+        return [id(t) for t in tape._reads.get(id(source), [])]
+    return [id(source)] if id(source) in _watched_ids(tape) else []
 
 
 def _name(source) -> str:
@@ -101,7 +114,7 @@ def _unwatched(tape, source) -> str | None:
                 f"gradient (fix: make it a float, e.g. tj.constant(10.0))")
     if isinstance(source, Variable):
         return _unwatched_variable(tape, source, name)
-    if id(tape._resolve(source)) not in tape._watched:
+    if id(source) not in _watched_ids(tape):
         return (f"{name} was not watched: tapes watch trainable Variables automatically, "
                 f"plain tensors only after tape.watch(x) (fix: call tape.watch on it before "
                 f"using it inside the tape)")
@@ -117,19 +130,19 @@ def _unwatched_variable(tape, var: Variable, name: str) -> str | None:
             return (f"{name} was never watched: the tape has watch_accessed_variables=False "
                     f"(fix: tape.watch it)")
         return f"{name} was not read while the tape was recording"
-    if not tape._reads.get(id(var)):
+    if not _source_ids(tape, var):
         return f"{name} is watched but was never read while the tape was recording"
     return None
 
 
-def _reachable(tape, starts: list) -> tuple[set[int], list]:
-    reach = {id(t) for t in starts}
+def _reachable(tape, starts: list[int]) -> tuple[set[int], list[Link]]:
+    reach = set(starts)
     along = []
-    for e in tape._entries:
-        if any(id(a) in reach for a in e.inputs):
-            along.append(e)
-            if is_float(e.output.dtype) and e.prim.name != "stop_gradient":
-                reach.add(id(e.output))
+    for link in _links(tape):
+        if any(k in reach for k in link.inputs):
+            along.append(link)
+            if link.output_is_float and link.prim != "stop_gradient":
+                reach.add(link.output)
     return reach, along
 
 
@@ -143,12 +156,12 @@ def _break_reason(tape, reach: set[int], along: list) -> str | None:
             return (f"its value left tapejit at {site} (converted to a NumPy array, e.g. by an "
                     f"np.* function): the tape cannot follow NumPy; use tapejit ops (tj.* or "
                     f"tapejit.numpy) instead")
-    for e in along:
-        if e.prim.name == "stop_gradient":
-            return f"it passes through tj.stop_gradient at {e.site}"
-        if not is_float(e.output.dtype):
-            return (f"it flows only through a {e.output.dtype.name} value "
-                    f"({e.prim.name} at {e.site}): integers and booleans carry no gradient")
+    for link in along:
+        if link.prim == "stop_gradient":
+            return f"it passes through tj.stop_gradient at {link.site}"
+        if not link.output_is_float:
+            return (f"it flows only through an integer or boolean value ({link.prim} at "
+                    f"{link.site}): those carry no gradient")
     return None
 
 
@@ -157,8 +170,7 @@ def explain_source(tape, source, targets=None) -> str:
     reason = _unwatched(tape, source)
     if reason is not None:
         return reason
-    starts = tape._source_tensors(source)
-    reach, along = _reachable(tape, starts)
+    reach, along = _reachable(tape, _source_ids(tape, source))
     if targets is not None and any(id(t) in reach for t in targets):
         return f"{_name(source)} is connected to the target: its gradient is computed"
     reason = _break_reason(tape, reach, along)

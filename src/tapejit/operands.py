@@ -61,6 +61,17 @@ def cast(x, dtype):
 
 def binary_operands(op: str, x, y):
     """Both operands of a binary op with one dtype (Python scalars adopt the other's)."""
+    kind_x, kind_y = type(x), type(y)
+    if kind_x is Tensor:  # fast paths for the eager tape's common cases
+        dtype = x._value.dtype
+        if kind_y is Tensor and y._value.dtype == dtype:
+            return x, y
+        if (kind_y is float or kind_y is int) and dtype.kind == "f":
+            return x, dtype.type(y)
+    elif kind_y is Tensor and (kind_x is float or kind_x is int):
+        dtype = y._value.dtype
+        if dtype.kind == "f":
+            return dtype.type(x), y
     if is_python_scalar(x) and not is_python_scalar(y):
         b = as_operand(y, op)
         a = dtypes.weak_scalar_dtype(x, b.dtype).type(x)

@@ -8,17 +8,23 @@ import sys
 from tapejit.ir.core import Site
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_INTERNAL: dict[object, bool] = {}  # code object -> inside tapejit? (a cache)
 
 
-def _is_internal(filename: str) -> bool:
-    return filename.startswith(_PACKAGE_DIR) or filename.startswith("<frozen")
+def _is_internal(code) -> bool:
+    found = _INTERNAL.get(code)
+    if found is None:
+        name = code.co_filename
+        found = _INTERNAL[code] = name.startswith(_PACKAGE_DIR) or name.startswith("<frozen")
+    return found
 
 
 def user_site() -> Site | None:
     """The innermost frame outside the tapejit package, or None."""
     frame = sys._getframe(1)
-    while frame is not None and _is_internal(frame.f_code.co_filename):
+    while frame is not None and _is_internal(frame.f_code):
         frame = frame.f_back
     if frame is None:
         return None
-    return Site(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+    code = frame.f_code
+    return Site(code.co_filename, frame.f_lineno, code.co_name)

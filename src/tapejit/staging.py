@@ -105,3 +105,19 @@ def stage(fn: Callable, args: Sequence, static_argnums: Sequence[int] = ()) -> S
 
 def is_traced(x) -> bool:
     return isinstance(x, Tracer)
+
+
+class collect_backward:
+    """Collects the backward programs tapes derive while a function is being staged."""
+
+    def __enter__(self) -> list:
+        from tapejit.state import STATE
+
+        self.previous = getattr(STATE, "backward_log", None)
+        STATE.backward_log = []
+        return STATE.backward_log
+
+    def __exit__(self, *exc) -> None:
+        from tapejit.state import STATE
+
+        STATE.backward_log = self.previous

@@ -10,6 +10,7 @@ class _ThreadState(threading.local):
         self.traces: list = []
         self.tapes: list = []
         self.rng = None
+        self.backward_log: list | None = None
 
 
 STATE = _ThreadState()

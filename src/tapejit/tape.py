@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import time
 
 import numpy as np
 
@@ -59,7 +60,6 @@ class GradientTape:
         self._reads: dict[int, list] = {}
         self._notes: list[tuple] = []
         self._released = False
-        self._ghost_of: dict = {}
 
     # --- recording -------------------------------------------------------------------------
 
@@ -117,7 +117,9 @@ class GradientTape:
         else:
             return
         watched[id(out)] = out
-        self._entries.append(_Recorded(prim, params, args, out, user_site()))
+        # lines are found (a frame walk) only where `explain` may cite them
+        site = user_site() if out.dtype.kind != "f" or prim.name == "stop_gradient" else None
+        self._entries.append(_Recorded(prim, params, args, out, site))
 
     def _on_read(self, var: Variable, tensor) -> None:
         key = id(var)
@@ -180,11 +182,6 @@ class GradientTape:
             skeletonize(self)
             self._released = True
 
-    def _resolve(self, x):
-        """After release, the skeleton's stand-in for a tensor the tape saw."""
-        found = self._ghost_of.get(id(x)) if self._released else None
-        return found[1] if found is not None and found[0]() is x else x
-
     def _targets(self, target) -> list:
         out = []
         for t in tree.leaves(target):
@@ -235,7 +232,6 @@ class GradientTape:
         if isinstance(source, Variable):
             tensors = self._reads.get(id(source), [])
         else:
-            source = self._resolve(source)
             tensors = [source] if id(source) in self._watched else []
         return [t for t in tensors if is_float(t.dtype)]
 
@@ -248,10 +244,22 @@ class GradientTape:
         unique = list({id(t): t for g in groups for t in g}.values())
         if not unique:
             return PreparedGradient(self, groups, unique, None, [], [])
+        if self._alone_and_eager(targets, unique):
+            return EagerGradient(self._entries, groups, unique, targets)
         program, values, kept = self.forward_program(targets, unique)
+        start = time.perf_counter()
         vjp = vjp_program(program, range(len(unique)))
+        if STATE.backward_log is not None and STATE.traces:
+            STATE.backward_log.append((vjp.program, time.perf_counter() - start))
         residuals = [values[id(v)] for v in vjp.residuals]
         return PreparedGradient(self, groups, unique, vjp, residuals, kept)
+
+    def _alone_and_eager(self, targets, sources) -> bool:
+        """Nothing else records the backward pass and every value is concrete."""
+        from tapejit.trace import Tracer
+
+        return (not STATE.traces and all(t is self for t in STATE.tapes)
+                and not any(isinstance(x, Tracer) for x in (*targets, *sources)))
 
     def forward_program(self, targets, sources) -> tuple[Program, dict, list[int]]:
         """The recorded ops linking `sources` to `targets` as a Program.
@@ -310,7 +318,7 @@ class GradientTape:
         """Why `source` has (or lacks) a gradient, naming the user's line where it disconnects."""
         from tapejit.explain import explain_source
 
-        targets = None if target is None else [self._resolve(t) for t in self._targets(target)]
+        targets = None if target is None else self._targets(target)
         return explain_source(self, source, targets)
 
     def lower(self, target, sources):
@@ -347,6 +355,71 @@ class PreparedGradient:
             by_tensor = {id(t): next(results) if ok else None
                          for t, ok in zip(self.unique, self.vjp.connected)}
             return [_sum([by_tensor[id(t)] for t in g]) for g in self.groups]
+
+
+def relevant_entries(entries, targets, sources) -> tuple[list[_Recorded], set[int]]:
+    """The entries on a path from a source to a target, in order, and the ids of every value
+    reachable from the sources."""
+    reach = {id(s) for s in sources}
+    forward = []
+    for e in entries:
+        if any(id(a) in reach for a in e.inputs):
+            reach.add(id(e.output))
+            forward.append(e)
+    needed = {id(t) for t in targets if id(t) in reach}
+    kept = []
+    for e in reversed(forward):
+        if id(e.output) in needed:
+            kept.append(e)
+            needed.update(id(a) for a in e.inputs if id(a) in reach)
+    kept.reverse()
+    return kept, reach
+
+
+def _raw(x):
+    return x._value if isinstance(x, Tensor) else x
+
+
+class EagerGradient:
+    """The backward pass run op by op with cached single-op VJPs (see autodiff.eager)."""
+
+    def __init__(self, entries, groups, unique, targets) -> None:
+        from tapejit.autodiff.eager import op_vjp
+
+        relevant, reach = relevant_entries(entries, targets, unique)
+        self.groups, self.unique, self.targets = groups, unique, targets
+        self.reach = reach
+        self.sources = {id(t) for t in unique}
+        self.plan = []
+        for e in relevant:
+            ids = [id(a) for a in e.inputs]
+            values = [_raw(a) for a in e.inputs]
+            wrt = tuple(i for i, (k, v) in enumerate(zip(ids, values))
+                        if k in reach and v.dtype.kind == "f")
+            output = e.output._value
+            vjp = op_vjp(e.prim, e.params, values, output, wrt)
+            self.plan.append((id(e.output), vjp, values, ids, output))
+
+    def run(self, cts) -> list:
+        env: dict[int, object] = {}
+        for target, ct in zip(self.targets, cts):
+            if id(target) in self.reach:
+                _accumulate(env, id(target), _raw(ct))
+        sources = self.sources
+        for out_id, vjp, inputs, input_ids, output in reversed(self.plan):
+            ct = env.get(out_id) if out_id in sources else env.pop(out_id, None)
+            if ct is None:
+                continue
+            for position, in_ct in zip(vjp.wrt, vjp.run(inputs, output, ct)):
+                key = input_ids[position]
+                env[key] = in_ct if key not in env else env[key] + in_ct
+        found = {id(t): env.get(id(t)) for t in self.unique}
+        return [_sum([None if found[id(t)] is None else Tensor(found[id(t)]) for t in g])
+                for g in self.groups]
+
+
+def _accumulate(env: dict, key: int, value) -> None:
+    env[key] = value if key not in env else env[key] + value
 
 
 def _as_tensor(x):
@@ -386,27 +459,11 @@ class _ProgramBuilder:
             return Lit(value)
         return self._input(value)
 
-    def _relevant(self, targets, sources) -> list[_Recorded]:
-        reach = {id(s) for s in sources}
-        forward = []
-        for e in self.entries:
-            if any(id(a) in reach for a in e.inputs):
-                reach.add(id(e.output))
-                forward.append(e)
-        needed = {id(t) for t in targets if id(t) in reach}
-        kept = []
-        for e in reversed(forward):
-            if id(e.output) in needed:
-                kept.append(e)
-                needed.update(id(a) for a in e.inputs if id(a) in reach)
-        kept.reverse()
-        return kept
-
     def build(self, targets, sources) -> tuple[Program, dict, list[int]]:
         for s in sources:
             self._input(s)
         eqns = []
-        for e in self._relevant(targets, sources):
+        for e in relevant_entries(self.entries, targets, sources)[0]:
             ins = tuple(self._atom(a) for a in e.inputs)
             out = Var(type_of_value(e.output))
             self.var_of[id(e.output)] = out

@@ -189,9 +189,20 @@ def _explain_failure(prim, values, params, error: Exception) -> TapejitError:
 
 def bind(prim, *args, **params):
     """Apply `prim` to operands (Tensors, Tracers or NumPy values): run it, or trace it."""
-    trace = _top_trace(args)
+    trace = None
+    for a in args:
+        if type(a) is Tracer:
+            trace = _top_trace(args)
+            break
     if trace is None:
-        out = Tensor(_eager(prim, args, params))
+        try:
+            out = Tensor(prim.impl(*[a._value if type(a) is Tensor else a for a in args],
+                                   **params))
+        except TapejitError:
+            raise
+        except Exception as e:
+            values = [a._value if isinstance(a, Tensor) else a for a in args]
+            raise _explain_failure(prim, values, params, e) from None
     else:
         out = trace.emit(prim, args, params)
     for tape in STATE.tapes:

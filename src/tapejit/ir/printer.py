@@ -29,6 +29,33 @@ class _Namer:
         return self._names[key]
 
 
+SIZE_PARAMS = ("shape", "new_sizes", "start_indices", "limit_indices", "strides", "low", "high",
+               "interior")
+
+
+class _Style:
+    """Exact text (the default) or size-free text, where every size but 1 prints as `?` and
+    literal values are hidden; kernels carry the size-free text so that their source does
+    not change with the batch size."""
+
+    def __init__(self, sized: bool = True) -> None:
+        self.sized = sized
+
+    def type(self, t) -> str:
+        if self.sized:
+            return str(t)
+        dims = ",".join("1" if d == 1 else "?" for d in t.shape)
+        return f"{short_name(t.dtype)}[{dims}]"
+
+    def lit(self, lit: Lit) -> str:
+        return format_lit(lit) if self.sized else f"lit:{short_name(lit.value.dtype)}[]"
+
+    def param(self, key: str, value) -> str:
+        if self.sized or key not in SIZE_PARAMS:
+            return format_param(value)
+        return "(" + ",".join("?" for _ in value) + ("," if len(value) == 1 else "") + ")"
+
+
 def format_lit(lit: Lit) -> str:
     value = lit.value
     text = repr(value.item()) if value.dtype.kind != "b" else str(bool(value)).lower()
@@ -46,38 +73,45 @@ def format_param(value) -> str:
     return repr(value)
 
 
-def _atom(namer: _Namer, atom) -> str:
-    return format_lit(atom) if isinstance(atom, Lit) else namer(atom)
+def _atom(namer: _Namer, atom, style: _Style) -> str:
+    return style.lit(atom) if isinstance(atom, Lit) else namer(atom)
 
 
-def _binder(namer: _Namer, var: Var) -> str:
-    return f"{namer(var)}:{var.type}"
+def _binder(namer: _Namer, var: Var, style: _Style) -> str:
+    return f"{namer(var)}:{style.type(var.type)}"
 
 
-def _eqn_lines(namer: _Namer, eqn: Eqn) -> list[str]:
-    outs = " ".join(_binder(namer, v) for v in eqn.outputs)
+def format_eqn(namer: _Namer, eqn: Eqn, style: _Style | None = None) -> str:
+    """One equation's first line, e.g. `c:f32[4] = sin a`."""
+    style = style or _Style()
+    outs = " ".join(_binder(namer, v, style) for v in eqn.outputs)
     shown = {k: v for k, v in eqn.params.items() if not isinstance(v, Program)}
-    params = ", ".join(f"{k}={format_param(shown[k])}" for k in sorted(shown))
+    params = ", ".join(f"{k}={style.param(k, shown[k])}" for k in sorted(shown))
     head = f"{eqn.prim.name}[{params}]" if params else eqn.prim.name
-    ins = " ".join(_atom(namer, a) for a in eqn.inputs)
-    lines = [f"{outs} = {head} {ins}".rstrip()]
+    ins = " ".join(_atom(namer, a, style) for a in eqn.inputs)
+    return f"{outs} = {head} {ins}".rstrip()
+
+
+def _eqn_lines(namer: _Namer, eqn: Eqn, style: _Style) -> list[str]:
+    lines = [format_eqn(namer, eqn, style)]
     for key in sorted(k for k, v in eqn.params.items() if isinstance(v, Program)):
-        body = _program_lines(namer, eqn.params[key])
+        body = _program_lines(namer, eqn.params[key], style)
         body[0] = f"{key}={body[0]}"
         lines.extend("    " + line for line in body)
     return lines
 
 
-def _program_lines(namer: _Namer, program: Program) -> list[str]:
-    head = " ".join(["{ lambda", *(_binder(namer, v) for v in program.inputs), "."])
-    body = [line for eqn in program.eqns for line in _eqn_lines(namer, eqn)]
+def _program_lines(namer: _Namer, program: Program, style: _Style) -> list[str]:
+    head = " ".join(["{ lambda", *(_binder(namer, v, style) for v in program.inputs), "."])
+    body = [line for eqn in program.eqns for line in _eqn_lines(namer, eqn, style)]
     lines = [head]
     lines.extend(("  let " if i == 0 else "      ") + line for i, line in enumerate(body or [""]))
-    outs = " ".join(_atom(namer, a) for a in program.outputs)
+    outs = " ".join(_atom(namer, a, style) for a in program.outputs)
     lines.append(f"  in ({outs}) }}")
     return [line.rstrip() for line in lines]
 
 
-def format_program(program: Program) -> str:
-    """Stable text of a program; golden files compare against it."""
-    return "\n".join(_program_lines(_Namer(), program))
+def format_program(program: Program, sized: bool = True, namer: _Namer | None = None) -> str:
+    """Stable text of a program; golden files compare against it. With sized=False, sizes
+    other than 1 and literal values are hidden (the text kernels carry)."""
+    return "\n".join(_program_lines(namer or _Namer(), program, _Style(sized)))

@@ -7,7 +7,8 @@ import numpy as np
 
 from tapejit.errors import TypeRuleError
 from tapejit.ir import Primitive, TensorType
-from tapejit.primitives.base import binary, defjvp, is_undefined, unary
+from tapejit.operands import as_operand, binary_operands, cast
+from tapejit.primitives.base import binary, defjvp, infix, is_undefined, unary
 from tapejit.primitives.reduce import sum_to_shape
 from tapejit.trace import bind
 
@@ -28,10 +29,11 @@ def _unbroadcast_each(ct, x, y, scale_x=None, scale_y=None):
 
 
 add_p = binary("add", np.add, defjvp(lambda t, x, y, out: t, lambda t, x, y, out: t),
-               transpose=lambda ct, x, y: _unbroadcast_each(ct, x, y))
+               transpose=lambda ct, x, y: _unbroadcast_each(ct, x, y), emit=infix("+"))
 
 sub_p = binary("sub", np.subtract, defjvp(lambda t, x, y, out: t, lambda t, x, y, out: -t),
-               transpose=lambda ct, x, y: _unbroadcast_each(ct, x, y, scale_y=lambda c: -c))
+               transpose=lambda ct, x, y: _unbroadcast_each(ct, x, y, scale_y=lambda c: -c),
+               emit=infix("-"))
 
 
 def _mul_transpose(ct, x, y):
@@ -40,7 +42,7 @@ def _mul_transpose(ct, x, y):
 
 mul_p = binary("mul", np.multiply,
                defjvp(lambda t, x, y, out: t * y, lambda t, x, y, out: x * t),
-               transpose=_mul_transpose)
+               transpose=_mul_transpose, emit=infix("*"))
 
 
 def _div_transpose(ct, x, y):
@@ -50,12 +52,13 @@ def _div_transpose(ct, x, y):
 
 div_p = binary("div", _quiet(np.divide),
                defjvp(lambda t, x, y, out: t / y, lambda t, x, y, out: t * (-out / y)),
-               float_only=True, transpose=_div_transpose)
+               float_only=True, transpose=_div_transpose, emit=infix("/"))
 
 neg_p = unary("neg", np.negative, defjvp(lambda t, x, out: -t), float_only=False,
-              transpose=lambda ct, x: (-ct,))
+              transpose=lambda ct, x: (-ct,), emit=lambda c, x: f"(-{x})")
 
-square_p = unary("square", np.square, defjvp(lambda t, x, out: t * (x * 2)), float_only=False)
+square_p = unary("square", np.square, defjvp(lambda t, x, out: t * (x * 2)), float_only=False,
+                 emit=lambda c, x: f"({x} * {x})")
 
 
 def _integer_pow_type(x: TensorType, *, y: int) -> TensorType:
@@ -79,8 +82,15 @@ def _integer_pow_jvp(primals, tangents, out, *, y):
     return t * (x * 2 if y == 2 else bind(integer_pow_p, x, y=y - 1) * y)
 
 
+def _integer_pow_emit(ctx, x, *, y):
+    if y == 0:
+        return ctx.const(1)
+    product = " * ".join([x] * abs(y)) if abs(y) <= 8 else f"{x} ** {abs(y)}"
+    return f"({product})" if y > 0 else f"({ctx.const(1)} / ({product}))"
+
+
 integer_pow_p = Primitive("integer_pow", _integer_pow_type, _quiet(_integer_pow_impl),
-                          _integer_pow_jvp)
+                          _integer_pow_jvp, emit=_integer_pow_emit)
 
 
 def _pow_jvp_base(t, x, y, out):
@@ -97,15 +107,20 @@ def _pow_jvp_exponent(t, x, y, out):
     return t * where(positive, out * log(where(positive, x, 1)), 0)
 
 
-pow_p = binary("pow", _quiet(np.power), defjvp(_pow_jvp_base, _pow_jvp_exponent))
+pow_p = binary("pow", _quiet(np.power), defjvp(_pow_jvp_base, _pow_jvp_exponent),
+               emit=lambda c, x, y: f"({x} ** {y})")
 
 
 def _chooser_weights(x, y, first: bool):
     """Weight of x in d max(x, y) (or min): 1 where it wins, 1/2 on ties, 0 elsewhere."""
-    from tapejit.operands import cast
 
     wins = (x > y) if first else (x < y)
     return cast(wins, x.dtype) + cast(x == y, x.dtype) * 0.5
+
+
+def _minmax_emit(better: str):
+    """x if it wins or is NaN, else y: NaN in either operand propagates, as in NumPy."""
+    return lambda c, x, y: f"({x} if ({x} {better} {y} or {x} != {x}) else {y})"
 
 
 def _minmax(name: str, impl, x_wins_when_greater: bool) -> Primitive:
@@ -115,7 +130,8 @@ def _minmax(name: str, impl, x_wins_when_greater: bool) -> Primitive:
                 _chooser_weights(y, x, x_wins_when_greater)
             return t * w
         return term
-    return binary(name, impl, defjvp(rule(0), rule(1)))
+    return binary(name, impl, defjvp(rule(0), rule(1)),
+                  emit=_minmax_emit(">" if x_wins_when_greater else "<"))
 
 
 maximum_p = _minmax("maximum", np.maximum, True)
@@ -126,7 +142,6 @@ minimum_p = _minmax("minimum", np.minimum, False)
 
 def _binary(prim, op):
     def fn(x, y):
-        from tapejit.operands import binary_operands
 
         a, b = binary_operands(op, x, y)
         return bind(prim, a, b)
@@ -144,7 +159,6 @@ minimum = _binary(minimum_p, "minimum")
 
 def divide(x, y):
     """True division; integer operands give float32 (float64 for 64-bit integers)."""
-    from tapejit.operands import binary_operands, cast
 
     a, b = binary_operands("divide", x, y)
     if a.dtype.kind in "iub":
@@ -154,13 +168,11 @@ def divide(x, y):
 
 
 def negative(x):
-    from tapejit.operands import as_operand
 
     return bind(neg_p, as_operand(x, "negative"))
 
 
 def square(x):
-    from tapejit.operands import as_operand
 
     return bind(square_p, as_operand(x, "square"))
 
@@ -171,7 +183,6 @@ def reciprocal(x):
 
 def pow(x, y):
     """x ** y; a Python int exponent becomes integer_pow (exact, and fine at x == 0)."""
-    from tapejit.operands import as_operand, binary_operands
 
     if isinstance(y, int) and not isinstance(y, bool):
         x = as_operand(x, "pow")

@@ -126,3 +126,15 @@ def binary(name: str, impl: Callable, jvp: Callable | None, *, out_dtype=None,
         return TensorType(out_dtype or dtype, broadcast_shapes(x, y))
 
     return Primitive(name, type_rule, impl, jvp, transpose, emit, "elementwise")
+
+
+# --- Numba emitter helpers (string builders; the backend supplies the context) -------------
+
+def infix(op: str) -> Callable:
+    """Emitter of `x op y`."""
+    return lambda ctx, x, y: f"({x} {op} {y})"
+
+
+def vmath(fn: str) -> Callable:
+    """Emitter calling the vectorizable math function `fn` for the operand's dtype."""
+    return lambda ctx, x: ctx.math(fn, x)

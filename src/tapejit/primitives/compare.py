@@ -7,19 +7,21 @@ import numpy as np
 from tapejit import dtypes
 from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
-from tapejit.primitives.base import binary, broadcast_shapes, is_undefined, unary, zero_jvp
+from tapejit.operands import as_operand, binary_operands, cast
+from tapejit.primitives.base import binary, broadcast_shapes, infix, is_undefined, unary, zero_jvp
 from tapejit.primitives.reduce import sum_to_shape
 from tapejit.trace import bind
 
-gt_p = binary("gt", np.greater, zero_jvp, out_dtype=dtypes.bool_)
-ge_p = binary("ge", np.greater_equal, zero_jvp, out_dtype=dtypes.bool_)
-lt_p = binary("lt", np.less, zero_jvp, out_dtype=dtypes.bool_)
-le_p = binary("le", np.less_equal, zero_jvp, out_dtype=dtypes.bool_)
-eq_p = binary("eq", np.equal, zero_jvp, out_dtype=dtypes.bool_)
-ne_p = binary("ne", np.not_equal, zero_jvp, out_dtype=dtypes.bool_)
-and_p = binary("and", np.logical_and, zero_jvp, out_dtype=dtypes.bool_)
-or_p = binary("or", np.logical_or, zero_jvp, out_dtype=dtypes.bool_)
-not_p = unary("not", np.logical_not, zero_jvp, float_only=False)
+gt_p = binary("gt", np.greater, zero_jvp, out_dtype=dtypes.bool_, emit=infix(">"))
+ge_p = binary("ge", np.greater_equal, zero_jvp, out_dtype=dtypes.bool_, emit=infix(">="))
+lt_p = binary("lt", np.less, zero_jvp, out_dtype=dtypes.bool_, emit=infix("<"))
+le_p = binary("le", np.less_equal, zero_jvp, out_dtype=dtypes.bool_, emit=infix("<="))
+eq_p = binary("eq", np.equal, zero_jvp, out_dtype=dtypes.bool_, emit=infix("=="))
+ne_p = binary("ne", np.not_equal, zero_jvp, out_dtype=dtypes.bool_, emit=infix("!="))
+and_p = binary("and", np.logical_and, zero_jvp, out_dtype=dtypes.bool_, emit=infix("and"))
+or_p = binary("or", np.logical_or, zero_jvp, out_dtype=dtypes.bool_, emit=infix("or"))
+not_p = unary("not", np.logical_not, zero_jvp, float_only=False,
+              emit=lambda c, x: f"(not {x})")
 
 
 def _select_type(pred: TensorType, on_true: TensorType, on_false: TensorType) -> TensorType:
@@ -49,14 +51,14 @@ def _select_transpose(ct, pred, on_true, on_false):
     return None, ct_true, ct_false
 
 
-select_p = Primitive("select", _select_type, np.where, _select_jvp, _select_transpose)
+select_p = Primitive("select", _select_type, np.where, _select_jvp, _select_transpose,
+                     emit=lambda c, p, x, y: f"({x} if {p} else {y})")
 
 
 # --- user functions ------------------------------------------------------------------------
 
 def _compare(prim, op):
     def fn(x, y):
-        from tapejit.operands import binary_operands
 
         a, b = binary_operands(op, x, y)
         return bind(prim, a, b)
@@ -74,7 +76,6 @@ not_equal = _compare(ne_p, "not_equal")
 
 
 def _as_bool(x, op):
-    from tapejit.operands import as_operand, cast
 
     return cast(as_operand(x, op), dtypes.bool_)
 
@@ -97,7 +98,6 @@ def where(condition, x, y):
     Both branches are computed; for a branch unsafe where it is not chosen (log(x) at x <= 0),
     make its input safe too: tj.where(x > 0, tj.math.log(tj.where(x > 0, x, 1)), 0).
     """
-    from tapejit.operands import binary_operands
 
     pred = _as_bool(condition, "where")
     a, b = binary_operands("where", x, y)

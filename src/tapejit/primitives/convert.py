@@ -27,15 +27,21 @@ def _convert_transpose(ct, x, *, new_dtype):
     return (bind(convert_element_type_p, ct, new_dtype=x.dtype),)
 
 
+def _convert_emit(ctx, x, *, new_dtype):
+    return f"({x} != 0)" if new_dtype.kind == "b" else x  # the codegen casts every result
+
+
 convert_element_type_p = Primitive("convert_element_type", _convert_type, _convert_impl,
-                                   _convert_jvp, _convert_transpose)
+                                   _convert_jvp, _convert_transpose, emit=_convert_emit)
 
 
-stop_gradient_p = Primitive("stop_gradient", lambda x: x, lambda x: x, zero_jvp)
+stop_gradient_p = Primitive("stop_gradient", lambda x: x, lambda x: x, zero_jvp,
+                            emit=lambda c, x: x)
 
 
 def stop_gradient(x):
     """x, with no gradient flowing back through it."""
-    from tapejit.operands import as_operand
+    from tapejit.operands import as_operand  # operands imports this module
+
 
     return bind(stop_gradient_p, as_operand(x, "stop_gradient"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from tapejit.operands import as_operand, float_operand
 from tapejit.primitives.arithmetic import _quiet
-from tapejit.primitives.base import defjvp, unary, zero_jvp
+from tapejit.primitives.base import defjvp, unary, vmath, zero_jvp
 from tapejit.trace import bind
 
 
@@ -23,28 +24,43 @@ def _rsqrt_impl(x):
     return (1 / np.sqrt(x)).astype(x.dtype)[()]
 
 
-exp_p = unary("exp", _quiet(np.exp), defjvp(lambda t, x, out: t * out))
-log_p = unary("log", _quiet(np.log), defjvp(lambda t, x, out: t / x))
-log1p_p = unary("log1p", _quiet(np.log1p), defjvp(lambda t, x, out: t / (x + 1)))
-expm1_p = unary("expm1", _quiet(np.expm1), defjvp(lambda t, x, out: t * (out + 1)))
-sin_p = unary("sin", _quiet(np.sin), defjvp(lambda t, x, out: t * cos(x)))
-cos_p = unary("cos", _quiet(np.cos), defjvp(lambda t, x, out: -(t * sin(x))))
-tan_p = unary("tan", _quiet(np.tan), defjvp(lambda t, x, out: t * (out * out + 1)))
-tanh_p = unary("tanh", _quiet(np.tanh), defjvp(lambda t, x, out: t * (1 - out * out)))
-sqrt_p = unary("sqrt", _quiet(np.sqrt), defjvp(lambda t, x, out: t * (0.5 / out)))
-rsqrt_p = unary("rsqrt", _quiet(_rsqrt_impl), defjvp(lambda t, x, out: t * (out / x * -0.5)))
-abs_p = unary("abs", np.abs, defjvp(lambda t, x, out: t * sign(x)), float_only=False)
-sign_p = unary("sign", np.sign, zero_jvp, float_only=False)
-sigmoid_p = unary("sigmoid", _quiet(_sigmoid_impl),
-                  defjvp(lambda t, x, out: t * (out * (1 - out))))
-softplus_p = unary("softplus", _quiet(_softplus_impl), defjvp(lambda t, x, out: t * sigmoid(x)))
+exp_p = unary("exp", np.exp, defjvp(lambda t, x, out: t * out), emit=vmath("exp"))
+log_p = unary("log", _quiet(np.log), defjvp(lambda t, x, out: t / x), emit=vmath("log"))
+log1p_p = unary("log1p", _quiet(np.log1p), defjvp(lambda t, x, out: t / (x + 1)),
+                emit=vmath("log1p"))
+expm1_p = unary("expm1", np.expm1, defjvp(lambda t, x, out: t * (out + 1)),
+                emit=vmath("expm1"))
+sin_p = unary("sin", np.sin, defjvp(lambda t, x, out: t * cos(x)), emit=vmath("sin"))
+cos_p = unary("cos", np.cos, defjvp(lambda t, x, out: -(t * sin(x))),
+              emit=vmath("cos"))
+tan_p = unary("tan", _quiet(np.tan), defjvp(lambda t, x, out: t * (out * out + 1)),
+              emit=lambda c, x: f"math.tan({x})")
+tanh_p = unary("tanh", np.tanh, defjvp(lambda t, x, out: t * (1 - out * out)),
+               emit=vmath("tanh"))
+sqrt_p = unary("sqrt", _quiet(np.sqrt), defjvp(lambda t, x, out: t * (0.5 / out)),
+               emit=lambda c, x: f"np.sqrt({x})")
+rsqrt_p = unary("rsqrt", _quiet(_rsqrt_impl), defjvp(lambda t, x, out: t * (out / x * -0.5)),
+                emit=lambda c, x: f"({c.const(1)} / np.sqrt({x}))")
+abs_p = unary("abs", np.abs, defjvp(lambda t, x, out: t * sign(x)), float_only=False,
+              emit=lambda c, x: f"abs({x})")
+def _sign_emit(ctx, x):
+    """1, -1, or x itself (so 0, -0 and NaN come back unchanged, as in NumPy)."""
+    one, minus_one = ctx.const(1), ctx.const(-1)
+    zero = x if ctx.dtype.kind == "f" else ctx.const(0)
+    return f"({one} if {x} > 0 else ({minus_one} if {x} < 0 else {zero}))"
+
+
+sign_p = unary("sign", np.sign, zero_jvp, float_only=False, emit=_sign_emit)
+sigmoid_p = unary("sigmoid", _sigmoid_impl,
+                  defjvp(lambda t, x, out: t * (out * (1 - out))), emit=vmath("sigmoid"))
+softplus_p = unary("softplus", _softplus_impl, defjvp(lambda t, x, out: t * sigmoid(x)),
+                   emit=vmath("softplus"))
 
 
 # --- user functions ------------------------------------------------------------------------
 
 def _float_unary(prim):
     def fn(x):
-        from tapejit.operands import float_operand
 
         return bind(prim, float_operand(x, prim.name))
     fn.__name__ = prim.name
@@ -68,12 +84,10 @@ softplus = _float_unary(softplus_p)
 
 def abs(x):  # noqa: A001
     """Elementwise |x|; d|x|/dx at 0 is 0 (sign(0))."""
-    from tapejit.operands import as_operand
 
     return bind(abs_p, as_operand(x, "abs"))
 
 
 def sign(x):
-    from tapejit.operands import as_operand
 
     return bind(sign_p, as_operand(x, "sign"))

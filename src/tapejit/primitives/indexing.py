@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit.errors import op_error
+from tapejit.operands import as_operand
 from tapejit.site import user_site
 from tapejit.trace import bind
 
@@ -97,7 +98,6 @@ def _plan(shape: tuple[int, ...], index) -> _Plan:
 
 def getitem(x, index):
     """x[index] for basic indexing: ints, slices (any step), None and Ellipsis."""
-    from tapejit.operands import as_operand
     from tapejit.primitives.shape import expand_dims_p, rev_p, slice_p, squeeze_p
 
     x = as_operand(x, "getitem")

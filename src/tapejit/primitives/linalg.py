@@ -6,6 +6,7 @@ import numpy as np
 
 from tapejit.errors import ShapeError, TypeRuleError, op_error
 from tapejit.ir import Primitive, TensorType
+from tapejit.operands import binary_operands
 from tapejit.primitives.base import broadcast_shapes, is_undefined, same_dtype
 from tapejit.primitives.shape import transpose_p
 from tapejit.site import user_site
@@ -94,8 +95,56 @@ def _dot_transpose(ct, x, y, *, dimension_numbers):
     raise AssertionError("dot_general is linear in one operand at a time")
 
 
+def _as_matrix(ctx, x, ttype, perm, rows, cols, lines) -> str:
+    """x permuted and reshaped to a (rows, cols) or (batch, rows, cols) matrix expression."""
+    if ttype.ndim == 2 and perm == (1, 0) and len(rows) == 1:
+        return f"{x}.T"
+    if perm == tuple(range(ttype.ndim)) and ttype.ndim == 2 and len(rows) == 1:
+        return x
+    name = ctx.temp("m")
+    permuted = x if perm == tuple(range(ttype.ndim)) else f"np.transpose({x}, {perm})"
+    lines.append(f"{name} = np.ascontiguousarray({permuted}).reshape("
+                 f"{ctx.shape(tuple(int(np.prod(d, dtype=np.int64)) for d in rows + cols))})")
+    return name
+
+
+def _dot_emit(ctx, a, b, *, dimension_numbers):
+    """BLAS through np.dot on (batched) matrices; integer operands get plain loops."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    lt, rt = ctx.in_types
+    if lt.dtype.kind != "f" or lt.dtype.itemsize not in (4, 8):
+        from tapejit.backend.codegen import CodegenError
+
+        raise CodegenError(f"dot_general on {lt.dtype} has no BLAS kernel")
+    lf, rf = _free(lt.ndim, lc, lb), _free(rt.ndim, rc, rb)
+    dims = lambda t, ds: [t.shape[d] for d in ds]
+    batch = dims(lt, lb)
+    lines: list[str] = []
+    rows_a = ([batch] if lb else []) + [dims(lt, lf)]
+    rows_b = ([batch] if rb else []) + [dims(rt, rc)]
+    left = _as_matrix(ctx, a, lt, lb + lf + lc, rows_a, [dims(lt, lc)], lines)
+    right = _as_matrix(ctx, b, rt, rb + rc + rf, rows_b, [dims(rt, rf)], lines)
+    product = ctx.temp("p")
+    if lb:
+        m, n = int(np.prod(dims(lt, lf))), int(np.prod(dims(rt, rf)))
+        shape3 = ctx.shape((int(np.prod(batch)), m, n))
+        lines += [f"{product} = np.empty({shape3}, {ctx.np_type(lt.dtype)})",
+                  f"for bi in range({ctx.size(int(np.prod(batch)))}):",
+                  f"    {product}[bi] = np.dot({left}[bi], {right}[bi])"]
+    else:
+        lines.append(f"{product} = np.dot({left}, {right})")
+    out = ctx.out_type
+    if out.ndim == 0:
+        lines.append(f"{ctx.out} = {product}[0, 0]")
+    elif out.ndim == 2 and not lb and len(lf) == 1 and len(rf) == 1:
+        lines.append(f"{ctx.out} = {product}")
+    else:
+        lines.append(f"{ctx.out} = {product}.reshape({ctx.shape(out.shape)})")
+    return lines
+
+
 dot_general_p = Primitive("dot_general", _dot_type, _dot_impl, _dot_jvp, _dot_transpose,
-                          kind="dot")
+                          _dot_emit, kind="dot")
 
 
 # --- user functions ------------------------------------------------------------------------
@@ -110,7 +159,6 @@ def _matmul_error(a, b, why: str):
 
 def matmul(a, b):
     """NumPy's matmul: 1-d operands are vectors, leading dims broadcast as batch dims."""
-    from tapejit.operands import binary_operands
     from tapejit.primitives.shape import broadcast_to, expand_dims, squeeze
 
     a, b = binary_operands("matmul", a, b)
@@ -140,7 +188,6 @@ def matmul(a, b):
 
 def tensordot(a, b, axes):
     """Contract `axes` of a with those of b (an int n means the last n of a, first n of b)."""
-    from tapejit.operands import binary_operands
 
     a, b = binary_operands("tensordot", a, b)
     if isinstance(axes, int):

@@ -7,6 +7,7 @@ import numpy as np
 from tapejit.dtypes import is_float
 from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
+from tapejit.operands import as_operand, cast, float_operand
 from tapejit.primitives.base import check_axes
 from tapejit.trace import bind
 
@@ -50,7 +51,6 @@ def _highest(dtype):
 
 def _chooser_jvp(primals, tangents, out, *, axes):
     """Tangent of a max/min: the mean of the tangents at the positions that attain it."""
-    from tapejit.operands import cast
     from tapejit.primitives.compare import equal
     from tapejit.primitives.shape import broadcast_in_dim_p
 
@@ -74,7 +74,6 @@ reduce_min_p = Primitive(
 # --- user functions ------------------------------------------------------------------------
 
 def _reduce(prim, x, axis, keepdims, op):
-    from tapejit.operands import as_operand
     from tapejit.primitives.shape import _normalize_axes, reshape
 
     x = as_operand(x, op)
@@ -87,7 +86,6 @@ def _reduce(prim, x, axis, keepdims, op):
 
 def reduce_sum(x, axis=None, keepdims: bool = False):
     """Sum over `axis` (all axes by default)."""
-    from tapejit.operands import as_operand, cast
 
     x = as_operand(x, "reduce_sum")
     if x.dtype.kind == "b":
@@ -105,7 +103,6 @@ def reduce_min(x, axis=None, keepdims: bool = False):
 
 def reduce_mean(x, axis=None, keepdims: bool = False):
     """Mean over `axis`; integer inputs give float32 (not TF's integer mean)."""
-    from tapejit.operands import float_operand
     from tapejit.primitives.shape import _normalize_axes
 
     x = float_operand(x, "reduce_mean")

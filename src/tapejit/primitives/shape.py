@@ -9,6 +9,7 @@ import numpy as np
 
 from tapejit.errors import ShapeError, TypeRuleError, op_error
 from tapejit.ir import Primitive, TensorType
+from tapejit.operands import as_operand, cast
 from tapejit.primitives.base import check_axes, is_undefined, same_dtype
 from tapejit.site import user_site
 from tapejit.trace import bind
@@ -58,10 +59,21 @@ def _reshape_type(x: TensorType, *, new_sizes) -> TensorType:
     return TensorType(x.dtype, tuple(new_sizes))
 
 
+def _reshape_emit(ctx, x, **params):
+    """A view when the operand is contiguous (a copy otherwise); scalars need care."""
+    (source,), out = ctx.in_types, ctx.out_type
+    if source.ndim == 0:
+        return [f"{ctx.out} = np.full({ctx.shape(out.shape)}, {x})"]
+    if out.ndim == 0:
+        return [f"{ctx.out} = {x}[{', '.join(['0'] * source.ndim)}]"]
+    return [f"{ctx.out} = np.ascontiguousarray({x}).reshape({ctx.shape(out.shape)})"]
+
+
 reshape_p = Primitive(
     "reshape", _reshape_type, lambda x, *, new_sizes: np.reshape(x, new_sizes),
     lambda p, t, out, *, new_sizes: bind(reshape_p, t[0], new_sizes=new_sizes),
-    lambda ct, x, *, new_sizes: (bind(reshape_p, ct, new_sizes=x.shape),), kind="view")
+    lambda ct, x, *, new_sizes: (bind(reshape_p, ct, new_sizes=x.shape),), _reshape_emit,
+    kind="view")
 
 
 # --- transpose -----------------------------------------------------------------------------
@@ -77,10 +89,16 @@ def _transpose_transpose(ct, x, *, permutation):
     return (bind(transpose_p, ct, permutation=tuple(np.argsort(permutation).tolist())),)
 
 
+def _transpose_emit(ctx, x, *, permutation):
+    if permutation == (1, 0):
+        return [f"{ctx.out} = {x}.T"]
+    return [f"{ctx.out} = np.transpose({x}, {permutation})"]
+
+
 transpose_p = Primitive(
     "transpose", _transpose_type, lambda x, *, permutation: np.transpose(x, permutation),
     lambda p, t, out, *, permutation: bind(transpose_p, t[0], permutation=permutation),
-    _transpose_transpose, kind="view")
+    _transpose_transpose, _transpose_emit, kind="view")
 
 
 # --- squeeze / expand_dims -----------------------------------------------------------------
@@ -103,12 +121,14 @@ def _expand_type(x: TensorType, *, dimensions) -> TensorType:
 squeeze_p = Primitive(
     "squeeze", _squeeze_type, lambda x, *, dimensions: np.squeeze(x, dimensions),
     lambda p, t, out, *, dimensions: bind(squeeze_p, t[0], dimensions=dimensions),
-    lambda ct, x, *, dimensions: (bind(expand_dims_p, ct, dimensions=dimensions),), kind="view")
+    lambda ct, x, *, dimensions: (bind(expand_dims_p, ct, dimensions=dimensions),),
+    _reshape_emit, kind="view")
 
 expand_dims_p = Primitive(
     "expand_dims", _expand_type, lambda x, *, dimensions: np.expand_dims(x, dimensions),
     lambda p, t, out, *, dimensions: bind(expand_dims_p, t[0], dimensions=dimensions),
-    lambda ct, x, *, dimensions: (bind(squeeze_p, ct, dimensions=dimensions),), kind="view")
+    lambda ct, x, *, dimensions: (bind(squeeze_p, ct, dimensions=dimensions),),
+    _reshape_emit, kind="view")
 
 
 # --- concatenate ---------------------------------------------------------------------------
@@ -149,9 +169,13 @@ def _concat_transpose(ct, *xs, dimension):
     return tuple(cts)
 
 
+def _concat_emit(ctx, *xs, dimension):
+    return [f"{ctx.out} = np.concatenate(({', '.join(xs)},), axis={dimension})"]
+
+
 concatenate_p = Primitive(
     "concatenate", _concat_type, lambda *xs, dimension: np.concatenate(xs, dimension),
-    _concat_jvp, _concat_transpose, kind="other")
+    _concat_jvp, _concat_transpose, _concat_emit, kind="other")
 
 
 # --- slice / pad / rev ---------------------------------------------------------------------
@@ -185,9 +209,19 @@ def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
                  interior=tuple(k - 1 for k in strides)),)
 
 
+def _slice_emit(ctx, x, *, start_indices, limit_indices, strides):
+    (source,), out = ctx.in_types, ctx.out_type
+    parts = [f"{ctx.size(s)}:{ctx.size(lim)}:{ctx.size(k)}"
+             for s, lim, k in zip(start_indices, limit_indices, strides)]
+    if out.ndim == 0 or source.ndim == 0:
+        return [f"{ctx.out} = {x}"]
+    return [f"{ctx.out} = {x}[{', '.join(parts)}]"]
+
+
 slice_p = Primitive(
     "slice", _slice_type, _slice_impl,
-    lambda p, t, out, **params: bind(slice_p, t[0], **params), _slice_transpose, kind="view")
+    lambda p, t, out, **params: bind(slice_p, t[0], **params), _slice_transpose, _slice_emit,
+    kind="view")
 
 
 def _pad_type(x: TensorType, *, low, high, interior) -> TensorType:
@@ -218,9 +252,22 @@ def _pad_transpose(ct, x, *, low, high, interior):
                  strides=tuple(i + 1 for i in interior)),)
 
 
+def _pad_emit(ctx, x, *, low, high, interior):
+    (source,), out = ctx.in_types, ctx.out_type
+    if source.ndim == 0:
+        return [f"{ctx.out} = {x}"]
+    lines = [f"{ctx.out} = np.zeros({ctx.shape(out.shape)}, {ctx.np_type(out.dtype)})"]
+    parts = []
+    for lo, n, i in zip(low, source.shape, interior):
+        stop = lo + (n - 1) * (i + 1) + 1 if n else lo
+        parts.append(f"{ctx.size(lo)}:{ctx.size(stop)}:{ctx.size(i + 1)}")
+    lines.append(f"{ctx.out}[{', '.join(parts)}] = {x}")
+    return lines
+
+
 pad_p = Primitive(
     "pad", _pad_type, _pad_impl, lambda p, t, out, **params: bind(pad_p, t[0], **params),
-    _pad_transpose, kind="other")
+    _pad_transpose, _pad_emit, kind="other")
 
 
 def _rev_type(x: TensorType, *, dimensions) -> TensorType:
@@ -228,16 +275,22 @@ def _rev_type(x: TensorType, *, dimensions) -> TensorType:
     return x
 
 
+def _rev_emit(ctx, x, *, dimensions):
+    (source,) = ctx.in_types
+    parts = ["::-1" if d in dimensions else ":" for d in range(source.ndim)]
+    return [f"{ctx.out} = {x}[{', '.join(parts)}]" if parts else f"{ctx.out} = {x}"]
+
+
 rev_p = Primitive(
     "rev", _rev_type, lambda x, *, dimensions: np.flip(x, dimensions),
     lambda p, t, out, *, dimensions: bind(rev_p, t[0], dimensions=dimensions),
-    lambda ct, x, *, dimensions: (bind(rev_p, ct, dimensions=dimensions),), kind="view")
+    lambda ct, x, *, dimensions: (bind(rev_p, ct, dimensions=dimensions),), _rev_emit,
+    kind="view")
 
 
 # --- user functions ------------------------------------------------------------------------
 
 def _operand(x, op):
-    from tapejit.operands import as_operand
 
     return as_operand(x, op)
 
@@ -342,7 +395,6 @@ def expand_dims(x, axis):
 def concat(values, axis=0):
     """Join tensors along an existing axis (tf.concat)."""
     from tapejit import dtypes
-    from tapejit.operands import as_operand, cast
 
     parts = [as_operand(v, "concat") for v in values]
     if not parts:

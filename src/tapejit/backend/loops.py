@@ -1,0 +1,177 @@
+"""One fused group → one loop nest: loads, scalar math per equation, stores and reductions.
+
+Values used only inside the group stay scalars in registers; values used outside are written
+to arrays; reductions accumulate (float32 sums in float64) and are cast when the loop ends.
+The outer loop is a `prange` when the group is large and its reductions are parallel-safe.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+import numpy as np
+
+from tapejit.backend.codegen import PARALLEL_MIN, CodegenError, ExprContext, _Kernel, np_type
+from tapejit.ir import Eqn, Lit, Var
+
+_INIT = {"reduce_sum": "zero", "reduce_max": "lowest", "reduce_min": "highest"}
+
+
+def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
+    return np.dtype(np.float64) if dtype.kind == "f" else dtype
+
+
+def _init_value(prim: str, dtype: np.dtype):
+    kind = _INIT[prim]
+    if kind == "zero":
+        return 0
+    if dtype.kind == "f":
+        return -np.inf if kind == "lowest" else np.inf
+    info = np.iinfo(dtype)
+    return info.min if kind == "lowest" else info.max
+
+
+class _Group:
+    def __init__(self, kernel: _Kernel, eqn: Eqn) -> None:
+        self.kernel = kernel
+        self.eqn = eqn
+        self.body = eqn.params["body"]
+        self.shape = tuple(eqn.params["shape"])
+        self.rank = len(self.shape)
+        self.index = [f"i{k}" for k in range(self.rank)]
+        self.outputs = {id(v) for v in self.body.outputs}
+        self.local = {id(v) for e in self.body.eqns for v in e.outputs}
+        self.loads: dict[tuple, str] = {}
+        self.reductions = [e for e in self.body.eqns if e.prim.kind == "reduce"]
+        self.parallel = self._parallel_ok()
+        self.finish: list[str] = []
+
+    def _parallel_ok(self) -> bool:
+        if self.rank == 0 or prod(self.shape) < PARALLEL_MIN:
+            return False
+        for r in self.reductions:
+            axes = r.params["axes"]
+            full = len(axes) == self.rank
+            if r.prim.name != "reduce_sum" or (not full and 0 in axes):
+                return False
+        return True
+
+    # --- names ---------------------------------------------------------------------------
+
+    def value(self, atom) -> str:
+        """The scalar expression of an atom at the current loop index."""
+        if isinstance(atom, Lit):
+            return self.kernel.atom(atom)
+        if id(atom) in self.local:
+            return self._scalar_name(atom)
+        return self.load(atom, self._numpy_mapping(atom))
+
+    def _scalar_name(self, var: Var) -> str:
+        name = self.kernel.name(var)
+        return name if self.rank == 0 or id(var) not in self.outputs else "e_" + name[2:]
+
+    def _numpy_mapping(self, var: Var) -> tuple:
+        lead = self.rank - var.type.ndim
+        return tuple(None if size == 1 else lead + i for i, size in enumerate(var.type.shape))
+
+    def load(self, var: Var, mapping: tuple) -> str:
+        name = self.kernel.name(var)
+        if var.type.ndim == 0:
+            return name
+        key = (id(var), mapping)
+        if key not in self.loads:
+            local = f"x{len(self.loads)}_{name[2:]}"
+            index = ", ".join("0" if m is None else self.index[m] for m in mapping)
+            self.loads[key] = local
+            self.pending_loads.append(f"{local} = {name}[{index}]")
+        return self.loads[key]
+
+    # --- pieces --------------------------------------------------------------------------
+
+    def allocate(self) -> None:
+        for eqn in self.body.eqns:
+            for var in eqn.outputs:
+                if id(var) in self.outputs:
+                    self._allocate(eqn, var)
+
+    def _allocate(self, eqn: Eqn, var: Var) -> None:
+        k, name, dtype = self.kernel, self.kernel.name(var), var.type.dtype
+        if eqn.prim.kind != "reduce":
+            if self.rank:
+                k.emit(f"{name} = np.empty({k.shape(self.shape)}, {np_type(dtype)})")
+            return
+        acc = _accumulator_dtype(dtype)
+        init = _init_value(eqn.prim.name, dtype)
+        init_expr = k.const(init, acc) if acc.kind == "f" else f"{np_type(acc)}({init})"
+        if var.type.ndim == 0:
+            k.emit(f"{name} = {init_expr}")
+            if acc != dtype:
+                self.finish.append(f"{name} = {np_type(dtype)}({name})")
+            return
+        k.emit(f"{name} = np.full({k.shape(var.type.shape)}, {init_expr}, {np_type(acc)})")
+        if acc != dtype:
+            self.finish.append(f"{name} = {name}.astype({np_type(dtype)})")
+
+    def open_loops(self) -> str:
+        indent = "    "
+        for k, size in enumerate(self.shape):
+            loop = "prange" if (k == 0 and self.parallel) else "range"
+            self.kernel.emit(f"for {self.index[k]} in {loop}({self.kernel.size(size)}):", indent)
+            indent += "    "
+        return indent
+
+    def statement(self, eqn: Eqn, indent: str) -> list[str]:
+        self.pending_loads: list[str] = []
+        if eqn.prim.kind == "reduce":
+            lines = self._reduce(eqn)
+        elif eqn.prim.name == "broadcast_in_dim":
+            lines = [f"{self._scalar_name(eqn.out)} = {self._broadcast(eqn)}"]
+        else:
+            lines = [f"{self._scalar_name(eqn.out)} = {self._elementwise(eqn)}"]
+        if eqn.prim.kind != "reduce" and id(eqn.out) in self.outputs and self.rank:
+            lines.append(f"{self.kernel.name(eqn.out)}[{', '.join(self.index)}] = "
+                         f"{self._scalar_name(eqn.out)}")
+        return self.pending_loads + lines
+
+    def _elementwise(self, eqn: Eqn) -> str:
+        if eqn.prim.emit is None:
+            raise CodegenError(f"primitive {eqn.prim.name} has no Numba emitter")
+        expr = eqn.prim.emit(ExprContext(self.kernel, eqn), *(self.value(a) for a in eqn.inputs),
+                             **eqn.params)
+        dtype = eqn.out.type.dtype
+        return expr if dtype.kind == "b" else f"{np_type(dtype)}({expr})"
+
+    def _broadcast(self, eqn: Eqn) -> str:
+        operand = eqn.inputs[0]
+        if isinstance(operand, Lit) or operand.type.ndim == 0 or id(operand) in self.local:
+            return self.value(operand)
+        dims = eqn.params["broadcast_dimensions"]
+        mapping = tuple(None if operand.type.shape[i] == 1 else d for i, d in enumerate(dims))
+        return self.load(operand, mapping)
+
+    def _reduce(self, eqn: Eqn) -> list[str]:
+        x = self.value(eqn.inputs[0])
+        target = self.kernel.name(eqn.out)
+        kept = [self.index[d] for d in range(self.rank) if d not in eqn.params["axes"]]
+        if kept:
+            target = f"{target}[{', '.join(kept)}]"
+        if eqn.prim.name == "reduce_sum":
+            return [f"{target} += {x}"]
+        better = ">" if eqn.prim.name == "reduce_max" else "<"
+        return [f"if {x} {better} {target} or {x} != {x}:", f"    {target} = {x}"]
+
+
+def emit_group(kernel: _Kernel, eqn: Eqn) -> None:
+    """Append the loop nest of one `fused` equation to the kernel."""
+    group = _Group(kernel, eqn)
+    kernel.comment(eqn, "    ")
+    group.allocate()
+    indent = group.open_loops()
+    for inner in group.body.eqns:
+        kernel.comment(inner, indent)
+        for line in group.statement(inner, indent):
+            kernel.emit(line, indent)
+    for line in group.finish:
+        kernel.emit(line)
+    kernel.parallel |= group.parallel
+    kernel.fresh.update(id(v) for v in group.body.outputs)

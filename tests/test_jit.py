@@ -1,0 +1,280 @@
+"""jit: compiled results equal eager ones over the op table and composed programs; tapes,
+Variables and transforms work inside; errors are clear."""
+
+import numpy as np
+import pytest
+
+import tapejit as tj
+from tests.optable import CASES, sample
+
+JIT_PARAMS = [pytest.param(case, case.shapes[min(2, len(case.shapes) - 1)], id=case.id)
+              for case in CASES]
+
+
+def _args(case, shapes, seed=0, dtype=np.float64):
+    return [a.astype(dtype) for a in sample(case, shapes, np.random.default_rng(seed))]
+
+
+def _value_and_grads(case):
+    def loss(*xs):
+        out = case.fn(*xs)
+        return tj.reduce_sum(tj.cast(out, xs[0].dtype) * tj.math.sin(tj.cast(out, xs[0].dtype)))
+    return tj.value_and_grad(loss, tuple(range(len(case.shapes[0]))))
+
+
+@pytest.mark.parametrize("case,shapes", JIT_PARAMS)
+def test_jit_forward_and_gradient_match_eager(case, shapes):
+    args = _args(case, shapes)
+    np.testing.assert_allclose(np.asarray(tj.jit(case.fn)(*args).numpy(), np.float64),
+                               np.asarray(case.fn(*map(tj.constant, args)).numpy(), np.float64),
+                               rtol=1e-12)
+    if case.order == 0:
+        return
+    fn = _value_and_grads(case)
+    (value, grads), (value_e, grads_e) = tj.jit(fn)(*args), fn(*args)
+    np.testing.assert_allclose(value.numpy(), value_e.numpy(), rtol=1e-12)
+    for g, ge in zip(grads, grads_e):
+        np.testing.assert_allclose(g.numpy(), ge.numpy(), rtol=1e-11, atol=1e-14)
+
+
+def test_jit_grad_of_square_is_a_scalar_of_the_input_dtype():
+    f = tj.jit(tj.grad(lambda x: x**2))
+    out = f(3.0)
+    assert repr(out) == "<tj.Tensor: shape=(), dtype=float32, numpy=6.0>"
+    assert f(np.float64(2.0)).dtype == np.float64
+
+
+def test_same_signature_traces_once():
+    calls = []
+
+    @tj.jit
+    def f(x):
+        calls.append(1)
+        return x * 2.0
+
+    for _ in range(3):
+        f(np.ones(3))
+    assert len(calls) == 1
+    info = f.cache_info()
+    assert (info.hits, info.misses, info.size) == (2, 1, 1)
+
+
+def test_new_batch_size_retraces_and_reuses_the_kernel():
+    from tapejit.backend.compile import load_source
+
+    f = tj.jit(lambda x: tj.reduce_sum(x * x, 1))
+    f(np.ones((4, 3)))
+    src_small = f.lower(np.ones((4, 3))).source
+    f(np.ones((9, 3)))
+    assert f.cache_info().misses == 2
+    assert "new shape" in f.cache_info().last_miss
+    assert f.lower(np.ones((9, 3))).source == src_small
+    assert load_source(src_small) is load_source(f.lower(np.ones((9, 3))).source)
+
+
+def test_new_dtype_rank_or_static_arg_retraces():
+    f = tj.jit(lambda x, n: x * n, static_argnums=(1,))
+    f(np.ones(3), 2)
+    f(np.ones(3, np.float32), 2)
+    assert "dtype" in f.cache_info().last_miss
+    f(np.ones((3, 1)), 2)
+    assert "shape" in f.cache_info().last_miss
+    np.testing.assert_array_equal(f(np.ones(3), 5).numpy(), [5.0, 5.0, 5.0])
+    assert "static" in f.cache_info().last_miss
+
+
+def test_pytree_arguments_and_outputs():
+    @tj.jit
+    def f(params, x):
+        return {"y": params["w"] * x + params["b"][0], "sum": tj.reduce_sum(x)}
+
+    out = f({"w": np.array(2.0), "b": [np.array(1.0)]}, np.arange(3.0))
+    np.testing.assert_array_equal(out["y"].numpy(), [1.0, 3.0, 5.0])
+    assert float(out["sum"]) == 3.0
+
+
+def test_outputs_never_alias_inputs():
+    x = np.arange(4.0)
+    out = tj.jit(lambda a: tj.reshape(a, (2, 2)))(x)
+    x[0] = 100.0
+    assert out.numpy()[0, 0] == 0.0
+
+
+def test_tape_inside_jit_and_variables_are_implicit_inputs():
+    w = tj.Variable(np.array([[0.5, -0.2], [0.1, 0.3]], np.float32), name="w")
+    b = tj.Variable(np.zeros(2, np.float32), name="b")
+
+    @tj.jit
+    def step(x):
+        with tj.GradientTape() as tape:
+            loss = tj.reduce_mean((x @ w + b) ** 2)
+        dw, db = tape.gradient(loss, [w, b])
+        w.assign_sub(dw * 0.1)
+        b.assign_sub(db * 0.1)
+        return loss
+
+    def eager_step(x):
+        with tj.GradientTape() as tape:
+            loss = tj.reduce_mean((x @ w + b) ** 2)
+        dw, db = tape.gradient(loss, [w, b])
+        w.assign_sub(dw * 0.1)
+        b.assign_sub(db * 0.1)
+        return loss
+
+    x = np.array([[1.0, 2.0]], np.float32)
+    w0, b0 = w.numpy(), b.numpy()
+    losses = [float(step(x)) for _ in range(3)]
+    w1, b1 = w.numpy(), b.numpy()
+    w.assign(w0)
+    b.assign(b0)
+    eager = [float(eager_step(x)) for _ in range(3)]
+    np.testing.assert_allclose(losses, eager, rtol=1e-6)
+    np.testing.assert_allclose(w1, w.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(b1, b.numpy(), rtol=1e-6)
+    assert step.cache_info().misses == 1
+
+
+def test_seed_walkthrough_under_jit():
+    x0, x1 = tj.Variable(3.0, name="x0"), tj.Variable(3.0, name="x1", trainable=False)
+
+    @tj.jit
+    def grads(x2, x3):
+        with tj.GradientTape() as tape:
+            y = x0**2 + x1**2 + x2**2
+        g = tape.gradient(y, [x0, x1, x2, x3],
+                          unconnected_gradients=tj.UnconnectedGradients.ZERO)
+        return g
+
+    out = grads(tj.constant(3.0), tj.constant(3.0))
+    assert [float(v) for v in out] == [6.0, 0.0, 0.0, 0.0]
+
+    @tj.jit
+    def persistent(x):
+        with tj.GradientTape(persistent=True) as tape:
+            tape.watch(x)
+            y = x * x
+            z = y * y
+        return tape.gradient(z, x), tape.gradient(y, x)
+
+    dz, dy = persistent(tj.constant([1.0, 3.0]))
+    np.testing.assert_array_equal(dz.numpy(), [4.0, 108.0])
+    np.testing.assert_array_equal(dy.numpy(), [2.0, 6.0])
+
+
+def test_transforms_compose_with_jit():
+    f = lambda x: tj.reduce_sum(tj.math.sin(x) * x)
+    x = np.array([0.3, 1.2, -0.7])
+    for transform in (tj.grad, tj.hessian, lambda g: tj.jacobian(tj.grad(g), mode="fwd")):
+        np.testing.assert_allclose(tj.jit(transform(f))(x).numpy(), transform(f)(x).numpy(),
+                                   rtol=1e-12)
+    primal, tangent = tj.jit(lambda x, v: tj.jvp(f, (x,), (v,)))(x, np.ones(3))
+    assert np.isclose(float(tangent), float(tj.reduce_sum(tj.grad(f)(x))))
+
+
+def test_branching_on_a_traced_value_names_the_line():
+    @tj.jit
+    def f(x):
+        if x > 0:
+            return x
+        return -x
+
+    with pytest.raises(tj.TracerBoolError) as info:
+        f(1.0)
+    text = str(info.value)
+    assert "if x > 0" in text and "tj.where" in text and "static_argnums" in text
+
+
+def test_shape_error_at_trace_time():
+    with pytest.raises(tj.ShapeError, match="matmul"):
+        tj.jit(lambda a, b: a @ b)(np.ones((3, 4)), np.ones((5, 6)))
+
+
+def test_unsupported_argument_type():
+    with pytest.raises(TypeError, match="static_argnums"):
+        tj.jit(lambda a: a)("text")
+
+
+def test_disable_jit_runs_eagerly():
+    seen = []
+    f = tj.jit(lambda x: seen.append(type(x)) or x * 2)
+    tj.config.update("disable_jit", True)
+    try:
+        f(np.ones(2))
+    finally:
+        tj.config.update("disable_jit", False)
+    assert seen == [np.ndarray]
+
+
+def test_lower_shows_every_stage():
+    f = tj.jit(tj.grad(lambda x: tj.reduce_sum(tj.math.tanh(x) * x)))
+    lowered = f.lower(np.ones(3))
+    text = str(lowered)
+    assert "fused" in str(lowered.fused) and "def entry" in lowered.source
+    assert "# " in lowered.source and len(lowered.backward) == 1
+    for title in ("traced program", "backward program 0", "optimized", "kernel source"):
+        assert title in text
+
+
+def test_debug_output(capsys):
+    tj.config.update("debug", 4)
+    try:
+        tj.jit(lambda x: x + 1.0)(np.ones(2))
+    finally:
+        tj.config.update("debug", 0)
+    out = capsys.readouterr().out
+    assert "tracing" in out and "first call" in out and "def entry" in out
+
+
+def test_checker_names_the_first_diverging_equation():
+    from tapejit.checking import JitMismatchError
+    from tapejit.primitives.base import defjvp, unary
+    from tapejit.trace import bind
+
+    wrong = unary("double", lambda x: x * 2, defjvp(lambda t, x, out: t * 2),
+                  emit=lambda c, x: f"({x} * {c.const(3)})")  # the kernel triples
+
+    def f(x):
+        y = x + 1.0
+        z = bind(wrong, y)
+        return tj.reduce_sum(z * z)
+
+    with pytest.raises(JitMismatchError) as info:
+        tj.jit(f, check=True)(np.arange(4.0))
+    text = str(info.value)
+    assert "double" in text and "z = bind(wrong, y)" in text
+    assert float(tj.jit(f)(np.arange(4.0))) != float(f(tj.constant(np.arange(4.0))))
+
+
+def test_a_jitted_training_step_with_an_optimizer():
+    layer = tj.layers.Dense(3, activation="tanh")
+    opt = tj.optimizers.SGD(0.1)
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
+    layer(x)
+
+    @tj.jit
+    def step(x):
+        with tj.GradientTape() as tape:
+            loss = tj.reduce_mean(layer(x) ** 2)
+        grads = tape.gradient(loss, layer.trainable_variables)
+        opt.apply_gradients(zip(grads, layer.trainable_variables))
+        return loss
+
+    losses = [float(step(x)) for _ in range(5)]
+    assert losses == sorted(losses, reverse=True) and losses[-1] < losses[0]
+    assert int(opt.iterations.numpy()) == 5 and step.cache_info().misses == 1
+
+
+def test_disable_jit_kernels_runs_the_generated_source_as_python():
+    f = tj.jit(tj.grad(lambda x: tj.reduce_sum(x * x * 3.0)))
+    expected = f(np.arange(3.0)).numpy()
+    tj.config.update("disable_jit", "kernels")
+    try:
+        entry = next(iter(f._cache.values()))
+        import unittest.mock as mock
+
+        with mock.patch.object(entry.executable.kernel, "py_func",
+                               wraps=entry.executable.kernel.py_func) as py:
+            np.testing.assert_array_equal(f(np.arange(3.0)).numpy(), expected)
+        assert py.called
+    finally:
+        tj.config.update("disable_jit", False)
