@@ -180,9 +180,11 @@ def generate(program: Program, name: str = "entry") -> KernelSource:
 
     kernel = _Kernel(program)
     kernel.const_lines = []
+    # BLAS runs its own threads; OpenMP workers spinning after a prange would fight them
+    parallel_ok = not any(e.prim.kind == "dot" for e in program.eqns)
     for eqn in program.eqns:
         if eqn.prim.name == "fused":
-            emit_group(kernel, eqn)
+            emit_group(kernel, eqn, parallel_ok)
         else:
             _emit_array_eqn(kernel, eqn)
     _emit_return(kernel)

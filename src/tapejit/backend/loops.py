@@ -32,7 +32,7 @@ def _init_value(prim: str, dtype: np.dtype):
 
 
 class _Group:
-    def __init__(self, kernel: _Kernel, eqn: Eqn) -> None:
+    def __init__(self, kernel: _Kernel, eqn: Eqn, parallel_ok: bool = True) -> None:
         self.kernel = kernel
         self.eqn = eqn
         self.body = eqn.params["body"]
@@ -43,7 +43,7 @@ class _Group:
         self.local = {id(v) for e in self.body.eqns for v in e.outputs}
         self.loads: dict[tuple, str] = {}
         self.reductions = [e for e in self.body.eqns if e.prim.kind == "reduce"]
-        self.parallel = self._parallel_ok()
+        self.parallel = parallel_ok and self._parallel_ok()
         self.finish: list[str] = []
 
     def _parallel_ok(self) -> bool:
@@ -161,9 +161,9 @@ class _Group:
         return [f"if {x} {better} {target} or {x} != {x}:", f"    {target} = {x}"]
 
 
-def emit_group(kernel: _Kernel, eqn: Eqn) -> None:
+def emit_group(kernel: _Kernel, eqn: Eqn, parallel_ok: bool = True) -> None:
     """Append the loop nest of one `fused` equation to the kernel."""
-    group = _Group(kernel, eqn)
+    group = _Group(kernel, eqn, parallel_ok)
     kernel.comment(eqn, "    ")
     group.allocate()
     indent = group.open_loops()
