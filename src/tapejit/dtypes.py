@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapejit.errors import DTypeError
+from tapejit.errors import DTypeError, op_error
 
 bool_ = np.dtype(np.bool_)
 int8, int16, int32, int64 = (np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64))
@@ -33,13 +33,13 @@ def canonical(dtype, what: str = "value") -> np.dtype:
     """Turn anything NumPy understands as a dtype into a supported np.dtype, or raise."""
     try:
         dt = np.dtype(dtype)
-    except TypeError as e:
-        raise DTypeError(f"{what}: {dtype!r} is not a dtype") from e
+    except TypeError:
+        raise op_error(DTypeError, what, f"{dtype!r} is not a dtype",
+                       "pass a NumPy dtype such as tj.float32") from None
     if dt not in _SHORT:
-        raise DTypeError(
-            f"{what}: dtype {dt} is not supported; tapejit computes on bool, signed/unsigned "
-            f"integers and float16/32/64. Convert the input first (e.g. np.asarray(x, np.float32))."
-        )
+        raise op_error(DTypeError, what, f"dtype {dt} is not supported: tapejit computes on "
+                       f"bool, signed/unsigned integers and float16/32/64",
+                       "convert the data first, e.g. np.asarray(x, np.float32)")
     return dt
 
 

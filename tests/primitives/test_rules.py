@@ -6,7 +6,7 @@ import pytest
 import tapejit as tj
 from tapejit.ir import Lit, type_of
 from tapejit.primitives import all_primitives
-from tests.optable import CASES, covered_primitives, sample
+from tests.optable import CASES, SPECIAL_VALUES, EveryOther, covered_primitives, sample
 
 PARAMS = [pytest.param(case, shapes, id=f"{case.id}-{'x'.join(map(str, shapes))}")
           for case in CASES for shapes in case.shapes]
@@ -54,16 +54,96 @@ def test_type_rule_matches_impl(case, shapes, dtype):
     _eval_checking_types(program, args)
 
 
-@pytest.mark.parametrize("case,shapes", [p for p in PARAMS if p.values[0].order > 0])
+DIFFERENTIABLE = [p for p in PARAMS if p.values[0].order > 0]
+
+
+@pytest.mark.parametrize("case,shapes", DIFFERENTIABLE)
 def test_derivatives_match_finite_differences(case, shapes):
-    for seed in range(3):
-        tj.testing.check_grads(case.fn, _args(case, shapes, seed), order=case.order, seed=seed)
+    """8 seeded points x 3 random directions, forward and reverse, to the case's order."""
+    for point in range(8):
+        args = _args(case, shapes, point)
+        for direction in range(3):
+            tj.testing.check_grads(case.fn, args, order=case.order if direction == 0 else 1,
+                                   seed=100 * point + direction)
 
 
-@pytest.mark.parametrize("case,shapes", [p for p in PARAMS if p.values[0].order > 0])
+@pytest.mark.parametrize("case,shapes", DIFFERENTIABLE)
 def test_transpose_dot_product_identity(case, shapes):
     for seed in range(3):
-        tj.testing.check_transpose(case.fn, _args(case, shapes, seed), seed=seed)
+        tj.testing.check_transpose(case.fn, _args(case, shapes, seed), rtol=1e-12, seed=seed)
+
+
+def _fd_jacobian(fn, args, index, eps=1e-6):
+    x = args[index]
+    out = np.asarray(fn(*map(tj.constant, args)).numpy(), np.float64)
+    columns = []
+    for k in range(x.size):
+        step = np.zeros(x.size)
+        step[k] = eps
+        plus = [a if i != index else x + step.reshape(x.shape) for i, a in enumerate(args)]
+        minus = [a if i != index else x - step.reshape(x.shape) for i, a in enumerate(args)]
+        diff = (np.asarray(fn(*map(tj.constant, plus)).numpy(), np.float64)
+                - np.asarray(fn(*map(tj.constant, minus)).numpy(), np.float64))
+        columns.append(diff / (2 * eps))
+    return np.stack(columns, -1).reshape(out.shape + x.shape) if columns else None
+
+
+@pytest.mark.parametrize("case,shapes", [p for p in DIFFERENTIABLE if all(
+    0 < np.prod(getattr(s, "shape", s) if not isinstance(s, EveryOther) else (s.n // 2,)) <= 64
+    for s in p.values[1])])
+def test_full_jacobian_matches_finite_differences(case, shapes):
+    args = _args(case, shapes, seed=7)
+    for index in range(len(args)):
+        expected = _fd_jacobian(case.fn, args, index)
+        for mode in ("rev", "fwd"):
+            jac = tj.jacobian(case.fn, argnums=index, mode=mode)(*args)
+            np.testing.assert_allclose(jac.numpy(), expected, rtol=1e-6, atol=1e-8,
+                                       err_msg=f"{mode}-mode jacobian of argument {index}")
+
+
+@pytest.mark.parametrize("case,shapes", DIFFERENTIABLE)
+def test_float32_gradients_match_float64(case, shapes):
+    def grads(dtype):
+        args = _args(case, shapes, seed=3, dtype=dtype)
+        f = lambda *xs: tj.reduce_sum(case.fn(*xs) * tj.math.cos(case.fn(*xs)))
+        return tj.grad(f, tuple(range(len(args))))(*args)
+
+    for g32, g64 in zip(grads(np.float32), grads(np.float64)):
+        assert g32.dtype == np.float32 and g64.dtype == np.float64
+        scale = max(float(np.max(np.abs(g64.numpy()), initial=0.0)), 1e-3)
+        np.testing.assert_allclose(g32.numpy(), g64.numpy(), rtol=2e-3, atol=2e-3 * scale)
+
+
+SPECIAL = [pytest.param(c, id=c.id) for c in CASES if c.special]
+
+
+@pytest.mark.parametrize("case", SPECIAL)
+def test_special_values_match_numpy(case):
+    n_args = len(case.shapes[0])
+    grids = np.meshgrid(*[SPECIAL_VALUES] * n_args, indexing="ij")
+    args = [g.ravel() for g in grids]
+    with np.errstate(all="ignore"):
+        expected = np.asarray(case.numpy(*args))
+    got = np.asarray(case.fn(*map(tj.constant, args)).numpy())
+    np.testing.assert_allclose(got.astype(np.float64), expected.astype(np.float64),
+                               rtol=1e-12, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES if c.kinks])
+def test_documented_subgradients_at_kinks(case):
+    for args, expected in case.kinks:
+        grads = tj.grad(lambda *xs: tj.reduce_sum(case.fn(*xs)),
+                        tuple(range(len(args))))(*[np.float64(a) for a in args])
+        assert [float(g) for g in grads] == list(expected)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+def test_bad_input_is_a_clear_error(case):
+    assert case.errors, f"{case.id} has no error input"
+    for call in case.errors:
+        with pytest.raises((tj.TapejitError, TypeError, ValueError, IndexError)) as info:
+            call()
+        assert ":" in str(info.value) and "fix" in str(info.value), str(info.value)
 
 
 @pytest.mark.parametrize("case,shapes", [p for p in PARAMS if p.values[0].order == 0])

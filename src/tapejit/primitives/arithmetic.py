@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapejit.errors import TypeRuleError
+from tapejit.errors import DTypeError, TypeRuleError, op_error
 from tapejit.ir import Primitive, TensorType
 from tapejit.operands import as_operand, binary_operands, cast
-from tapejit.primitives.base import binary, defjvp, infix, is_undefined, unary
+from tapejit.primitives.base import binary, defjvp, infix, is_undefined, require_numeric, unary
 from tapejit.primitives.reduce import sum_to_shape
+from tapejit.site import user_site
 from tapejit.trace import bind
 
 
@@ -62,6 +63,7 @@ square_p = unary("square", np.square, defjvp(lambda t, x, out: t * (x * 2)), flo
 
 
 def _integer_pow_type(x: TensorType, *, y: int) -> TensorType:
+    require_numeric(x)
     if x.dtype.kind in "iu" and y < 0:
         raise TypeRuleError(f"integer {x} to the negative power {y}",
                             "cast to a float dtype first")
@@ -113,7 +115,6 @@ pow_p = binary("pow", _quiet(np.power), defjvp(_pow_jvp_base, _pow_jvp_exponent)
 
 def _chooser_weights(x, y, first: bool):
     """Weight of x in d max(x, y) (or min): 1 where it wins, 1/2 on ties, 0 elsewhere."""
-
     wins = (x > y) if first else (x < y)
     return cast(wins, x.dtype) + cast(x == y, x.dtype) * 0.5
 
@@ -142,7 +143,6 @@ minimum_p = _minmax("minimum", np.minimum, False)
 
 def _binary(prim, op):
     def fn(x, y):
-
         a, b = binary_operands(op, x, y)
         return bind(prim, a, b)
     fn.__name__ = op
@@ -159,7 +159,6 @@ minimum = _binary(minimum_p, "minimum")
 
 def divide(x, y):
     """True division; integer operands give float32 (float64 for 64-bit integers)."""
-
     a, b = binary_operands("divide", x, y)
     if a.dtype.kind in "iub":
         dtype = np.float64 if a.dtype.itemsize == 8 else np.float32
@@ -167,14 +166,23 @@ def divide(x, y):
     return bind(div_p, a, b)
 
 
-def negative(x):
+def numeric_operand(x, op: str):
+    """An operand for ops defined on numbers: booleans are rejected (as by the type rule),
+    eagerly too, where NumPy would quietly compute something."""
+    x = as_operand(x, op)
+    if x.dtype.kind == "b":
+        raise op_error(DTypeError, op, f"expects a numeric operand, got bool{list(x.shape)}",
+                       "use tj.math.logical_not for booleans, or cast to a number first",
+                       user_site())
+    return x
 
-    return bind(neg_p, as_operand(x, "negative"))
+
+def negative(x):
+    return bind(neg_p, numeric_operand(x, "negative"))
 
 
 def square(x):
-
-    return bind(square_p, as_operand(x, "square"))
+    return bind(square_p, numeric_operand(x, "square"))
 
 
 def reciprocal(x):
@@ -183,9 +191,8 @@ def reciprocal(x):
 
 def pow(x, y):
     """x ** y; a Python int exponent becomes integer_pow (exact, and fine at x == 0)."""
-
     if isinstance(y, int) and not isinstance(y, bool):
-        x = as_operand(x, "pow")
+        x = numeric_operand(x, "pow")
         if y < 0 and x.dtype.kind in "iu":
             return divide(1, pow(x, -y))
         return bind(integer_pow_p, x, y=y)

@@ -13,7 +13,6 @@ from tapejit.ir import Primitive, TensorType
 
 class Undefined:
     """A linear input of a transpose rule: its type is known, its value is what we solve for."""
-
     __slots__ = ("type",)
 
     def __init__(self, type_: TensorType) -> None:
@@ -104,12 +103,22 @@ def _to_shape(x, shape):
 
 # --- families ------------------------------------------------------------------------------
 
+def require_numeric(t: TensorType) -> None:
+    if t.dtype.kind == "b":
+        raise TypeRuleError(f"expects a numeric operand, got {t}",
+                            "use tj.math.logical_not for booleans, or cast to a number first",
+                            DTypeError)
+
+
 def unary(name: str, impl: Callable, jvp: Callable | None, *, float_only: bool = True,
-          transpose: Callable | None = None, emit: Callable | None = None) -> Primitive:
+          bool_ok: bool = False, transpose: Callable | None = None,
+          emit: Callable | None = None) -> Primitive:
     """An elementwise primitive of one operand whose output has the operand's type."""
     def type_rule(x: TensorType) -> TensorType:
         if float_only:
             require_float(x)
+        elif not bool_ok:
+            require_numeric(x)
         return x
 
     return Primitive(name, type_rule, impl, jvp, transpose, emit, "elementwise")

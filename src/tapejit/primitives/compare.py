@@ -20,7 +20,7 @@ eq_p = binary("eq", np.equal, zero_jvp, out_dtype=dtypes.bool_, emit=infix("==")
 ne_p = binary("ne", np.not_equal, zero_jvp, out_dtype=dtypes.bool_, emit=infix("!="))
 and_p = binary("and", np.logical_and, zero_jvp, out_dtype=dtypes.bool_, emit=infix("and"))
 or_p = binary("or", np.logical_or, zero_jvp, out_dtype=dtypes.bool_, emit=infix("or"))
-not_p = unary("not", np.logical_not, zero_jvp, float_only=False,
+not_p = unary("not", np.logical_not, zero_jvp, float_only=False, bool_ok=True,
               emit=lambda c, x: f"(not {x})")
 
 
@@ -37,9 +37,12 @@ def _select_type(pred: TensorType, on_true: TensorType, on_false: TensorType) ->
 def _select_jvp(primals, tangents, out, **params):
     pred, _, _ = primals
     _, t_true, t_false = tangents
+    from tapejit.primitives.shape import broadcast_to
+
     zero = np.zeros((), out.dtype)[()]
-    return bind(select_p, pred, zero if t_true is None else t_true,
-                zero if t_false is None else t_false)
+    tangent = bind(select_p, pred, zero if t_true is None else t_true,
+                   zero if t_false is None else t_false)
+    return tangent if tangent.shape == out.shape else broadcast_to(tangent, out.shape)
 
 
 def _select_transpose(ct, pred, on_true, on_false):
@@ -59,7 +62,6 @@ select_p = Primitive("select", _select_type, np.where, _select_jvp, _select_tran
 
 def _compare(prim, op):
     def fn(x, y):
-
         a, b = binary_operands(op, x, y)
         return bind(prim, a, b)
     fn.__name__ = op
@@ -76,7 +78,6 @@ not_equal = _compare(ne_p, "not_equal")
 
 
 def _as_bool(x, op):
-
     return cast(as_operand(x, op), dtypes.bool_)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapejit.operands import as_operand, float_operand
-from tapejit.primitives.arithmetic import _quiet
+from tapejit.operands import float_operand
+from tapejit.primitives.arithmetic import _quiet, numeric_operand
 from tapejit.primitives.base import defjvp, unary, vmath, zero_jvp
 from tapejit.trace import bind
 
@@ -61,7 +61,6 @@ softplus_p = unary("softplus", _softplus_impl, defjvp(lambda t, x, out: t * sigm
 
 def _float_unary(prim):
     def fn(x):
-
         return bind(prim, float_operand(x, prim.name))
     fn.__name__ = prim.name
     fn.__doc__ = f"Elementwise {prim.name}; integer inputs become float32."
@@ -84,10 +83,8 @@ softplus = _float_unary(softplus_p)
 
 def abs(x):  # noqa: A001
     """Elementwise |x|; d|x|/dx at 0 is 0 (sign(0))."""
-
-    return bind(abs_p, as_operand(x, "abs"))
+    return bind(abs_p, numeric_operand(x, "abs"))
 
 
 def sign(x):
-
-    return bind(sign_p, as_operand(x, "sign"))
+    return bind(sign_p, numeric_operand(x, "sign"))

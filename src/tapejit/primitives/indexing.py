@@ -12,7 +12,6 @@ from tapejit.trace import bind
 
 class _Plan:
     """What one index expression does: per input axis a slice or an int, plus new axes."""
-
     def __init__(self, ndim: int) -> None:
         self.starts: list[int] = []
         self.limits: list[int] = []

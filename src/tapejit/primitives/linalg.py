@@ -188,7 +188,6 @@ def matmul(a, b):
 
 def tensordot(a, b, axes):
     """Contract `axes` of a with those of b (an int n means the last n of a, first n of b)."""
-
     a, b = binary_operands("tensordot", a, b)
     if isinstance(axes, int):
         axes = (tuple(range(len(a.shape) - axes, len(a.shape))), tuple(range(axes)))

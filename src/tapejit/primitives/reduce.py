@@ -58,7 +58,10 @@ def _chooser_jvp(primals, tangents, out, *, axes):
     spread = bind(broadcast_in_dim_p, out, shape=tuple(x.shape),
                   broadcast_dimensions=_kept_dims(len(x.shape), axes))
     hits = cast(equal(x, spread), x.dtype)
-    return bind(reduce_sum_p, t * hits, axes=axes) / bind(reduce_sum_p, hits, axes=axes)
+    from tapejit.primitives.arithmetic import maximum
+
+    count = maximum(bind(reduce_sum_p, hits, axes=axes), 1)  # an empty reduction has none
+    return bind(reduce_sum_p, t * hits, axes=axes) / count
 
 
 reduce_max_p = Primitive(
@@ -86,7 +89,6 @@ def _reduce(prim, x, axis, keepdims, op):
 
 def reduce_sum(x, axis=None, keepdims: bool = False):
     """Sum over `axis` (all axes by default)."""
-
     x = as_operand(x, "reduce_sum")
     if x.dtype.kind == "b":
         x = cast(x, np.int32)

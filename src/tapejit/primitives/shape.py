@@ -291,7 +291,6 @@ rev_p = Primitive(
 # --- user functions ------------------------------------------------------------------------
 
 def _operand(x, op):
-
     return as_operand(x, op)
 
 
