@@ -118,11 +118,12 @@ class ExprContext:
     """What an elementwise emitter sees: the equation's dtypes and helpers for constants
     and vectorizable math functions."""
 
-    def __init__(self, kernel: _Kernel, eqn: Eqn) -> None:
+    def __init__(self, kernel: _Kernel, eqn: Eqn, libm: frozenset = frozenset()) -> None:
         self.kernel = kernel
         self.eqn = eqn
         self.dtype = eqn.out.type.dtype
         self.in_dtypes = [a.type.dtype for a in eqn.inputs]
+        self.libm = libm
 
     def const(self, value, dtype=None) -> str:
         return self.kernel.const(value, self.dtype if dtype is None else dtype)
@@ -134,7 +135,7 @@ class ExprContext:
         if dtype.kind != "f" or dtype.itemsize not in (4, 8):
             raise CodegenError(f"{fn} on {dtype} has no Numba implementation")
         name = f"{fn}_{short_name(dtype)}"
-        if name in _vmath_names():
+        if name in _vmath_names() and fn not in self.libm:
             self.kernel.math.add(name)
             return f"{name}({x})"
         return self._libm(fn, x)
@@ -149,6 +150,9 @@ class ExprContext:
 
     def cast(self, expr: str, dtype) -> str:
         return f"{np_type(np.dtype(dtype))}({expr})"
+
+
+TRIG = frozenset({"sin", "cos"})  # vmath gives NaN beyond SIN_COS_LIMIT; loops then use libm
 
 
 class ArrayContext:

@@ -11,7 +11,7 @@ from math import prod
 
 import numpy as np
 
-from tapejit.backend.codegen import PARALLEL_MIN, CodegenError, ExprContext, _Kernel, np_type
+from tapejit.backend.codegen import PARALLEL_MIN, TRIG, CodegenError, ExprContext, _Kernel, np_type
 from tapejit.ir import Eqn, Lit, Var
 
 _INIT = {"reduce_sum": "zero", "reduce_max": "lowest", "reduce_min": "highest"}
@@ -32,7 +32,12 @@ def _init_value(prim: str, dtype: np.dtype):
 
 
 class _Group:
-    def __init__(self, kernel: _Kernel, eqn: Eqn, parallel_ok: bool = True) -> None:
+    def __init__(self, kernel: _Kernel, eqn: Eqn, parallel_ok: bool = True,
+                 exact: bool = False, base: str = "    ") -> None:
+        self.exact = exact
+        self.base = base
+        self.huge = "" if exact or not any(e.prim.name in TRIG for e in eqn.params["body"].eqns) \
+            else kernel.new_temp("huge")
         self.kernel = kernel
         self.eqn = eqn
         self.body = eqn.params["body"]
@@ -43,7 +48,7 @@ class _Group:
         self.local = {id(v) for e in self.body.eqns for v in e.outputs}
         self.loads: dict[tuple, str] = {}
         self.reductions = [e for e in self.body.eqns if e.prim.kind == "reduce"]
-        self.parallel = parallel_ok and self._parallel_ok()
+        self.parallel = parallel_ok and not exact and self._parallel_ok()
         self.finish: list[str] = []
 
     def _parallel_ok(self) -> bool:
@@ -98,22 +103,25 @@ class _Group:
         k, name, dtype = self.kernel, self.kernel.name(var), var.type.dtype
         if eqn.prim.kind != "reduce":
             if self.rank:
-                k.emit(f"{name} = np.empty({k.shape(self.shape)}, {np_type(dtype)})")
+                k.emit(f"{name} = np.empty({k.shape(self.shape)}, {np_type(dtype)})", self.base)
             return
         acc = _accumulator_dtype(dtype)
         init = _init_value(eqn.prim.name, dtype)
         init_expr = k.const(init, acc) if acc.kind == "f" else f"{np_type(acc)}({init})"
         if var.type.ndim == 0:
-            k.emit(f"{name} = {init_expr}")
+            k.emit(f"{name} = {init_expr}", self.base)
             if acc != dtype:
                 self.finish.append(f"{name} = {np_type(dtype)}({name})")
             return
-        k.emit(f"{name} = np.full({k.shape(var.type.shape)}, {init_expr}, {np_type(acc)})")
+        k.emit(f"{name} = np.full({k.shape(var.type.shape)}, {init_expr}, {np_type(acc)})",
+               self.base)
         if acc != dtype:
             self.finish.append(f"{name} = {name}.astype({np_type(dtype)})")
 
     def open_loops(self) -> str:
-        indent = "    "
+        if self.huge:
+            self.kernel.emit(f"{self.huge} = 0", self.base)
+        indent = self.base
         for k, size in enumerate(self.shape):
             loop = "prange" if (k == 0 and self.parallel) else "range"
             self.kernel.emit(f"for {self.index[k]} in {loop}({self.kernel.size(size)}):", indent)
@@ -136,8 +144,14 @@ class _Group:
     def _elementwise(self, eqn: Eqn) -> str:
         if eqn.prim.emit is None:
             raise CodegenError(f"primitive {eqn.prim.name} has no Numba emitter")
-        expr = eqn.prim.emit(ExprContext(self.kernel, eqn), *(self.value(a) for a in eqn.inputs),
-                             **eqn.params)
+        args = [self.value(a) for a in eqn.inputs]
+        context = ExprContext(self.kernel, eqn, TRIG if self.exact else frozenset())
+        expr = eqn.prim.emit(context, *args, **eqn.params)
+        if self.huge and eqn.prim.name in TRIG:
+            from tapejit.backend.vmath import SIN_COS_LIMIT
+
+            self.pending_loads.append(
+                f"{self.huge} += 1 if abs({args[0]}) >= {SIN_COS_LIMIT!r} else 0")
         dtype = eqn.out.type.dtype
         return expr if dtype.kind == "b" else f"{np_type(dtype)}({expr})"
 
@@ -161,10 +175,15 @@ class _Group:
         return [f"if {x} {better} {target} or {x} != {x}:", f"    {target} = {x}"]
 
 
-def emit_group(kernel: _Kernel, eqn: Eqn, parallel_ok: bool = True) -> None:
-    """Append the loop nest of one `fused` equation to the kernel."""
-    group = _Group(kernel, eqn, parallel_ok)
-    kernel.comment(eqn, "    ")
+def emit_group(kernel: _Kernel, eqn: Eqn, parallel_ok: bool = True, exact: bool = False,
+               base: str = "    ") -> None:
+    """Append the loop nest of one `fused` equation to the kernel.
+
+    A group using sin/cos counts arguments beyond vmath's range; if there are any, the whole
+    group runs again with libm's sin/cos (rare: |x| >= 2**40).
+    """
+    group = _Group(kernel, eqn, parallel_ok, exact, base)
+    kernel.comment(eqn, base)
     group.allocate()
     indent = group.open_loops()
     for inner in group.body.eqns:
@@ -172,6 +191,9 @@ def emit_group(kernel: _Kernel, eqn: Eqn, parallel_ok: bool = True) -> None:
         for line in group.statement(inner, indent):
             kernel.emit(line, indent)
     for line in group.finish:
-        kernel.emit(line)
+        kernel.emit(line, base)
+    if group.huge:
+        kernel.emit(f"if {group.huge} > 0:", base)
+        emit_group(kernel, eqn, False, True, base + "    ")
     kernel.parallel |= group.parallel
     kernel.fresh.update(id(v) for v in group.body.outputs)

@@ -1,0 +1,386 @@
+"""Vectorizable math for generated kernels: exp, expm1, log, log1p, sin, cos, tanh, sigmoid
+and softplus, for float32 (`*_f32`) and float64 (`*_f64`).
+
+Numba on this machine has no SVML, so a loop calling libm's exp cannot be vectorized. These
+functions are straight-line arithmetic instead: Cody–Waite range reduction, a short
+polynomial, and 2^k assembled from bits. LLVM inlines them into the caller's loop and
+vectorizes it.
+
+They are compiled without fast-math reassociation (only `contract`, for FMAs): the
+reductions depend on the exact evaluation order, which `reassoc` in the calling kernel must
+not undo. Special values follow NumPy: exp(-inf)=0, exp(inf)=inf, log(0)=-inf, log(x<0)=nan,
+NaN in gives NaN out; subnormal results are produced, not flushed.
+
+Accuracy (checked in tests/backend/test_vmath.py): within 2 ulp for exp/log/expm1/log1p and
+4 ulp for the others. sin/cos reduce the argument with exactly computed (FMA) products of a
+four-part pi/2, accurate for |x| < 2**40 (float32 arguments are reduced in float64); beyond
+that they return NaN, and the kernel's loop recomputes those elements with libm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
+
+F32, F64, I32, I64 = np.float32, np.float64, np.int32, np.int64
+# NumPy's error model: x/0 gives inf instead of a branch that raises (branches block
+# vectorization); no reassociation, which would undo the exact range reductions; LLVM-level
+# forced inlining, so a calling loop sees straight-line code (each instruction keeps these
+# flags when inlined, whatever the caller's).
+_vm = njit(fastmath={"contract"}, error_model="numpy", forceinline=True)
+
+
+# --- bit casts and fused multiply-add ----------------------------------------------------------
+
+def _bitcast(src, dst, ir_type):
+    @intrinsic
+    def cast(typingctx, x):
+        if x != src:
+            return None
+        return dst(src), lambda ctx, builder, sig, args: builder.bitcast(args[0], ir_type)
+    return cast
+
+
+bits_f32 = _bitcast(types.float32, types.int32, ir.IntType(32))
+bits_f64 = _bitcast(types.float64, types.int64, ir.IntType(64))
+from_bits_f32 = _bitcast(types.int32, types.float32, ir.FloatType())
+from_bits_f64 = _bitcast(types.int64, types.float64, ir.DoubleType())
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a * b + c with one rounding (llvm.fma)."""
+    if not (a == b == c and a in (types.float32, types.float64)):
+        return None
+    return a(a, a, a), lambda ctx, builder, sig, args: builder.fma(*args)
+
+
+# --- 2**k --------------------------------------------------------------------------------------
+
+@_vm
+def ldexp_f32(p, k):
+    """p * 2**k for k in [-152, 129], through normal powers of two (so subnormal and
+    near-overflow results are right)."""
+    low, high = k < I32(-126), k > I32(127)
+    k = k + (I32(24) if low else I32(0)) - (I32(1) if high else I32(0))
+    scale = from_bits_f32(I32((k + I32(127)) << I32(23)))
+    return p * scale * (F32(5.9604644775390625e-08) if low else (F32(2.0) if high else F32(1.0)))
+
+
+@_vm
+def ldexp_f64(p, k):
+    """p * 2**k for k in [-1076, 1025]."""
+    low, high = k < I64(-1022), k > I64(1023)
+    k = k + (I64(54) if low else I64(0)) - (I64(1) if high else I64(0))
+    scale = from_bits_f64(I64((k + I64(1023)) << I64(52)))
+    return p * scale * (F64(5.551115123125783e-17) if low else (F64(2.0) if high else F64(1.0)))
+
+
+# --- exp, expm1 --------------------------------------------------------------------------------
+
+@_vm
+def _expm1_poly_f32(r):
+    """e**r - 1 for |r| <= ln2/2 (Taylor to r**8)."""
+    p = F32(1 / 40320)
+    p = p * r + F32(1 / 5040)
+    p = p * r + F32(1 / 720)
+    p = p * r + F32(1 / 120)
+    p = p * r + F32(1 / 24)
+    p = p * r + F32(1 / 6)
+    p = p * r + F32(0.5)
+    return (p * r) * r + r
+
+
+@_vm
+def _expm1_poly_f64(r):
+    """e**r - 1 for |r| <= ln2/2 (Taylor to r**13)."""
+    p = F64(1 / 6227020800)
+    p = p * r + F64(1 / 479001600)
+    p = p * r + F64(1 / 39916800)
+    p = p * r + F64(1 / 3628800)
+    p = p * r + F64(1 / 362880)
+    p = p * r + F64(1 / 40320)
+    p = p * r + F64(1 / 5040)
+    p = p * r + F64(1 / 720)
+    p = p * r + F64(1 / 120)
+    p = p * r + F64(1 / 24)
+    p = p * r + F64(1 / 6)
+    p = p * r + F64(0.5)
+    return (p * r) * r + r
+
+
+@_vm
+def _reduce_f32(x):
+    """k and r with x = k*ln2 + r, |r| <= ln2/2 (two-part ln2)."""
+    k = np.floor(x * F32(1.4426950408889634) + F32(0.5))
+    r = (x - k * F32(0.693359375)) - k * F32(-2.12194440054690583e-4)
+    return I32(k), r
+
+
+@_vm
+def _reduce_f64(x):
+    k = np.floor(x * F64(1.4426950408889634) + F64(0.5))
+    r = (x - k * F64(6.93147180369123816490e-01)) - k * F64(1.90821492927058770002e-10)
+    return I64(k), r
+
+
+@_vm
+def exp_f32(x):
+    k, r = _reduce_f32(min(max(x, F32(-104.0)), F32(89.0)))
+    y = ldexp_f32(_expm1_poly_f32(r) + F32(1.0), k)
+    y = F32(0.0) if x < F32(-104.0) else (F32(np.inf) if x > F32(89.0) else y)
+    return x if x != x else y
+
+
+@_vm
+def exp_f64(x):
+    k, r = _reduce_f64(min(max(x, F64(-746.0)), F64(710.0)))
+    y = ldexp_f64(_expm1_poly_f64(r) + F64(1.0), k)
+    y = F64(0.0) if x < F64(-746.0) else (F64(np.inf) if x > F64(710.0) else y)
+    return x if x != x else y
+
+
+@_vm
+def expm1_f32(x):
+    """2**k * (e**r - 1) + (2**k - 1): no cancellation near 0 (large k: e**x - 1 directly)."""
+    k, r = _reduce_f32(min(max(x, F32(-30.0)), F32(89.0)))
+    p = _expm1_poly_f32(r)
+    two_k = ldexp_f32(F32(1.0), min(k, I32(25)))
+    y = two_k * p + (two_k - F32(1.0)) if k <= I32(25) else ldexp_f32(p + F32(1.0), k) - F32(1.0)
+    y = F32(-1.0) if x < F32(-30.0) else (F32(np.inf) if x > F32(89.0) else y)
+    return x if (x != x) | (x == F32(0.0)) else y
+
+
+@_vm
+def expm1_f64(x):
+    k, r = _reduce_f64(min(max(x, F64(-60.0)), F64(710.0)))
+    p = _expm1_poly_f64(r)
+    two_k = ldexp_f64(F64(1.0), min(k, I64(54)))
+    y = two_k * p + (two_k - F64(1.0)) if k <= I64(54) else ldexp_f64(p + F64(1.0), k) - F64(1.0)
+    y = F64(-1.0) if x < F64(-60.0) else (F64(np.inf) if x > F64(710.0) else y)
+    return x if (x != x) | (x == F64(0.0)) else y
+
+
+# --- log, log1p --------------------------------------------------------------------------------
+
+@_vm
+def _log_mantissa_f32(m):
+    """log(m) for m in [sqrt(1/2), sqrt(2)): 2*atanh(s), s = (m-1)/(m+1)."""
+    s = (m - F32(1.0)) / (m + F32(1.0))
+    z = s * s
+    p = F32(1 / 11)
+    p = p * z + F32(1 / 9)
+    p = p * z + F32(1 / 7)
+    p = p * z + F32(1 / 5)
+    p = p * z + F32(1 / 3)
+    return F32(2.0) * s + F32(2.0) * s * z * p
+
+
+@_vm
+def _log_mantissa_f64(m):
+    s = (m - F64(1.0)) / (m + F64(1.0))
+    z = s * s
+    p = F64(1 / 23)
+    p = p * z + F64(1 / 21)
+    p = p * z + F64(1 / 19)
+    p = p * z + F64(1 / 17)
+    p = p * z + F64(1 / 15)
+    p = p * z + F64(1 / 13)
+    p = p * z + F64(1 / 11)
+    p = p * z + F64(1 / 9)
+    p = p * z + F64(1 / 7)
+    p = p * z + F64(1 / 5)
+    p = p * z + F64(1 / 3)
+    return F64(2.0) * s + F64(2.0) * s * z * p
+
+
+@_vm
+def log_f32(x):
+    tiny = x < F32(1.1754943508222875e-38)
+    v = x * (F32(16777216.0) if tiny else F32(1.0))
+    b = bits_f32(v)
+    e = ((b >> I32(23)) & I32(0xFF)) - I32(127) - (I32(24) if tiny else I32(0))
+    m = from_bits_f32(I32((b & I32(0x7FFFFF)) | I32(0x3F800000)))
+    big = m > F32(1.4142135623730951)
+    m = m * (F32(0.5) if big else F32(1.0))
+    e = e + (I32(1) if big else I32(0))
+    ef = F32(e)
+    y = ef * F32(0.693359375) + (_log_mantissa_f32(m) + ef * F32(-2.12194440054690583e-4))
+    y = F32(-np.inf) if x == F32(0.0) else y
+    y = F32(np.nan) if x < F32(0.0) else y
+    return x if (x != x) | (x == F32(np.inf)) else y
+
+
+@_vm
+def log_f64(x):
+    tiny = x < F64(2.2250738585072014e-308)
+    v = x * (F64(18014398509481984.0) if tiny else F64(1.0))
+    b = bits_f64(v)
+    e = I32((b >> I64(52)) & I64(0x7FF)) - I32(1023) - (I32(54) if tiny else I32(0))
+    m = from_bits_f64(I64((b & I64(0xFFFFFFFFFFFFF)) | I64(0x3FF0000000000000)))
+    big = m > F64(1.4142135623730951)
+    m = m * (F64(0.5) if big else F64(1.0))
+    e = e + (I32(1) if big else I32(0))
+    ef = F64(e)  # from int32: int64 -> double has no AVX2 vector instruction
+    y = (ef * F64(6.93147180369123816490e-01)
+         + (_log_mantissa_f64(m) + ef * F64(1.90821492927058770002e-10)))
+    y = F64(-np.inf) if x == F64(0.0) else y
+    y = F64(np.nan) if x < F64(0.0) else y
+    return x if (x != x) | (x == F64(np.inf)) else y
+
+
+@_vm
+def log1p_f32(x):
+    """log(u) * x / (u - 1) with u = 1 + x rounded: the rounding error of u cancels."""
+    u = x + F32(1.0)
+    d = u - F32(1.0)
+    y = log_f32(u) * (x / d)
+    return x if (d == F32(0.0)) | (x == F32(np.inf)) else y
+
+
+@_vm
+def log1p_f64(x):
+    u = x + F64(1.0)
+    d = u - F64(1.0)
+    y = log_f64(u) * (x / d)
+    return x if (d == F64(0.0)) | (x == F64(np.inf)) else y
+
+
+# --- sin, cos ----------------------------------------------------------------------------------
+
+@_vm
+def _sin_poly(r):
+    """sin(r) for |r| <= pi/4 (Taylor to r**17)."""
+    return r + (r * (r * r)) * _sin_tail(r * r)
+
+
+@_vm
+def _sin_tail(z):
+    p = F64(1 / 355687428096000)
+    p = p * z + F64(-1 / 1307674368000)
+    p = p * z + F64(1 / 6227020800)
+    p = p * z + F64(-1 / 39916800)
+    p = p * z + F64(1 / 362880)
+    p = p * z + F64(-1 / 5040)
+    p = p * z + F64(1 / 120)
+    return p * z + F64(-1 / 6)
+
+
+@_vm
+def _cos_poly(r):
+    """cos(r) for |r| <= pi/4 (Taylor to r**18)."""
+    z = r * r
+    p = F64(-1 / 6402373705728000)
+    p = p * z + F64(1 / 20922789888000)
+    p = p * z + F64(-1 / 87178291200)
+    p = p * z + F64(1 / 479001600)
+    p = p * z + F64(-1 / 3628800)
+    p = p * z + F64(1 / 40320)
+    p = p * z + F64(-1 / 720)
+    p = p * z + F64(1 / 24)
+    return F64(1.0) - F64(0.5) * z + (z * z) * p
+
+
+@_vm
+def _subtract_exact(r, j, c):
+    """r - j*c, with j*c formed exactly (its rounding error recovered by an FMA)."""
+    t = j * c
+    return (r - t) - fma(j, c, -t)
+
+
+@_vm
+def _reduce_pi2(x):
+    """(j, r) with x = j*pi/2 + r, |r| <= pi/4; each product j*c is formed exactly with an
+    FMA, so the only error is pi/2's truncation to four 53-bit parts."""
+    j = np.floor(x * F64(0.6366197723675814) + F64(0.5))
+    hi = j * F64(1.5707963267948966)
+    r = (x - hi) - fma(j, F64(1.5707963267948966), -hi)
+    r = _subtract_exact(r, j, F64(6.123233995736766e-17))
+    r = _subtract_exact(r, j, F64(-1.4973849048591698e-33))
+    r = _subtract_exact(r, j, F64(5.562271104316826e-50))
+    return I64(j), r
+
+
+SIN_COS_LIMIT = 2.0**40
+
+
+@_vm
+def _select_bits(pick_second, a, b):
+    """a or b chosen with integer masks: branch-free, so the calling loop vectorizes even
+    though both polynomials are evaluated."""
+    mask = I64(-1) if pick_second else I64(0)
+    return bits_f64(a) ^ ((bits_f64(a) ^ bits_f64(b)) & mask)
+
+
+@_vm
+def _sin_cos_quadrant(x, shift):
+    """sin(x + shift*pi/2); NaN for |x| >= SIN_COS_LIMIT (kernels recompute those with libm)."""
+    fast = abs(x) < F64(SIN_COS_LIMIT)
+    j, r = _reduce_pi2(x if fast else F64(0.0))
+    q = (j + I64(shift)) & I64(3)
+    y = _select_bits((q & I64(1)) != I64(0), _sin_poly(r), _cos_poly(r))
+    y = y ^ (I64(-9223372036854775808) if (q & I64(2)) != I64(0) else I64(0))
+    return from_bits_f64(y) if fast else F64(np.nan)
+
+
+@_vm
+def sin_f64(x):
+    return x if x == F64(0.0) else _sin_cos_quadrant(x, 0)  # keeps the sign of zero
+
+
+@_vm
+def cos_f64(x):
+    return _sin_cos_quadrant(x, 1)
+
+
+@_vm
+def sin_f32(x):
+    return x if x == F32(0.0) else F32(_sin_cos_quadrant(F64(x), 0))
+
+
+@_vm
+def cos_f32(x):
+    return F32(cos_f64(F64(x)))
+
+
+# --- tanh, sigmoid, softplus -------------------------------------------------------------------
+
+@_vm
+def tanh_f32(x):
+    """sign(x) * t / (t + 2) with t = expm1(2|x|); exact +-0 and saturation at +-1."""
+    t = expm1_f32(min(F32(2.0) * abs(x), F32(40.0)))
+    y = t / (t + F32(2.0))
+    return -y if bits_f32(x) < I32(0) else y
+
+
+@_vm
+def tanh_f64(x):
+    t = expm1_f64(min(F64(2.0) * abs(x), F64(80.0)))
+    y = t / (t + F64(2.0))
+    return -y if bits_f64(x) < I64(0) else y  # the sign bit, so tanh(-0.0) = -0.0
+
+
+@_vm
+def sigmoid_f32(x):
+    """1/(1+e**-x) from e = e**-|x| <= 1, which cannot overflow."""
+    e = exp_f32(-abs(x))
+    return (F32(1.0) if x >= F32(0.0) else e) / (F32(1.0) + e)
+
+
+@_vm
+def sigmoid_f64(x):
+    e = exp_f64(-abs(x))
+    return (F64(1.0) if x >= F64(0.0) else e) / (F64(1.0) + e)
+
+
+@_vm
+def softplus_f32(x):
+    """max(x, 0) + log1p(e**-|x|): no overflow for large |x|."""
+    return max(x, F32(0.0)) + log1p_f32(exp_f32(-abs(x)))
+
+
+@_vm
+def softplus_f64(x):
+    return max(x, F64(0.0)) + log1p_f64(exp_f64(-abs(x)))

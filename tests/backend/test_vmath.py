@@ -1,0 +1,123 @@
+"""vmath against NumPy: ulp error over whole ranges, special values, vectorization, and the
+libm fallback for huge sin/cos arguments."""
+
+import numpy as np
+import pytest
+from numba import njit
+
+import tapejit as tj
+from tapejit.backend import vmath
+
+KERNEL_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}  # what generated kernels use
+SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.pi / 2, 1000.0, -1000.0, np.inf, -np.inf, np.nan,
+                    1e-310, -1e-310, 3e38, -3e38, 1e-40])
+
+REFERENCE = {
+    "exp": (np.exp, (-750.0, 710.0), 2),
+    "expm1": (np.expm1, (-60.0, 709.0), 2),
+    "log": (np.log, (0.0, 1e300), 2),
+    "log1p": (np.log1p, (-1.0, 1e300), 3),
+    "sin": (np.sin, (-1e6, 1e6), 2),
+    "cos": (np.cos, (-1e6, 1e6), 2),
+    "tanh": (np.tanh, (-30.0, 30.0), 4),
+    "sigmoid": (lambda x: 1 / (1 + np.exp(-x)), (-700.0, 700.0), 4),
+    "softplus": (lambda x: np.logaddexp(0, x), (-700.0, 700.0), 4),
+}
+CASES = [pytest.param(name, dtype, id=f"{name}_{dtype.__name__}")
+         for name in REFERENCE for dtype in (np.float32, np.float64)]
+_LOOPS: dict = {}
+
+
+def _loop(name: str, dtype):
+    """A kernel-like loop applying vmath.<name>_<f32|f64>, compiled once per test run."""
+    key = (name, dtype)
+    if key not in _LOOPS:
+        fn = getattr(vmath, f"{name}_{'f32' if dtype == np.float32 else 'f64'}")
+
+        @njit(fastmath=KERNEL_FLAGS, error_model="numpy")
+        def loop(a, out):
+            for i in range(a.shape[0]):
+                out[i] = fn(a[i])
+
+        _LOOPS[key] = loop
+    return _LOOPS[key]
+
+
+def _apply(name, dtype, x):
+    x = np.ascontiguousarray(x, dtype)
+    out = np.empty_like(x)
+    _loop(name, dtype)(x, out)
+    return out
+
+
+def _ulps(got, want, dtype) -> np.ndarray:
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    same = (got == want) | (np.isnan(got) & np.isnan(want))
+    finite = np.isfinite(want) & np.isfinite(got)
+    spacing = np.spacing(np.abs(np.where(finite, want, 1.0)).astype(dtype)).astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(same, 0.0, np.where(finite, np.abs(got - want) / spacing, np.inf))
+
+
+def _sweep(lo: float, hi: float, dtype) -> np.ndarray:
+    """Uniform points plus log-spaced magnitudes across the exponent range, within [lo, hi]."""
+    rng = np.random.default_rng(0)
+    tiny = np.finfo(dtype).tiny
+    magnitudes = np.geomspace(tiny, np.finfo(dtype).max, 200_000)
+    points = np.concatenate([rng.uniform(lo, min(hi, 1e6), 200_000), magnitudes, -magnitudes])
+    return points[(points >= lo) & (points <= hi)].astype(dtype)
+
+
+@pytest.mark.parametrize("name,dtype", CASES)
+def test_ulp_error_over_the_range(name, dtype):
+    reference, (lo, hi), bound = REFERENCE[name]
+    x = _sweep(lo, hi, dtype)
+    with np.errstate(all="ignore"):
+        want = reference(x.astype(np.float64)).astype(dtype)
+    ulps = _ulps(_apply(name, dtype, x), want, dtype)
+    worst = int(np.argmax(ulps))
+    assert ulps[worst] <= bound, f"{ulps[worst]:.2f} ulp at x={x[worst]!r}"
+
+
+@pytest.mark.parametrize("name,dtype", CASES)
+def test_special_values_match_numpy(name, dtype):
+    reference = REFERENCE[name][0]
+    with np.errstate(all="ignore"):
+        x = SPECIAL.astype(dtype)
+        want = reference(x.astype(np.float64)).astype(dtype)
+    got = _apply(name, dtype, x)
+    keep = np.ones(x.shape, bool)  # huge sin/cos arguments are the kernels' job (below)
+    if name in ("sin", "cos"):
+        keep = (np.abs(x) < vmath.SIN_COS_LIMIT) | ~np.isfinite(x)
+    assert np.all(_ulps(got[keep], want[keep], dtype) <= REFERENCE[name][2]), (x, got, want)
+
+
+@pytest.mark.parametrize("name,dtype", CASES)
+def test_the_loop_vectorizes(name, dtype):
+    loop = _loop(name, dtype)
+    _apply(name, dtype, np.ones(8))
+    llvm = loop.inspect_llvm(loop.signatures[0])
+    element = "float" if dtype == np.float32 else "double"
+    assert any(f"<{w} x {element}>" in llvm for w in (2, 4, 8, 16)), "the loop did not vectorize"
+
+
+def test_near_zero_accuracy_of_expm1_and_log1p():
+    x = np.geomspace(1e-300, 1e-3, 10_000)
+    for name, reference in (("expm1", np.expm1), ("log1p", np.log1p)):
+        for sign in (1.0, -1.0):
+            assert _ulps(_apply(name, np.float64, sign * x), reference(sign * x),
+                         np.float64).max() <= 2
+
+
+def test_sign_of_zero_is_kept():
+    for name in ("sin", "tanh", "expm1", "log1p"):
+        for dtype in (np.float32, np.float64):
+            assert np.signbit(_apply(name, dtype, np.array([-0.0]))[0]), name
+
+
+def test_huge_sin_cos_arguments_fall_back_to_libm_in_kernels():
+    x = np.array([0.5, 1e300, -1e20, 2.0**45, 3.0])
+    f = tj.jit(lambda v: tj.math.sin(v) + tj.math.cos(v))
+    np.testing.assert_allclose(f(x).numpy(), np.sin(x) + np.cos(x), rtol=1e-15, atol=1e-15)
+    x32 = np.array([0.5, 3e38, -1e20, 3.0], np.float32)
+    np.testing.assert_allclose(f(x32).numpy(), np.sin(x32) + np.cos(x32), rtol=1e-6)
