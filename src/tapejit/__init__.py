@@ -23,3 +23,4 @@ __version__ = "0.1.0"
 from tapejit import testing
 from tapejit.api import grad, hessian, jacobian, jvp, make_ir, value_and_grad, vjp
 from tapejit.jit import jit
+from tapejit.backend.kernel_cache import CacheWarning

@@ -24,6 +24,7 @@ class Executable:
     source: KernelSource | None
     kernel: object
     why_interpreted: str = ""
+    handle: object = None
 
     def __call__(self, arrays: list) -> tuple:
         if self.source is None:
@@ -45,42 +46,11 @@ class KernelCompileError(TapejitError):
     """Numba could not compile generated code (a tapejit bug); the call falls back."""
 
 
-_LOADED: dict = {}
-
-
 def load_source(text: str):
-    """The kernel function defined by generated source, through the kernel cache."""
-    try:
-        from tapejit.backend.cache import default_cache
-    except ImportError:
-        return _load_uncached(text)
-    return default_cache().load(text).fn
+    """The kernel defined by generated source, through the kernel cache."""
+    from tapejit.backend.kernel_cache import default_cache
 
-
-def _load_uncached(text: str):
-    """Interim loader (until the kernel cache module lands): write once, import, remember."""
-    import hashlib
-    import importlib.util
-    import os
-    import sys
-    import tempfile
-
-    if text in _LOADED:
-        return _LOADED[text]
-    key = "k_" + hashlib.sha256(text.encode()).hexdigest()[:24]
-    folder = os.path.join(config.cache_dir or tempfile.gettempdir(), "kernels")
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, f"{key}.py")
-    if not os.path.exists(path):
-        with open(path + ".tmp", "w") as f:
-            f.write(text)
-        os.replace(path + ".tmp", path)
-    spec = importlib.util.spec_from_file_location(f"tapejit_kernels.{key}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    _LOADED[text] = module.entry
-    return module.entry
+    return default_cache().load(text)
 
 
 def build(program: Program, fused: Program, timings: dict | None = None) -> Executable:
@@ -98,12 +68,12 @@ def build(program: Program, fused: Program, timings: dict | None = None) -> Exec
         print(f"tapejit: kernel source\n{source.text}")
     start = time.perf_counter()
     try:
-        kernel = load_source(source.text)
+        handle = load_source(source.text)
         timings["load_s"] = time.perf_counter() - start
     except Exception as e:  # a broken generated module must not break the user's call
         _warn_fallback(e)
         return Executable(program, None, None, f"kernel module failed to load: {e}")
-    return Executable(program, source, kernel)
+    return Executable(program, source, handle.fn, handle=handle)
 
 
 def _warn_fallback(e: Exception) -> str:
@@ -116,18 +86,27 @@ def _warn_fallback(e: Exception) -> str:
 
 
 def first_call(executable: Executable, arrays: list) -> tuple:
-    """Call once, turning a Numba failure into a warning and an interpreted run."""
+    """Call once (Numba compiles or loads here): unreadable cache files are deleted and the
+    call retried; any other Numba failure becomes a warning and an interpreted run."""
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", module="numba")
-            warnings.filterwarnings("ignore", message=".*Numba.*")
-            return executable(arrays)
+        return _quietly(executable, arrays)
     except Exception as e:
+        from tapejit.backend.kernel_cache import recover
+
         if executable.source is None or _is_user_error(e):
             raise
+        if executable.handle is not None and recover(executable.handle, e):
+            return first_call(executable, arrays)
         message = _warn_fallback(e)
         executable.source, executable.kernel = None, None
         executable.why_interpreted = f"Numba failed: {message}"
+        return executable(arrays)
+
+
+def _quietly(executable: Executable, arrays: list) -> tuple:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module="numba")
+        warnings.filterwarnings("ignore", message=".*Numba.*")
         return executable(arrays)
 
 
