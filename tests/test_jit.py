@@ -278,3 +278,23 @@ def test_disable_jit_kernels_runs_the_generated_source_as_python():
         assert py.called
     finally:
         tj.config.update("disable_jit", False)
+
+
+@pytest.mark.parametrize("case,shapes", JIT_PARAMS)
+def test_float32_jit_is_as_accurate_as_eager(case, shapes):
+    """Compiled float32 results are within a few ulps of the exact (float64) answer, or no
+    farther from it than eager NumPy is (sums accumulate differently)."""
+    args = _args(case, shapes, seed=1, dtype=np.float32)
+    got = np.asarray(tj.jit(case.fn)(*args).numpy())
+    want = np.asarray(case.fn(*map(tj.constant, args)).numpy())
+    assert got.dtype == want.dtype
+    if want.dtype.kind != "f":
+        np.testing.assert_array_equal(got, want)
+        return
+    exact = np.asarray(case.fn(*[tj.constant(a.astype(np.float64)) for a in args]).numpy())
+    same = (got == exact) | (np.isnan(got) & np.isnan(exact))
+    with np.errstate(invalid="ignore"):
+        ulp = np.spacing(np.abs(exact).astype(np.float32)).astype(np.float64)
+        err_jit = np.abs(got.astype(np.float64) - exact)
+        err_eager = np.abs(want.astype(np.float64) - exact)
+        assert np.all(same | (err_jit <= np.maximum(4 * ulp, 2 * err_eager) + 1e-30))
