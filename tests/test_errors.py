@@ -88,3 +88,37 @@ def test_assign_of_the_wrong_shape():
     with pytest.raises(tj.TapejitError, match="shape"):
         v.assign([1.0, 2.0, 3.0])
     np.testing.assert_array_equal(v.numpy(), [1.0, 2.0])
+
+
+def test_booleans_are_not_numbers_to_arithmetic():
+    b = tj.constant([True, False])
+    for op in (lambda: b + b, lambda: b - b, lambda: b * b, lambda: tj.math.maximum(b, b)):
+        with pytest.raises(tj.DTypeError, match="numeric"):
+            op()
+    np.testing.assert_array_equal(tj.math.logical_and(b, True).numpy(), [True, False])
+
+
+def test_a_scalar_too_big_for_the_tensor_dtype():
+    with pytest.raises(tj.DTypeError, match="does not fit") as info:
+        tj.constant(np.array([1, 2], np.uint8)) * 300
+    assert "fix:" in str(info.value)
+
+
+def test_integer_tensor_exponents_compute_in_float():
+    out = tj.math.pow(tj.constant([2, 3]), tj.constant([-1, 2]))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), [0.5, 9.0])
+
+
+def test_eager_results_are_checked_against_type_rules_under_checks():
+    from tapejit.ir import Primitive, TensorType
+    from tapejit.trace import bind
+
+    liar = Primitive("liar", lambda x: TensorType(np.dtype(np.float32), x.shape),
+                     lambda x: x.astype(np.float64))
+    tj.config.update("checks", True)
+    try:
+        with pytest.raises(tj.TapejitError, match="type rule"):
+            bind(liar, np.ones(2, np.float32))
+    finally:
+        tj.config.update("checks", True)

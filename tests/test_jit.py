@@ -298,3 +298,20 @@ def test_float32_jit_is_as_accurate_as_eager(case, shapes):
         err_jit = np.abs(got.astype(np.float64) - exact)
         err_eager = np.abs(want.astype(np.float64) - exact)
         assert np.all(same | (err_jit <= np.maximum(4 * ulp, 2 * err_eager) + 1e-30))
+
+
+def test_a_long_scalar_chain_compiles_in_linear_time():
+    """Hundreds of scalar ops and their backward in one kernel (kept straight-line, so
+    Numba's SSA pass stays fast); 10,000 ops trace, differentiate and optimize without
+    recursion."""
+    from tapejit.jit import lower_programs
+
+    def chain(x, n):
+        for _ in range(n):
+            x = tj.math.sin(x) * 1.0001 + 0.001
+        return x
+
+    f = tj.jit(tj.grad(lambda x: chain(x, 60)))
+    np.testing.assert_allclose(float(f(0.5)), float(tj.grad(lambda x: chain(x, 60))(0.5)),
+                               rtol=1e-5)
+    lower_programs(tj.grad(lambda x: chain(x, 10_000)), (0.5,))

@@ -74,16 +74,26 @@ def binary_operands(op: str, x, y):
             return dtype.type(x), y
     if is_python_scalar(x) and not is_python_scalar(y):
         b = as_operand(y, op)
-        a = dtypes.weak_scalar_dtype(x, b.dtype).type(x)
+        a = _weak_scalar(op, x, b.dtype)
     elif is_python_scalar(y) and not is_python_scalar(x):
         a = as_operand(x, op)
-        b = dtypes.weak_scalar_dtype(y, a.dtype).type(y)
+        b = _weak_scalar(op, y, a.dtype)
     else:
         a, b = as_operand(x, op), as_operand(y, op)
     if a.dtype == b.dtype:
         return a, b
     dtype = dtypes.promote(a.dtype, b.dtype)
     return cast(a, dtype), cast(b, dtype)
+
+
+def _weak_scalar(op: str, value, other: np.dtype):
+    dtype = dtypes.weak_scalar_dtype(value, other)
+    try:
+        return dtype.type(value)
+    except OverflowError:
+        raise op_error(DTypeError, op, f"{value!r} does not fit in the tensor's dtype {dtype}",
+                       "cast the tensor to a wider dtype first, e.g. tj.cast(x, tj.int64)",
+                       user_site()) from None
 
 
 def float_operand(x, op: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tapejit.config import config
 from tapejit.errors import (
     LeakedTracerError,
     TapejitError,
@@ -205,9 +206,26 @@ def bind(prim, *args, **params):
             raise _explain_failure(prim, values, params, e) from None
     else:
         out = trace.emit(prim, args, params)
+    if config.checks and trace is None:
+        _check_eager(prim, args, params, out)
     for tape in STATE.tapes:
         tape._record(prim, args, params, out)
     return out
+
+
+def _check_eager(prim, args, params, out) -> None:
+    """TAPEJIT_CHECKS: the NumPy result has exactly the type the primitive's rule gives."""
+    from tapejit.errors import VerifyError
+
+    types = [TensorType(a.dtype, tuple(a.shape)) for a in args]
+    try:
+        expected = prim.type_rule(*types, **params)
+    except TypeRuleError as e:
+        raise e.for_op(prim.name, user_site()) from None
+    actual = TensorType(out.dtype, tuple(out.shape))
+    if actual != expected:
+        raise VerifyError(f"{prim.name}: its NumPy impl gave {actual}, its type rule {expected} "
+                          f"for inputs {', '.join(map(str, types))}")
 
 
 def _jit_trace():

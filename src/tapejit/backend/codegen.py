@@ -140,6 +140,12 @@ class ExprContext:
             return f"{name}({x})"
         return self._libm(fn, x)
 
+    def helper(self, name: str, *args: str) -> str:
+        """A branch-free vmath helper (where, nan_max, nan_min, sign), so long kernels keep
+        a straight-line control flow."""
+        self.kernel.math.add(name)
+        return f"{name}({', '.join(args)})"
+
     def _libm(self, fn: str, x: str) -> str:
         one, zero = self.const(1), self.const(0)
         if fn == "sigmoid":
@@ -153,6 +159,8 @@ class ExprContext:
 
 
 TRIG = frozenset({"sin", "cos"})  # vmath gives NaN beyond SIN_COS_LIMIT; loops then use libm
+ALL_MATH = frozenset({"exp", "expm1", "log", "log1p", "sin", "cos", "tanh", "sigmoid",
+                      "softplus"})
 
 
 class ArrayContext:

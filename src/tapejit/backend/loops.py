@@ -11,7 +11,15 @@ from math import prod
 
 import numpy as np
 
-from tapejit.backend.codegen import PARALLEL_MIN, TRIG, CodegenError, ExprContext, _Kernel, np_type
+from tapejit.backend.codegen import (
+    ALL_MATH,
+    PARALLEL_MIN,
+    TRIG,
+    CodegenError,
+    ExprContext,
+    _Kernel,
+    np_type,
+)
 from tapejit.ir import Eqn, Lit, Var
 
 _INIT = {"reduce_sum": "zero", "reduce_max": "lowest", "reduce_min": "highest"}
@@ -36,8 +44,8 @@ class _Group:
                  exact: bool = False, base: str = "    ") -> None:
         self.exact = exact
         self.base = base
-        self.huge = "" if exact or not any(e.prim.name in TRIG for e in eqn.params["body"].eqns) \
-            else kernel.new_temp("huge")
+        trig = any(e.prim.name in TRIG for e in eqn.params["body"].eqns)
+        self.huge = kernel.new_temp("huge") if trig and eqn.params["shape"] and not exact else ""
         self.kernel = kernel
         self.eqn = eqn
         self.body = eqn.params["body"]
@@ -145,7 +153,10 @@ class _Group:
         if eqn.prim.emit is None:
             raise CodegenError(f"primitive {eqn.prim.name} has no Numba emitter")
         args = [self.value(a) for a in eqn.inputs]
-        context = ExprContext(self.kernel, eqn, TRIG if self.exact else frozenset())
+        # scalars gain nothing from vectorizable math, and inlining it at every scalar call
+        # site makes long scalar programs slow to compile: they call libm
+        libm = ALL_MATH if self.rank == 0 else (TRIG if self.exact else frozenset())
+        context = ExprContext(self.kernel, eqn, libm)
         expr = eqn.prim.emit(context, *args, **eqn.params)
         if self.huge and eqn.prim.name in TRIG:
             from tapejit.backend.vmath import SIN_COS_LIMIT
@@ -171,8 +182,9 @@ class _Group:
             target = f"{target}[{', '.join(kept)}]"
         if eqn.prim.name == "reduce_sum":
             return [f"{target} += {x}"]
-        better = ">" if eqn.prim.name == "reduce_max" else "<"
-        return [f"if {x} {better} {target} or {x} != {x}:", f"    {target} = {x}"]
+        helper = "nan_max" if eqn.prim.name == "reduce_max" else "nan_min"
+        self.kernel.math.add(helper)
+        return [f"{target} = {helper}({target}, {x})"]
 
 
 def emit_group(kernel: _Kernel, eqn: Eqn, parallel_ok: bool = True, exact: bool = False,

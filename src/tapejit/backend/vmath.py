@@ -166,86 +166,110 @@ def expm1_f64(x):
 # --- log, log1p --------------------------------------------------------------------------------
 
 @_vm
-def _log_mantissa_f32(m):
-    """log(m) for m in [sqrt(1/2), sqrt(2)): 2*atanh(s), s = (m-1)/(m+1)."""
-    s = (m - F32(1.0)) / (m + F32(1.0))
+def _log1p_core_f32(f):
+    """log(1 + f) for 1 + f in [sqrt(1/2), sqrt(2)), f exact: f - (f*f/2 - s*(f*f/2 + R)) with
+    s = f/(2 + f) and R = 2*atanh(s)/s - 2, so the leading term f carries no rounding."""
+    s = f / (F32(2.0) + f)
     z = s * s
-    p = F32(1 / 11)
-    p = p * z + F32(1 / 9)
-    p = p * z + F32(1 / 7)
-    p = p * z + F32(1 / 5)
-    p = p * z + F32(1 / 3)
-    return F32(2.0) * s + F32(2.0) * s * z * p
+    p = F32(2 / 11)
+    p = p * z + F32(2 / 9)
+    p = p * z + F32(2 / 7)
+    p = p * z + F32(2 / 5)
+    p = p * z + F32(2 / 3)
+    half_f2 = F32(0.5) * f * f
+    return f - (half_f2 - s * (half_f2 + z * p))
 
 
 @_vm
-def _log_mantissa_f64(m):
-    s = (m - F64(1.0)) / (m + F64(1.0))
+def _log1p_core_f64(f):
+    s = f / (F64(2.0) + f)
     z = s * s
-    p = F64(1 / 23)
-    p = p * z + F64(1 / 21)
-    p = p * z + F64(1 / 19)
-    p = p * z + F64(1 / 17)
-    p = p * z + F64(1 / 15)
-    p = p * z + F64(1 / 13)
-    p = p * z + F64(1 / 11)
-    p = p * z + F64(1 / 9)
-    p = p * z + F64(1 / 7)
-    p = p * z + F64(1 / 5)
-    p = p * z + F64(1 / 3)
-    return F64(2.0) * s + F64(2.0) * s * z * p
+    p = F64(2 / 23)
+    p = p * z + F64(2 / 21)
+    p = p * z + F64(2 / 19)
+    p = p * z + F64(2 / 17)
+    p = p * z + F64(2 / 15)
+    p = p * z + F64(2 / 13)
+    p = p * z + F64(2 / 11)
+    p = p * z + F64(2 / 9)
+    p = p * z + F64(2 / 7)
+    p = p * z + F64(2 / 5)
+    p = p * z + F64(2 / 3)
+    half_f2 = F64(0.5) * f * f
+    return f - (half_f2 - s * (half_f2 + z * p))
 
 
 @_vm
-def log_f32(x):
+def _split_f32(x):
+    """(e, f) with x = 2**e * (1 + f), 1 + f in [sqrt(1/2), sqrt(2)), for x > 0 (subnormals
+    are scaled by 2**24 first)."""
     tiny = x < F32(1.1754943508222875e-38)
-    v = x * (F32(16777216.0) if tiny else F32(1.0))
-    b = bits_f32(v)
-    e = ((b >> I32(23)) & I32(0xFF)) - I32(127) - (I32(24) if tiny else I32(0))
-    m = from_bits_f32(I32((b & I32(0x7FFFFF)) | I32(0x3F800000)))
-    big = m > F32(1.4142135623730951)
-    m = m * (F32(0.5) if big else F32(1.0))
-    e = e + (I32(1) if big else I32(0))
-    ef = F32(e)
-    y = ef * F32(0.693359375) + (_log_mantissa_f32(m) + ef * F32(-2.12194440054690583e-4))
+    b = bits_f32(x * (F32(16777216.0) if tiny else F32(1.0)))
+    b = I32(b - I32(0x3F3504F3))  # the bits of sqrt(1/2): its exponent field is e's origin
+    e = I32(b >> I32(23)) - (I32(24) if tiny else I32(0))
+    m = from_bits_f32(I32((b & I32(0x7FFFFF)) + I32(0x3F3504F3)))
+    return F32(e), m - F32(1.0)
+
+
+@_vm
+def _split_f64(x):
+    tiny = x < F64(2.2250738585072014e-308)
+    b = bits_f64(x * (F64(18014398509481984.0) if tiny else F64(1.0)))
+    b = I64(b - I64(0x3FE6A09E667F3BCD))
+    e = I32(b >> I64(52)) - (I32(54) if tiny else I32(0))
+    m = from_bits_f64(I64((b & I64(0xFFFFFFFFFFFFF)) + I64(0x3FE6A09E667F3BCD)))
+    return F64(e), m - F64(1.0)  # F64 of an int32: int64 -> double has no AVX2 instruction
+
+
+@_vm
+def _log_special_f32(x, y):
+    """NumPy's log at 0, negatives, +inf and NaN; y elsewhere."""
     y = F32(-np.inf) if x == F32(0.0) else y
     y = F32(np.nan) if x < F32(0.0) else y
     return x if (x != x) | (x == F32(np.inf)) else y
 
 
 @_vm
-def log_f64(x):
-    tiny = x < F64(2.2250738585072014e-308)
-    v = x * (F64(18014398509481984.0) if tiny else F64(1.0))
-    b = bits_f64(v)
-    e = I32((b >> I64(52)) & I64(0x7FF)) - I32(1023) - (I32(54) if tiny else I32(0))
-    m = from_bits_f64(I64((b & I64(0xFFFFFFFFFFFFF)) | I64(0x3FF0000000000000)))
-    big = m > F64(1.4142135623730951)
-    m = m * (F64(0.5) if big else F64(1.0))
-    e = e + (I32(1) if big else I32(0))
-    ef = F64(e)  # from int32: int64 -> double has no AVX2 vector instruction
-    y = (ef * F64(6.93147180369123816490e-01)
-         + (_log_mantissa_f64(m) + ef * F64(1.90821492927058770002e-10)))
+def _log_special_f64(x, y):
     y = F64(-np.inf) if x == F64(0.0) else y
     y = F64(np.nan) if x < F64(0.0) else y
     return x if (x != x) | (x == F64(np.inf)) else y
 
 
 @_vm
+def log_f32(x):
+    """e*ln2 + log(1 + f), ln2 in two parts; subnormal arguments are exact."""
+    e, f = _split_f32(x)
+    y = e * F32(0.693359375) + (_log1p_core_f32(f) + e * F32(-2.12194440054690583e-4))
+    return _log_special_f32(x, y)
+
+
+@_vm
+def log_f64(x):
+    e, f = _split_f64(x)
+    y = e * F64(6.93147180369123816490e-01) + (_log1p_core_f64(f)
+                                              + e * F64(1.90821492927058770002e-10))
+    return _log_special_f64(x, y)
+
+
+@_vm
 def log1p_f32(x):
-    """log(u) * x / (u - 1) with u = 1 + x rounded: the rounding error of u cancels."""
+    """log(u) + c/u, with u = 1 + x rounded and c = 1 + x - u its exact rounding error."""
     u = x + F32(1.0)
-    d = u - F32(1.0)
-    y = log_f32(u) * (x / d)
-    return x if (d == F32(0.0)) | (x == F32(np.inf)) else y
+    c = (x - (u - F32(1.0))) if abs(x) <= F32(1.0) else (F32(1.0) - (u - x))
+    e, f = _split_f32(u)
+    y = e * F32(0.693359375) + (_log1p_core_f32(f) + (c / u + e * F32(-2.12194440054690583e-4)))
+    return x if x == F32(0.0) else _log_special_f32(u, y)
 
 
 @_vm
 def log1p_f64(x):
     u = x + F64(1.0)
-    d = u - F64(1.0)
-    y = log_f64(u) * (x / d)
-    return x if (d == F64(0.0)) | (x == F64(np.inf)) else y
+    c = (x - (u - F64(1.0))) if abs(x) <= F64(1.0) else (F64(1.0) - (u - x))
+    e, f = _split_f64(u)
+    y = e * F64(6.93147180369123816490e-01) + (_log1p_core_f64(f)
+                                              + (c / u + e * F64(1.90821492927058770002e-10)))
+    return x if x == F64(0.0) else _log_special_f64(u, y)
 
 
 # --- sin, cos ----------------------------------------------------------------------------------
@@ -363,24 +387,62 @@ def tanh_f64(x):
 
 
 @_vm
+def _minus_abs_f32(x):
+    """-|x|, held at -80 for x > 0 where e**-|x| no longer shows in the result: a subnormal
+    e**-|x| would cost microcode assists for nothing."""
+    return max(-abs(x), F32(-80.0)) if x > F32(0.0) else -abs(x)
+
+
+@_vm
+def _minus_abs_f64(x):
+    return max(-abs(x), F64(-700.0)) if x > F64(0.0) else -abs(x)
+
+
+@_vm
 def sigmoid_f32(x):
     """1/(1+e**-x) from e = e**-|x| <= 1, which cannot overflow."""
-    e = exp_f32(-abs(x))
+    e = exp_f32(_minus_abs_f32(x))
     return (F32(1.0) if x >= F32(0.0) else e) / (F32(1.0) + e)
 
 
 @_vm
 def sigmoid_f64(x):
-    e = exp_f64(-abs(x))
+    e = exp_f64(_minus_abs_f64(x))
     return (F64(1.0) if x >= F64(0.0) else e) / (F64(1.0) + e)
 
 
 @_vm
 def softplus_f32(x):
     """max(x, 0) + log1p(e**-|x|): no overflow for large |x|."""
-    return max(x, F32(0.0)) + log1p_f32(exp_f32(-abs(x)))
+    return max(x, F32(0.0)) + log1p_f32(exp_f32(_minus_abs_f32(x)))
 
 
 @_vm
 def softplus_f64(x):
-    return max(x, F64(0.0)) + log1p_f64(exp_f64(-abs(x)))
+    return max(x, F64(0.0)) + log1p_f64(exp_f64(_minus_abs_f64(x)))
+
+
+# --- branch-free helpers for generated code ----------------------------------------------------
+# Written as calls rather than inline `a if c else b` so a long kernel keeps one basic block
+# per loop (Numba's SSA pass is quadratic in blocks); force-inlined, they become selects.
+
+@_vm
+def where(pred, a, b):
+    return a if pred else b
+
+
+@_vm
+def nan_max(a, b):
+    """max propagating NaN from either side, as np.maximum."""
+    return a if (a > b) | (a != a) else b
+
+
+@_vm
+def nan_min(a, b):
+    return a if (a < b) | (a != a) else b
+
+
+@_vm
+def sign(x):
+    """1, -1, or x itself (so 0, -0 and NaN come back unchanged, as np.sign)."""
+    return type(x)(1) if x > 0 else (type(x)(-1) if x < 0 else x)

@@ -27,6 +27,10 @@ def _define(program: Program, defined: set[int], var, eqn: Eqn | None) -> None:
 
 def _check_used(program: Program, defined: set[int], atom, eqn: Eqn | None) -> None:
     if isinstance(atom, Lit):
+        from tapejit.dtypes import SUPPORTED
+
+        if atom.value.dtype not in SUPPORTED:
+            raise _fail(program, eqn, f"literal {atom.value!r} has unsupported dtype")
         return
     if not isinstance(atom, Var) or id(atom) not in defined:
         raise _fail(program, eqn, f"{atom!r} is used before it is defined")
@@ -45,6 +49,9 @@ def _check_eqn(program: Program, defined: set[int], eqn: Eqn) -> None:
         raise _fail(program, eqn, f"outputs typed {', '.join(map(str, actual))}, rule says {shown}")
     for var in eqn.outputs:
         _define(program, defined, var, eqn)
+    for value in eqn.params.values():
+        if isinstance(value, Program):
+            verify(value)
 
 
 def verify(program: Program) -> Program:

@@ -109,7 +109,7 @@ def _pow_jvp_exponent(t, x, y, out):
     return t * where(positive, out * log(where(positive, x, 1)), 0)
 
 
-pow_p = binary("pow", _quiet(np.power), defjvp(_pow_jvp_base, _pow_jvp_exponent),
+pow_p = binary("pow", _quiet(np.power), defjvp(_pow_jvp_base, _pow_jvp_exponent), float_only=True,
                emit=lambda c, x, y: f"({x} ** {y})")
 
 
@@ -120,8 +120,9 @@ def _chooser_weights(x, y, first: bool):
 
 
 def _minmax_emit(better: str):
-    """x if it wins or is NaN, else y: NaN in either operand propagates, as in NumPy."""
-    return lambda c, x, y: f"({x} if ({x} {better} {y} or {x} != {x}) else {y})"
+    """NaN in either operand propagates, as in NumPy."""
+    helper = "nan_max" if better == ">" else "nan_min"
+    return lambda c, x, y: c.helper(helper, x, y)
 
 
 def _minmax(name: str, impl, x_wins_when_greater: bool) -> Primitive:
@@ -197,6 +198,8 @@ def pow(x, y):
             return divide(1, pow(x, -y))
         return bind(integer_pow_p, x, y=y)
     a, b = binary_operands("pow", x, y)
+    if a.dtype.kind != "f":  # a tensor exponent of integers: computed in float32
+        a, b = cast(a, np.float32), cast(b, np.float32)
     return bind(pow_p, a, b)
 
 

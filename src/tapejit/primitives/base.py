@@ -111,27 +111,49 @@ def require_numeric(t: TensorType) -> None:
 
 
 def unary(name: str, impl: Callable, jvp: Callable | None, *, float_only: bool = True,
-          bool_ok: bool = False, transpose: Callable | None = None,
+          bool_only: bool = False, transpose: Callable | None = None,
           emit: Callable | None = None) -> Primitive:
     """An elementwise primitive of one operand whose output has the operand's type."""
     def type_rule(x: TensorType) -> TensorType:
-        if float_only:
+        if bool_only:
+            require_bool(x)
+        elif float_only:
             require_float(x)
-        elif not bool_ok:
+        else:
             require_numeric(x)
         return x
 
     return Primitive(name, type_rule, impl, jvp, transpose, emit, "elementwise")
 
 
+def require_bool(t: TensorType) -> None:
+    if t.dtype.kind != "b":
+        raise TypeRuleError(f"expects a boolean operand, got {t}",
+                            "compare first (x > 0) or cast with tj.cast(x, tj.bool)", DTypeError)
+
+
+
+
+def _any_dtype(t: TensorType) -> None:
+    return None
+
+
+_OPERAND_CHECKS = {"numeric": lambda t: require_numeric(t), "float": require_float,
+                   "bool": require_bool, "any": _any_dtype}
+
+
 def binary(name: str, impl: Callable, jvp: Callable | None, *, out_dtype=None,
-           float_only: bool = False, transpose: Callable | None = None,
-           emit: Callable | None = None) -> Primitive:
-    """An elementwise primitive of two same-dtype operands with NumPy broadcasting."""
+           operands: str = "numeric", float_only: bool = False,
+           transpose: Callable | None = None, emit: Callable | None = None) -> Primitive:
+    """An elementwise primitive of two same-dtype operands with NumPy broadcasting.
+
+    operands: which dtypes it takes: "numeric" (not bool), "float", "bool" or "any".
+    """
+    check = _OPERAND_CHECKS["float" if float_only else operands]
+
     def type_rule(x: TensorType, y: TensorType) -> TensorType:
         dtype = same_dtype(x, y)
-        if float_only:
-            require_float(x)
+        check(x)
         return TensorType(out_dtype or dtype, broadcast_shapes(x, y))
 
     return Primitive(name, type_rule, impl, jvp, transpose, emit, "elementwise")

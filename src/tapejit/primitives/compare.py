@@ -12,15 +12,21 @@ from tapejit.primitives.base import binary, broadcast_shapes, infix, is_undefine
 from tapejit.primitives.reduce import sum_to_shape
 from tapejit.trace import bind
 
-gt_p = binary("gt", np.greater, zero_jvp, out_dtype=dtypes.bool_, emit=infix(">"))
-ge_p = binary("ge", np.greater_equal, zero_jvp, out_dtype=dtypes.bool_, emit=infix(">="))
-lt_p = binary("lt", np.less, zero_jvp, out_dtype=dtypes.bool_, emit=infix("<"))
-le_p = binary("le", np.less_equal, zero_jvp, out_dtype=dtypes.bool_, emit=infix("<="))
-eq_p = binary("eq", np.equal, zero_jvp, out_dtype=dtypes.bool_, emit=infix("=="))
-ne_p = binary("ne", np.not_equal, zero_jvp, out_dtype=dtypes.bool_, emit=infix("!="))
-and_p = binary("and", np.logical_and, zero_jvp, out_dtype=dtypes.bool_, emit=infix("and"))
-or_p = binary("or", np.logical_or, zero_jvp, out_dtype=dtypes.bool_, emit=infix("or"))
-not_p = unary("not", np.logical_not, zero_jvp, float_only=False, bool_ok=True,
+gt_p = binary("gt", np.greater, zero_jvp, out_dtype=dtypes.bool_, operands="any", emit=infix(">"))
+ge_p = binary("ge", np.greater_equal, zero_jvp, out_dtype=dtypes.bool_, operands="any",
+              emit=infix(">="))
+lt_p = binary("lt", np.less, zero_jvp, out_dtype=dtypes.bool_, operands="any", emit=infix("<"))
+le_p = binary("le", np.less_equal, zero_jvp, out_dtype=dtypes.bool_, operands="any",
+              emit=infix("<="))
+eq_p = binary("eq", np.equal, zero_jvp, out_dtype=dtypes.bool_, operands="any",
+              emit=infix("=="))
+ne_p = binary("ne", np.not_equal, zero_jvp, out_dtype=dtypes.bool_, operands="any",
+              emit=infix("!="))
+and_p = binary("and", np.logical_and, zero_jvp, out_dtype=dtypes.bool_, operands="bool",
+               emit=infix("and"))
+or_p = binary("or", np.logical_or, zero_jvp, out_dtype=dtypes.bool_, operands="bool",
+              emit=infix("or"))
+not_p = unary("not", np.logical_not, zero_jvp, float_only=False, bool_only=True,
               emit=lambda c, x: f"(not {x})")
 
 
@@ -55,7 +61,7 @@ def _select_transpose(ct, pred, on_true, on_false):
 
 
 select_p = Primitive("select", _select_type, np.where, _select_jvp, _select_transpose,
-                     emit=lambda c, p, x, y: f"({x} if {p} else {y})")
+                     emit=lambda c, p, x, y: c.helper("where", p, x, y))
 
 
 # --- user functions ------------------------------------------------------------------------

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from tapejit.dtypes import is_float
+from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
 from tapejit.primitives.base import zero_jvp
 from tapejit.trace import bind
 
 
 def _convert_type(x: TensorType, *, new_dtype) -> TensorType:
+    from tapejit.dtypes import SUPPORTED
+
+    if not isinstance(new_dtype, np.dtype) or new_dtype not in SUPPORTED:
+        raise TypeRuleError(f"cannot convert {x} to {new_dtype!r}",
+                            "convert to a supported np.dtype, e.g. np.dtype(np.float32)",
+                            DTypeError)
     return TensorType(new_dtype, x.shape)
 
 

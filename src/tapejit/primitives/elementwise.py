@@ -43,14 +43,8 @@ rsqrt_p = unary("rsqrt", _quiet(_rsqrt_impl), defjvp(lambda t, x, out: t * (out 
                 emit=lambda c, x: f"({c.const(1)} / np.sqrt({x}))")
 abs_p = unary("abs", np.abs, defjvp(lambda t, x, out: t * sign(x)), float_only=False,
               emit=lambda c, x: f"abs({x})")
-def _sign_emit(ctx, x):
-    """1, -1, or x itself (so 0, -0 and NaN come back unchanged, as in NumPy)."""
-    one, minus_one = ctx.const(1), ctx.const(-1)
-    zero = x if ctx.dtype.kind == "f" else ctx.const(0)
-    return f"({one} if {x} > 0 else ({minus_one} if {x} < 0 else {zero}))"
-
-
-sign_p = unary("sign", np.sign, zero_jvp, float_only=False, emit=_sign_emit)
+sign_p = unary("sign", np.sign, zero_jvp, float_only=False,
+               emit=lambda c, x: c.helper("sign", x))
 sigmoid_p = unary("sigmoid", _sigmoid_impl,
                   defjvp(lambda t, x, out: t * (out * (1 - out))), emit=vmath("sigmoid"))
 softplus_p = unary("softplus", _softplus_impl, defjvp(lambda t, x, out: t * sigmoid(x)),

@@ -18,7 +18,8 @@ from tapejit.trace import bind
 
 def _broadcast_type(x: TensorType, *, shape, broadcast_dimensions) -> TensorType:
     bd = broadcast_dimensions
-    ok = (len(bd) == x.ndim and all(a < b for a, b in zip(bd, bd[1:]))
+    ok = (all(s >= 0 for s in shape) and len(bd) == x.ndim
+          and all(a < b for a, b in zip(bd, bd[1:]))
           and all(0 <= d < len(shape) and x.shape[i] in (1, shape[d]) for i, d in enumerate(bd)))
     if not ok:
         raise TypeRuleError(f"cannot broadcast {x} to shape {shape} along dims {bd}",
@@ -344,7 +345,7 @@ def _normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...]:
     if len(set(out)) != len(out):
         raise op_error(ShapeError, op, f"repeated axis in {axes}", "give each axis once",
                        user_site())
-    return tuple(out)
+    return tuple(sorted(out))
 
 
 def reshape(x, shape):
