@@ -292,3 +292,25 @@ def test_tapes_are_per_thread():
         t.join()
         y = x * 3.0
     assert tape.gradient([y, results["other"]], x).numpy() == 3.0
+
+
+def test_an_array_modified_after_use_is_an_error_at_gradient():
+    mask = np.array([1.0, 0.0, 2.0])
+    x = tj.constant([1.0, 2.0, 3.0])
+    with tj.GradientTape() as tape:
+        tape.watch(x)
+        y = tj.reduce_sum(x * mask)
+    mask[1] = 5.0
+    with pytest.raises(tj.TapeError) as info:
+        tape.gradient(y, x)
+    assert "modified in place" in str(info.value) and "x * mask" in str(info.value)
+
+
+def test_assign_after_use_keeps_the_value_the_tape_saw():
+    v = tj.Variable([1.0, 2.0])
+    x = tj.constant([3.0, 4.0])
+    with tj.GradientTape() as tape:
+        tape.watch(x)
+        y = tj.reduce_sum(x * v)
+    v.assign([10.0, 20.0])
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [1.0, 2.0])

@@ -69,6 +69,54 @@ def first_divergence(program: Program, arrays: list) -> str:
     return "every intermediate agrees; the outputs differ only after the last equation"
 
 
+class NonFiniteError(TapejitError, FloatingPointError):
+    """TAPEJIT_DEBUG_NANS: an operation turned finite values into NaN or inf."""
+
+
+def _finite(value) -> bool:
+    array = np.asarray(value)
+    return array.dtype.kind != "f" or bool(np.all(np.isfinite(array)))
+
+
+def _nonfinite_message(eqn: Eqn, namer, where: str) -> str:
+    return (f"{eqn.prim.name} produced NaN or inf from finite inputs ({where})\n"
+            f"  equation: {format_eqn(namer, eqn)}\n  at {eqn.site}\n"
+            f"  fix: guard the operation's domain, e.g. tj.where(x > 0, tj.math.log(tj.where("
+            f"x > 0, x, 1)), 0), or clip its input")
+
+
+def hunt_nonfinite(program: Program, arrays: list) -> None:
+    """Recompile `program` without fast-math, returning every intermediate, and raise
+    NonFiniteError at the first equation whose inputs are finite and whose output is not."""
+    from tapejit.backend.compile import build, first_call
+    from tapejit.passes.fuse import fuse
+
+    debug_program, eqns = _all_vars_program(program)
+    executable = build(debug_program, fuse(debug_program), fastmath=False)
+    values = {id(v): a for v, a in zip(program.inputs, arrays)}
+    values.update({id(e.out): v for e, v in zip(eqns, first_call(executable, arrays))})
+    namer = _Namer()
+    for var in program.inputs:
+        namer(var)
+    for eqn in eqns:
+        inputs_finite = all(_finite(values[id(a)]) for a in eqn.inputs if isinstance(a, Var))
+        if inputs_finite and not _finite(values[id(eqn.out)]):
+            raise NonFiniteError(_nonfinite_message(eqn, namer, "compiled, without fast-math"))
+        format_eqn(namer, eqn)
+
+
+def check_eager_finite(prim, args, out) -> None:
+    """TAPEJIT_DEBUG_NANS in eager mode: the op that first makes a NaN or inf raises."""
+    from tapejit.site import user_site
+    from tapejit.tensor import Tensor
+
+    values = [a._value if isinstance(a, Tensor) else a for a in args]
+    if not _finite(out._value) and all(_finite(v) for v in values):
+        raise NonFiniteError(f"{prim.name} produced NaN or inf from finite inputs (eager)\n"
+                             f"  at {user_site()}\n  fix: guard the operation's domain, e.g. "
+                             f"tj.where(x > 0, tj.math.log(tj.where(x > 0, x, 1)), 0)")
+
+
 def check_outputs(program: Program, arrays: list, outputs) -> None:
     """Raise JitMismatchError if compiled `outputs` differ from the interpreter's."""
     reference = interpret_all(program, arrays)

@@ -78,7 +78,7 @@ def skeletonize(tape) -> None:
     tape._links = links_of(tape._entries)
     tape._watched_ids = set(tape._watched)
     tape._read_ids = {k: [id(t) for t in ts] for k, ts in tape._reads.items()}
-    tape._entries, tape._watched, tape._reads = [], {}, {}
+    tape._entries, tape._watched, tape._reads, tape._snapshots = [], {}, {}, {}
 
 
 def _links(tape) -> list[Link]:

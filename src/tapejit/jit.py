@@ -93,6 +93,11 @@ def _fast_key(args) -> tuple | None:
     return tuple(key)
 
 
+def _all_finite(value) -> bool:
+    array = np.asarray(value)
+    return array.dtype.kind != "f" or bool(np.isfinite(array).all())
+
+
 def _same(x):
     return x
 
@@ -186,6 +191,10 @@ class _Compiled:
             from tapejit.checking import check_outputs
 
             check_outputs(self.lowered.optimized, arrays, outs)
+        if config.debug_nans and not all(_all_finite(o) for o in outs):
+            from tapejit.checking import hunt_nonfinite
+
+            hunt_nonfinite(self.lowered.optimized, arrays)
         elif self.fast_runner is None:
             self.fast_runner = self._make_fast_runner()
         return self._finish(outs)
@@ -218,7 +227,7 @@ class JitFunction:
         mode = config.disable_jit
         if mode is True or STATE.traces or STATE.tapes:
             return self.fn(*args)
-        key = _fast_key(args) if not mode else None
+        key = _fast_key(args) if not (mode or config.debug_nans) else None
         if key is not None:
             run = self._fast.get(key)
             if run is not None:

@@ -60,6 +60,7 @@ class GradientTape:
         self._reads: dict[int, list] = {}
         self._notes: list[tuple] = []
         self._released = False
+        self._snapshots: dict[int, tuple] = {}  # user arrays the backward pass will read
 
     # --- recording -------------------------------------------------------------------------
 
@@ -120,6 +121,9 @@ class GradientTape:
         # lines are found (a frame walk) only where `explain` may cite them
         site = user_site() if out.dtype.kind != "f" or prim.name == "stop_gradient" else None
         self._entries.append(_Recorded(prim, params, args, out, site))
+        for a in args:
+            if type(a) is np.ndarray and id(a) not in self._snapshots:
+                self._snapshots[id(a)] = (a, a.copy(), user_site())
 
     def _on_read(self, var: Variable, tensor) -> None:
         key = id(var)
@@ -240,6 +244,7 @@ class GradientTape:
 
     def prepare(self, targets, sources) -> PreparedGradient:
         """Derive the backward program once; `run(cts)` then applies it to cotangents."""
+        self._check_snapshots()
         groups = [self._source_tensors(s) for s in sources]
         unique = list({id(t): t for g in groups for t in g}.values())
         if not unique:
@@ -253,6 +258,17 @@ class GradientTape:
             STATE.backward_log.append((vjp.program, time.perf_counter() - start))
         residuals = [values[id(v)] for v in vjp.residuals]
         return PreparedGradient(self, groups, unique, vjp, residuals, kept)
+
+    def _check_snapshots(self) -> None:
+        """A NumPy array an op read must still hold what it held then: the backward pass
+        reads it again, and a changed array would silently give a wrong gradient."""
+        for array, saved, site in self._snapshots.values():
+            if not np.array_equal(array, saved, equal_nan=array.dtype.kind == "f"):
+                raise op_error(TapeError, "GradientTape.gradient",
+                               f"a NumPy array {array.dtype}{list(array.shape)} used at {site} "
+                               f"was modified in place after the tape recorded it, so its "
+                               f"gradient would be wrong", "modify a copy instead, or pass "
+                               "tj.constant(array) (tapejit copies it)", user_site())
 
     def _alone_and_eager(self, targets, sources) -> bool:
         """Nothing else records the backward pass and every value is concrete."""

@@ -206,7 +206,7 @@ def bind(prim, *args, **params):
             raise _explain_failure(prim, values, params, e) from None
     else:
         out = trace.emit(prim, args, params)
-    if config.checks and trace is None:
+    if trace is None and (config.checks or config.debug_nans):
         _check_eager(prim, args, params, out)
     for tape in STATE.tapes:
         tape._record(prim, args, params, out)
@@ -214,8 +214,16 @@ def bind(prim, *args, **params):
 
 
 def _check_eager(prim, args, params, out) -> None:
-    """TAPEJIT_CHECKS: the NumPy result has exactly the type the primitive's rule gives."""
+    """TAPEJIT_CHECKS: the NumPy result has exactly the type the primitive's rule gives;
+    TAPEJIT_DEBUG_NANS: it is finite if its inputs are."""
     from tapejit.errors import VerifyError
+
+    if config.debug_nans:
+        from tapejit.checking import check_eager_finite
+
+        check_eager_finite(prim, args, out)
+    if not config.checks:
+        return
 
     types = [TensorType(a.dtype, tuple(a.shape)) for a in args]
     try:

@@ -53,13 +53,14 @@ def load_source(text: str):
     return default_cache().load(text)
 
 
-def build(program: Program, fused: Program, timings: dict | None = None) -> Executable:
+def build(program: Program, fused: Program, timings: dict | None = None,
+          fastmath: bool = True) -> Executable:
     """Generate and load a kernel for the fused form of `program`, or fall back to
     interpreting `program`."""
     timings = {} if timings is None else timings
     start = time.perf_counter()
     try:
-        source = generate(fused)
+        source = generate(fused, fastmath=fastmath)
     except CodegenError as e:
         return Executable(program, None, None, str(e))
     finally:
