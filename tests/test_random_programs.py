@@ -9,7 +9,6 @@ compiles every example with Numba.
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
