@@ -122,3 +122,16 @@ def test_eager_results_are_checked_against_type_rules_under_checks():
             bind(liar, np.ones(2, np.float32))
     finally:
         tj.config.update("checks", True)
+
+
+def test_broadcast_mismatch_is_the_same_message_eagerly_and_under_jit():
+    def f(a, b):
+        return a + b
+
+    a, b = np.ones(3, np.float32), np.ones(4, np.float32)
+    with pytest.raises(tj.ShapeError) as eager:
+        f(tj.constant(a), tj.constant(b))
+    with pytest.raises(tj.ShapeError) as traced:
+        tj.jit(f)(a, b)
+    assert str(eager.value).splitlines()[0] == str(traced.value).splitlines()[0]
+    assert "return a + b" in str(traced.value)

@@ -314,3 +314,13 @@ def test_assign_after_use_keeps_the_value_the_tape_saw():
         y = tj.reduce_sum(x * v)
     v.assign([10.0, 20.0])
     np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [1.0, 2.0])
+
+
+def test_a_ten_thousand_op_chain_differentiates_without_recursion():
+    x = tj.constant(0.5, dtype=tj.float64)
+    with tj.GradientTape() as tape:
+        tape.watch(x)
+        y = x
+        for _ in range(10_000):
+            y = tj.math.sin(y) * 1.0001 + 0.001
+    assert np.isfinite(float(tape.gradient(y, x)))

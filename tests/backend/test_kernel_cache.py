@@ -218,3 +218,24 @@ def test_threads_compile_each_signature_once(cache_dir):
 
 def _seen(f):
     return {key[0][1][0][1] for key in f._cache}
+
+
+def test_a_writer_dying_mid_write_leaves_no_partial_entry(cache_dir, monkeypatch):
+    def die(src, dst):
+        raise KeyboardInterrupt  # the process is interrupted between write and rename
+
+    source = _source_of(lambda x: x * 7.0)
+    monkeypatch.setattr(kernel_cache.os, "replace", die)
+    with pytest.raises(KeyboardInterrupt):
+        KernelCache(cache_dir).load(source)
+    assert not list((cache_dir / "kernels").glob("k_*.py"))
+    assert not list((cache_dir / "kernels").glob("*.tmp"))
+    monkeypatch.undo()
+    np.testing.assert_allclose(tj.jit(lambda x: x * 7.0)(X).numpy(), X * 7.0)
+
+
+def _source_of(fn):
+    from tapejit.backend.codegen import generate
+    from tapejit.jit import lower_programs
+
+    return generate(lower_programs(fn, (X,))[3]).text
