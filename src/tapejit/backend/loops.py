@@ -159,10 +159,11 @@ class _Group:
         context = ExprContext(self.kernel, eqn, libm)
         expr = eqn.prim.emit(context, *args, **eqn.params)
         if self.huge and eqn.prim.name in TRIG:
-            from tapejit.backend.vmath import SIN_COS_LIMIT
+            from tapejit.backend.vmath import SIN_COS_LIMIT, SIN_COS_LIMIT_F32
 
+            limit = SIN_COS_LIMIT_F32 if eqn.out.type.dtype.itemsize == 4 else SIN_COS_LIMIT
             self.pending_loads.append(
-                f"{self.huge} += 1 if abs({args[0]}) >= {SIN_COS_LIMIT!r} else 0")
+                f"{self.huge} += 1 if abs({args[0]}) >= {limit!r} else 0")
         dtype = eqn.out.type.dtype
         return expr if dtype.kind == "b" else f"{np_type(dtype)}({expr})"
 

@@ -354,14 +354,73 @@ def cos_f64(x):
     return _sin_cos_quadrant(x, 1)
 
 
+SIN_COS_LIMIT_F32 = 2.0**18
+
+
+@_vm
+def _subtract_exact_f32(r, j, c):
+    t = j * c
+    return (r - t) - fma(j, c, -t)
+
+
+@_vm
+def _reduce_pi2_f32(x):
+    """float32 twin of _reduce_pi2: pi/2 in four float32 parts, exact products."""
+    j = np.floor(x * F32(0.63661975) + F32(0.5))
+    hi = j * F32(1.5707963705062866)
+    r = (x - hi) - fma(j, F32(1.5707963705062866), -hi)
+    r = _subtract_exact_f32(r, j, F32(-4.371138828673793e-08))
+    r = _subtract_exact_f32(r, j, F32(-1.7151245100058819e-15))
+    r = _subtract_exact_f32(r, j, F32(1.056299898220315e-23))
+    return I32(j), r
+
+
+@_vm
+def _sin_poly_f32(r):
+    """sin(r) for |r| <= pi/4 (Taylor to r**11)."""
+    z = r * r
+    p = F32(-1 / 39916800)
+    p = p * z + F32(1 / 362880)
+    p = p * z + F32(-1 / 5040)
+    p = p * z + F32(1 / 120)
+    p = p * z + F32(-1 / 6)
+    return r + (r * z) * p
+
+
+@_vm
+def _cos_poly_f32(r):
+    """cos(r) for |r| <= pi/4 (Taylor to r**12)."""
+    z = r * r
+    p = F32(1 / 479001600)
+    p = p * z + F32(-1 / 3628800)
+    p = p * z + F32(1 / 40320)
+    p = p * z + F32(-1 / 720)
+    p = p * z + F32(1 / 24)
+    return F32(1.0) - F32(0.5) * z + (z * z) * p
+
+
+@_vm
+def _sin_cos_quadrant_f32(x, shift):
+    """sin(x + shift*pi/2) in float32; NaN for |x| >= SIN_COS_LIMIT_F32 (kernels then use
+    libm)."""
+    fast = abs(x) < F32(SIN_COS_LIMIT_F32)
+    j, r = _reduce_pi2_f32(x if fast else F32(0.0))
+    q = (j + I32(shift)) & I32(3)
+    s, c = bits_f32(_sin_poly_f32(r)), bits_f32(_cos_poly_f32(r))
+    mask = I32(-1) if (q & I32(1)) != I32(0) else I32(0)
+    y = I32(s ^ ((s ^ c) & mask))
+    y = I32(y ^ (I32(-2147483648) if (q & I32(2)) != I32(0) else I32(0)))
+    return from_bits_f32(y) if fast else F32(np.nan)
+
+
 @_vm
 def sin_f32(x):
-    return x if x == F32(0.0) else F32(_sin_cos_quadrant(F64(x), 0))
+    return x if x == F32(0.0) else _sin_cos_quadrant_f32(x, 0)
 
 
 @_vm
 def cos_f32(x):
-    return F32(cos_f64(F64(x)))
+    return _sin_cos_quadrant_f32(x, 1)
 
 
 # --- tanh, sigmoid, softplus -------------------------------------------------------------------
