@@ -315,3 +315,19 @@ def test_a_long_scalar_chain_compiles_in_linear_time():
     np.testing.assert_allclose(float(f(0.5)), float(tj.grad(lambda x: chain(x, 60))(0.5)),
                                rtol=1e-5)
     lower_programs(tj.grad(lambda x: chain(x, 10_000)), (0.5,))
+
+
+def test_background_compile_answers_with_the_interpreter_until_the_kernel_is_ready():
+    tj.config.update("background_compile", True)
+    try:
+        f = tj.jit(tj.value_and_grad(lambda x: tj.reduce_sum(tj.math.tanh(x) * x)))
+        x = np.linspace(-1, 1, 7)
+        first_value, first_grad = f(x)
+        f.wait()
+        assert "def entry" in f.lower(x).source
+        value, grad = f(x)
+        np.testing.assert_allclose(float(value), float(first_value), rtol=1e-12)
+        np.testing.assert_allclose(grad.numpy(), first_grad.numpy(), rtol=1e-12)
+        assert f.compile_stats(x)["first_call_s"] > 0
+    finally:
+        tj.config.update("background_compile", False)

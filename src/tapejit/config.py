@@ -28,6 +28,10 @@ class Config:
     debug_nans: TAPEJIT_DEBUG_NANS=1 reports the first equation that makes a NaN or inf.
     disk_cache: TAPEJIT_DISK_CACHE=0 turns the on-disk kernel cache off.
     cache_dir: TAPEJIT_CACHE_DIR, where compiled kernels are kept.
+    background_compile: TAPEJIT_BACKGROUND_COMPILE=1 answers a new signature's first calls
+        with the NumPy interpreter while its kernel compiles (or loads) in a thread: the
+        first result arrives in milliseconds; results may differ in the last bits until the
+        kernel takes over.
     """
 
     debug: int = 0
@@ -37,6 +41,7 @@ class Config:
     debug_nans: bool = False
     disk_cache: bool = True
     cache_dir: str = ""
+    background_compile: bool = False
 
     @classmethod
     def from_env(cls) -> Config:
@@ -48,6 +53,7 @@ class Config:
             debug_nans=bool(_env_int("TAPEJIT_DEBUG_NANS")),
             disk_cache=bool(_env_int("TAPEJIT_DISK_CACHE", 1)),
             cache_dir=os.environ.get("TAPEJIT_CACHE_DIR", ""),
+            background_compile=bool(_env_int("TAPEJIT_BACKGROUND_COMPILE")),
         )
 
     def update(self, name: str, value) -> None:

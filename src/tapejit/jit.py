@@ -8,6 +8,7 @@ compiled kernel from the kernel cache.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
@@ -134,6 +135,31 @@ class _Compiled:
             staged.consts, self.in_dtypes[len(self.in_dtypes) - len(staged.consts):])]
         self.called = False
         self.fast_runner = None
+        self.pending = None      # (fused, timings) while a background compile is due
+        self.compiler = None     # the background thread
+
+    def _start_background_compile(self, arrays: list) -> None:
+        """Build and compile the kernel in a thread; calls meanwhile run the interpreter."""
+        fused, timings = self.pending
+        self.pending = None
+        arrays = [a.copy() if isinstance(a, np.ndarray) else a for a in arrays]
+
+        def work():
+            executable = build(self.lowered.optimized, fused, timings)
+            start = time.perf_counter()
+            first_call(executable, arrays)
+            self.executable = executable
+            self.lowered = dataclasses.replace(self.lowered, source=executable.source.text
+                                               if executable.source else self.lowered.source)
+            self._note_first_call(time.perf_counter() - start)
+
+        self.compiler = threading.Thread(target=work, name="tapejit-compile", daemon=True)
+        self.compiler.start()
+
+    def wait(self) -> None:
+        """Block until a background compile (if any) has finished."""
+        if self.compiler is not None:
+            self.compiler.join()
 
     def _make_fast_runner(self):
         """A lean path for calls whose arguments are all plain leaves (no pytrees, no
@@ -181,6 +207,13 @@ class _Compiled:
 
     def __call__(self, leaves: list):
         arrays = self.kernel_args(leaves)
+        if self.pending is not None or (self.compiler is not None and not self.called):
+            from tapejit.backend.compile import _interpret
+
+            outs = _interpret(self.lowered.optimized, arrays)
+            if self.pending is not None:  # after this result: no contention for the GIL
+                self._start_background_compile(arrays)
+            return self._finish(outs)
         if self.called and not config.disable_jit:
             outs = self.executable(arrays)
         else:
@@ -282,6 +315,11 @@ class JitFunction:
 
     def cache_info(self) -> CacheInfo:
         return CacheInfo(self._hits, self._misses, len(self._cache), self._last_miss)
+
+    def wait(self) -> None:
+        """Block until every background compile this function started has finished."""
+        for entry in list(self._cache.values()):
+            entry.wait()
 
     def compile_stats(self, *args) -> dict:
         """Seconds spent per phase when this signature was compiled: trace_s, autodiff_s,
@@ -395,6 +433,13 @@ def compile_function(fn: Callable, args, static_argnums=(), check: bool = False)
     """Lower `fn` for these arguments and build its executable."""
     timings: dict = {}
     staged, backward, optimized, fused = lower_programs(fn, args, static_argnums, timings)
+    if config.background_compile and not (check or config.check_jit or config.debug_nans):
+        executable = Executable(optimized, None, None, "compiling in the background")
+        lowered = Lowered(staged.program, backward, optimized, fused,
+                          "# compiling in the background; call .wait() and lower() again")
+        compiled = _Compiled(staged, executable, lowered, check)
+        compiled.timings, compiled.pending = timings, (fused, timings)
+        return compiled
     executable = build(optimized, fused, timings)
     source = executable.source.text if executable.source else (
         f"# runs in the NumPy interpreter: {executable.why_interpreted}")
