@@ -1,0 +1,179 @@
+"""Timing and memory measurement: warm-up, calibrated repeats, robust statistics, RSS peaks."""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+_M_MMAP_THRESHOLD = -3
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per call over `repeats` samples of `number` calls each."""
+
+    median: float
+    q1: float
+    q3: float
+    min: float
+    max: float
+    repeats: int
+    number: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long to spend on one timing: samples last at least `sample_s`; sampling stops
+    after `repeats` samples, or after `max_s` once three samples are in."""
+
+    repeats: int = 15
+    sample_s: float = 0.02
+    warmup_s: float = 0.1
+    max_s: float = 4.0
+
+
+def first_call(fn: Callable[[], object]) -> tuple[float, object]:
+    """Seconds taken by one call (the first one pays for tracing and compiling)."""
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def time_calls(fn: Callable[[], object], budget: Budget) -> Timing:
+    """Warm `fn` up, pick a loop count so one sample lasts `budget.sample_s`, then sample
+    with the garbage collector paused inside each sample (as timeit does)."""
+    once = _warm_up(fn, budget.warmup_s)
+    number = max(1, int(budget.sample_s / max(once, 1e-9)))
+    samples: list[float] = []
+    gc.collect()
+    started = time.perf_counter()
+    while len(samples) < budget.repeats:
+        samples.append(_sample(fn, number) / number)
+        if len(samples) >= 3 and time.perf_counter() - started > budget.max_s:
+            break
+    return summarize(samples, number)
+
+
+def time_interleaved(fns: list[Callable[[], object]], budget: Budget) -> list[Timing]:
+    """Time several calls side by side: one sample of each per round, so a change in the
+    machine's load hits them all alike. Stops after `budget.repeats` rounds, or once three
+    rounds are in and `budget.max_s` per call has passed."""
+    numbers = [max(1, int(budget.sample_s / max(_warm_up(f, budget.warmup_s), 1e-9)))
+               for f in fns]
+    samples: list[list[float]] = [[] for _ in fns]
+    gc.collect()
+    started = time.perf_counter()
+    for round_ in range(budget.repeats):
+        for i in _rotated(len(fns), round_):
+            samples[i].append(_sample(fns[i], numbers[i]) / numbers[i])
+        if round_ >= 2 and time.perf_counter() - started > budget.max_s * len(fns):
+            break
+    return [summarize(s, n) for s, n in zip(samples, numbers)]
+
+
+def _rotated(count: int, shift: int) -> list[int]:
+    return [(i + shift) % count for i in range(count)]
+
+
+def _warm_up(fn: Callable[[], object], seconds: float) -> float:
+    """Call for `seconds` (at least three calls; only three when a call is slower than
+    that); return the per-call time of the fastest batch of calls."""
+    best, started, calls, batch = float("inf"), time.perf_counter(), 0, 1
+    while calls < 3 or time.perf_counter() - started < seconds:
+        best = min(best, _sample(fn, batch) / batch)
+        calls += batch
+        if calls >= 3 and best > seconds:
+            break
+        batch = min(batch * 2, max(1, int(0.005 / max(best, 1e-9))))
+    return best
+
+
+def _sample(fn: Callable[[], object], number: int) -> float:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        return time.perf_counter() - start
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def summarize(samples: list[float], number: int = 1) -> Timing:
+    """Median, quartiles and extremes of per-call times."""
+    ordered = sorted(samples)
+    if len(ordered) >= 2:
+        q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+    else:
+        q1 = q3 = ordered[0]
+    return Timing(statistics.median(ordered), q1, q3, ordered[0], ordered[-1], len(ordered),
+                  number)
+
+
+def _status_kib(field: str) -> int | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def rss_bytes() -> int | None:
+    """Current resident set size (VmRSS), or None where /proc is missing."""
+    kib = _status_kib("VmRSS")
+    return None if kib is None else kib * 1024
+
+
+def peak_rss_bytes() -> int:
+    """High-water mark of the resident set (VmHWM, else getrusage's ru_maxrss)."""
+    kib = _status_kib("VmHWM")
+    if kib is None:
+        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib * 1024
+
+
+def reset_peak_rss() -> bool:
+    """Lower the high-water mark to the current RSS (Linux clear_refs); False if unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def pin_malloc(threshold: int = 64 * 1024) -> bool:
+    """Make glibc serve blocks of `threshold` bytes and more with mmap and give them back on
+    free (its default raises the threshold after the first big free, so a warm-up call's
+    freed arrays stay resident and hide the next call's growth). False off glibc."""
+    try:
+        libc = ctypes.CDLL(None)
+        return bool(libc.mallopt(_M_MMAP_THRESHOLD, threshold))
+    except (OSError, AttributeError):
+        return False
+
+
+def peak_growth(fn: Callable[[], object]) -> dict:
+    """Bytes the peak RSS rises above the current RSS while `fn` runs once (its result is
+    kept alive until the peak is read, so the growth includes the output)."""
+    gc.collect()
+    exact = reset_peak_rss()
+    before = rss_bytes() if exact else peak_rss_bytes()
+    result = fn()
+    peak = peak_rss_bytes()
+    del result
+    return {"growth_bytes": max(0, peak - (before or 0)), "baseline_rss_bytes": before,
+            "peak_rss_bytes": peak, "exact": exact}

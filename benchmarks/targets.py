@@ -1,0 +1,94 @@
+"""The design document's performance bar, checked against this run's rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from benchmarks.report import Table, fmt_bytes, fmt_time
+from benchmarks.results import Row
+
+
+@dataclass(frozen=True)
+class Target:
+    """tapejit's `metric` on (workload, case) must be ≤ `bound`: as a ratio to `versus`'s
+    value, or, with no `versus`, in seconds ('s') or in multiples of the input ('x')."""
+
+    what: str
+    workload: str
+    case: str
+    metric: str
+    bound: float
+    versus: str | None = None
+    unit: str = "ratio"
+    library: str = "tapejit"
+
+
+TARGETS = (
+    Target("jit(grad(x**2)) scalar call", "dispatch", "scalar", "time", 0.3, "jax"),
+    Target("chain gradient, 2e6 float32", "chain", "n=2e6 float32", "time", 0.25, "numpy"),
+    Target("MLP value_and_grad, batch 256", "mlp", "batch=256", "time", 1.0, "numpy"),
+    Target("eager tape, 100 scalar ops + gradient", "tape", "100 ops", "time", 0.5, "torch"),
+    Target("cold first call of the MLP step", "compile", "mlp batch=256", "cold_process", 1.0,
+           "jax"),
+    Target("MLP step, new process, warm disk cache", "compile", "mlp batch=256",
+           "warm_process", 0.05, unit="s"),
+    Target("memory growth, chain gradient 1e7 float64", "memory", "chain n=1e7 float64",
+           "peak_growth", 1.2, unit="x"),
+)
+
+
+def _find(rows: list[Row], target: Target, library: str) -> Row | None:
+    return next((r for r in rows if (r.workload, r.case, r.metric, r.library) == (
+        target.workload, target.case, target.metric, library) and r.ok), None)
+
+
+def measured(rows: list[Row], target: Target) -> tuple[float | None, str]:
+    """The value compared with the bound, and how it was obtained."""
+    ours = _find(rows, target, target.library)
+    if ours is None:
+        return None, "tapejit not measured"
+    if target.unit == "s":
+        return ours.value, fmt_time(ours.value)
+    if target.unit == "x":
+        multiple = ours.value / ours.extra["input_bytes"]
+        return multiple, f"{fmt_bytes(ours.value)} = {multiple:.2f}× input"
+    peer = _find(rows, target, target.versus)
+    if peer is None:
+        return None, f"{target.versus} not measured"
+    ratio = ours.value / peer.value
+    return ratio, f"{_fmt(ours)} vs {_fmt(peer)} = {ratio:.2f}×"
+
+
+def _fmt(row: Row) -> str:
+    return fmt_bytes(row.value) if row.unit == "B" else fmt_time(row.value)
+
+
+def _bound(target: Target) -> str:
+    if target.unit == "s":
+        return f"≤ {fmt_time(target.bound)}"
+    if target.unit == "x":
+        return f"≤ {target.bound:g}× input"
+    return f"≤ {target.bound:g}× {target.versus}"
+
+
+def verdict(value: float | None, target: Target) -> str:
+    if value is None:
+        return "not measured"
+    over = value / target.bound
+    if over <= 1:
+        return "met"
+    return f"missed by {over - 1:.0%}" if over < 2 else f"missed ({over:.1f}× the bound)"
+
+
+def table(rows: list[Row]) -> Table | None:
+    """One line per target whose workload ran; None if none did."""
+    ran = {r.workload for r in rows}
+    cells = []
+    for target in TARGETS:
+        if target.workload in ran:
+            value, text = measured(rows, target)
+            cells.append([target.what, _bound(target), text, verdict(value, target)])
+    if not cells:
+        return None
+    return Table("targets (DESIGN.md performance bar)", ["target", "bound", "measured", "verdict"],
+                 cells)

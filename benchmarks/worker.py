@@ -1,0 +1,159 @@
+"""Jobs run in a process of their own: one library's timed cases (so no other library's
+threads share the process), time to first result (cold or warm disk cache), and peak memory
+growth. `python -m benchmarks.worker JOB_JSON` writes the job's JSON result to the job's
+`result_path` and reports progress on stderr."""
+
+from __future__ import annotations
+
+import collections
+import gc
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks import peers
+from benchmarks.measure import Budget, first_call, peak_growth, pin_malloc
+from benchmarks.subject import Case
+
+PROGRESS = "BENCH-PROGRESS "
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def workload_module(name: str):
+    return importlib.import_module(f"benchmarks.workloads.{name}")
+
+
+def _import_library(library: str) -> float:
+    start = time.perf_counter()
+    base = library.split("-")[0]
+    import numpy  # noqa: F401
+
+    if base == "tapejit":
+        import tapejit  # noqa: F401
+    elif base in peers.PEERS:
+        peers.load(base)
+    return time.perf_counter() - start
+
+
+def first_result(job: dict) -> dict:
+    """Import, set up and call once; then, if asked, call on a new batch size."""
+    import_s = _import_library(job["library"])
+    module = workload_module(job["workload"])
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        subject = module.build(job["library"], job["params"])
+        setup_s = time.perf_counter() - start
+        first_s, _ = first_call(subject.run)
+        out = {"import_s": import_s, "setup_s": setup_s, "first_call_s": first_s,
+               "first_result_s": import_s + setup_s + first_s}
+        out.update(_phases(subject, "phases"))
+        if job.get("new_batch") and subject.rebatch is not None:
+            out.update(_new_batch(subject.rebatch(job["new_batch"])))
+    out["warnings"] = sorted({f"{w.category.__name__}: {w.message}"[:300] for w in caught})
+    return out
+
+
+def _new_batch(subject) -> dict:
+    seconds, _ = first_call(subject.run)
+    return {"new_batch_first_s": seconds, **_phases(subject, "new_batch_phases")}
+
+
+def _phases(subject, key: str) -> dict:
+    if subject.jitted is None:
+        return {}
+    info = subject.jitted.cache_info()
+    return {key: subject.jitted.compile_stats(*subject.args),
+            f"{key}_cache_info": {"hits": info.hits, "misses": info.misses, "size": info.size}}
+
+
+def memory(job: dict) -> dict:
+    """Peak RSS growth of a first call (compiling included) and of the next call."""
+    pinned = pin_malloc()
+    _import_library(job["library"])
+    module = workload_module(job["workload"])
+    subject = module.build(job["library"], job["params"])
+    first = peak_growth(subject.run)
+    gc.collect()
+    out = {**peak_growth(subject.run), "first_call_growth_bytes": first["growth_bytes"],
+           "malloc_pinned": pinned, "input_bytes": module.input_bytes(job["params"])}
+    out["multiple"] = out["growth_bytes"] / out["input_bytes"]
+    return out
+
+
+def timed(job: dict) -> dict:
+    """Every case of one timed workload for one library; a progress line per case."""
+    from benchmarks.runner import measure_case
+    from benchmarks.task import summary
+
+    module = workload_module(job["workload"])
+    budget = Budget(**job["budget"])
+    rows = []
+    for case in (Case(**c) for c in job["cases"]):
+        new = measure_case(module, case, [job["library"]], budget)
+        print(f"{PROGRESS}{job['workload']} {case.name} · {summary(new)}", file=sys.stderr,
+              flush=True)
+        rows += new
+    return {"rows": [r.as_dict() for r in rows]}
+
+
+JOBS = {"first_result": first_result, "memory": memory, "timed": timed}
+
+
+def launch(job: dict, env: dict[str, str] | None = None, timeout: float = 1800,
+           log: Callable[[str], None] | None = None) -> dict:
+    """Run a job in a fresh Python process, passing its progress lines to `log`; raises
+    RuntimeError with the end of its stderr when it produced no result."""
+    environment = {**os.environ, **(env or {})}
+    environment["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), environment.get("PYTHONPATH", "")) if p)
+    with tempfile.TemporaryDirectory(prefix="bench-job-") as folder:
+        result = Path(folder) / "result.json"
+        command = [sys.executable, "-m", "benchmarks.worker",
+                   json.dumps({**job, "result_path": str(result)})]
+        with subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True) as process:
+            tail = _follow(process, timeout, log)
+        if result.exists():
+            return json.loads(result.read_text())
+    last = next((line for line in reversed(tail) if line.strip()), "no output")
+    raise RuntimeError(f"worker exited with {process.returncode}: {last[:300]}")
+
+
+def _follow(process: subprocess.Popen, timeout: float, log) -> list[str]:
+    """Forward progress lines until the process ends (killed after `timeout` seconds)."""
+    timer = threading.Timer(timeout, process.kill)
+    timer.start()
+    tail: collections.deque[str] = collections.deque(maxlen=30)
+    try:
+        for line in process.stderr:
+            if line.startswith(PROGRESS):
+                if log:
+                    log(line[len(PROGRESS):].rstrip())
+            else:
+                tail.append(line.rstrip())
+        process.wait()
+    finally:
+        timer.cancel()
+    return list(tail)
+
+
+def main(argv: list[str]) -> int:
+    job = json.loads(argv[0])
+    out = JOBS[job["kind"]](job)
+    path = Path(job["result_path"])
+    path.with_suffix(".tmp").write_text(json.dumps(out, default=str))
+    path.with_suffix(".tmp").replace(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,101 @@
+"""Compile: the first call of a workload in a fresh process with an empty disk cache, again
+in a second fresh process on the same (now warm) cache, and the first call on a new batch size
+in the same process (tapejit should reuse its compiled kernels there)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks import worker
+from benchmarks.results import Row
+from benchmarks.task import Task, wanted
+from benchmarks.workloads import chain
+
+NAME = "compile"
+TITLE = "first call: fresh process, empty then warm disk cache; a new batch size"
+BASELINE = "jax"
+LIBRARIES = ("tapejit", "numpy", "jax", "torch", "tensorflow", "autograd")
+PERSISTENT = {"tapejit": "TAPEJIT_CACHE_DIR", "jax": "BENCH_JAX_CACHE_DIR"}
+DEFAULT_CASES = ("mlp", "chain", "dispatch")
+SMOKE_CASES = ("mlp",)
+NEW_BATCH = {"mlp": 128}
+
+
+def target(case: str, options) -> dict:
+    """The workload parameters compiled in this case."""
+    return {"mlp": {"batch": options.batch},
+            "chain": {"n": 2_000_000 if not options.smoke else 10_000, "dtype": "float32"},
+            "dispatch": {"dtype": "float32"}}[case]
+
+
+def case_name(case: str, options) -> str:
+    params = target(case, options)
+    if case == "chain":
+        return f"chain n={chain.size_label(params['n'])} float32"
+    return f"mlp batch={params['batch']}" if case == "mlp" else "dispatch scalar"
+
+
+def tasks(options) -> list[Task]:
+    return [Task(f"compile {case_name(case, options)} · {library} (fresh processes)",
+                 8.0 if library == "tensorflow" else 4.0,
+                 lambda log, case=case, library=library: run_case(case, library, options))
+            for case in options.compile_cases
+            for library in LIBRARIES
+            if wanted(library, options) and library in _libraries_of(case)]
+
+
+def _libraries_of(case: str) -> tuple[str, ...]:
+    from benchmarks.workloads import module
+
+    return module(case).LIBRARIES
+
+
+def run_case(case: str, library: str, options) -> list[Row]:
+    """A cold process, then a warm one when the library keeps a disk cache."""
+    env = _cache_env(case, library, options.scratch)
+    job = {"kind": "first_result", "workload": case, "library": library,
+           "params": target(case, options), "new_batch": NEW_BATCH.get(case)}
+    name = case_name(case, options)
+    cold = _process_row(name, library, "cold_process", job, env)
+    rows = [cold] + _new_batch_rows(name, library, cold)
+    if library in PERSISTENT:
+        rows.append(_process_row(name, library, "warm_process", {**job, "new_batch": None}, env))
+    return rows
+
+
+def _cache_env(case: str, library: str, scratch: Path) -> dict[str, str]:
+    folder = scratch / "compile" / case / library
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {"TAPEJIT_CACHE_DIR": str(scratch / "compile" / case / "tapejit-unused")}
+    if library in PERSISTENT:
+        env[PERSISTENT[library]] = str(folder)
+    return env
+
+
+def _process_row(name: str, library: str, metric: str, job: dict, env: dict) -> Row:
+    row = Row(NAME, name, library, metric)
+    try:
+        out = worker.launch(job, env)
+    except Exception as e:
+        row.status = f"error: {e}"
+        return row
+    row.value, row.extra = out["first_call_s"], out
+    row.note = _note(out.get("phases"), out.get("phases_cache_info"))
+    return row
+
+
+def _new_batch_rows(name: str, library: str, cold: Row) -> list[Row]:
+    if not cold.ok or "new_batch_first_s" not in cold.extra:
+        return []
+    extra = {k: v for k, v in cold.extra.items() if k.startswith("new_batch")}
+    return [Row(NAME, name, library, "new_batch", extra["new_batch_first_s"], extra=extra,
+                note=_note(extra.get("new_batch_phases"),
+                           extra.get("new_batch_phases_cache_info")))]
+
+
+def _note(phases: dict | None, info: dict | None = None) -> str:
+    if not phases:
+        return ""
+    source = "kernel from disk" if phases.get("kernel_from_disk") else "not from disk"
+    text = f"Numba first call {phases.get('first_call_s', 0) * 1e3:.0f} ms ({source})"
+    return text + (f", {info['misses']} traces" if info else "")

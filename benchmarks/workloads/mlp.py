@@ -1,0 +1,147 @@
+"""MLP step: value_and_grad of a 784-512-10 relu network's mean softmax cross-entropy with
+respect to both weight matrices and both biases, float32."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks import peers
+from benchmarks.subject import Case, Subject
+
+NAME = "mlp"
+TITLE = "MLP 784-512-10 value_and_grad (relu, softmax cross-entropy, float32)"
+BASELINE = "numpy"
+LIBRARIES = ("tapejit", "numpy", "jax", "torch", "tensorflow", "autograd")
+SIZES = (784, 512, 10)
+BATCH = 256
+
+
+def cases(options) -> list[Case]:
+    return [Case(f"batch={options.batch}", {"batch": options.batch})]
+
+
+def make_params() -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(1)
+    d_in, hidden, d_out = SIZES
+    return (rng.normal(0, d_in**-0.5, (d_in, hidden)).astype(np.float32),
+            rng.normal(0, 0.1, hidden).astype(np.float32),
+            rng.normal(0, hidden**-0.5, (hidden, d_out)).astype(np.float32),
+            rng.normal(0, 0.1, d_out).astype(np.float32))
+
+
+def make_batch(batch: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(2 + batch)
+    x = rng.normal(0, 1, (batch, SIZES[0])).astype(np.float32)
+    labels = np.eye(SIZES[2], dtype=np.float32)[rng.integers(0, SIZES[2], batch)]
+    return x, labels
+
+
+def input_bytes(params: dict) -> int:
+    return sum(a.nbytes for a in make_params() + make_batch(params["batch"]))
+
+
+def numpy_step(w1, b1, w2, b2, x, y):
+    """Loss and gradients (w1, b1, w2, b2), backpropagated by hand."""
+    h = x @ w1 + b1
+    a = np.maximum(h, 0)
+    z = a @ w2 + b2
+    z = z - z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    loss = -(y * log_p).sum() / len(x)
+    dz = (np.exp(log_p) - y) / len(x)
+    dh = (dz @ w2.T) * (h > 0)
+    return loss, (x.T @ dh, dh.sum(0), a.T @ dz, dz.sum(0))
+
+
+def reference(params: dict):
+    return numpy_step(*make_params(), *make_batch(params["batch"]))
+
+
+def build(library: str, params: dict) -> Subject:
+    make_step = _STEPS[library]
+    step, convert, note = make_step()
+    weights = convert(make_params(), True)
+    return _subject(step, weights, convert, params["batch"], note, library == "tapejit")
+
+
+def _subject(step, weights, convert, batch: int, note: str, jitted: bool) -> Subject:
+    args = tuple(weights) + tuple(convert(make_batch(batch), False))
+    return Subject(lambda: step(*args), jitted=step if jitted else None, args=args,
+                   rebatch=lambda b: _subject(step, weights, convert, b, note, jitted),
+                   note=note)
+
+
+def _same(arrays, trainable: bool):
+    return arrays
+
+
+def _tapejit():
+    import tapejit as tj
+
+    def loss(w1, b1, w2, b2, x, y):
+        logits = tj.nn.relu(x @ w1 + b1) @ w2 + b2
+        return tj.reduce_mean(tj.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits))
+    return tj.jit(tj.value_and_grad(loss, argnums=(0, 1, 2, 3))), _same, ""
+
+
+def _numpy():
+    return numpy_step, _same, "forward and backward written by hand"
+
+
+def _jax():
+    jax = peers.load("jax")
+    jnp = jax.numpy
+
+    def loss(w1, b1, w2, b2, x, y):
+        logits = jax.nn.relu(x @ w1 + b1) @ w2 + b2
+        return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(logits), axis=1))
+    f = jax.jit(jax.value_and_grad(loss, argnums=(0, 1, 2, 3)))
+    return (lambda *a: jax.block_until_ready(f(*a)),
+            lambda arrays, _: [jnp.asarray(a) for a in arrays],
+            "jax.jit(jax.value_and_grad), blocked")
+
+
+def _torch():
+    torch = peers.load("torch")
+    functional = torch.nn.functional
+
+    def step(w1, b1, w2, b2, x, y):
+        logits = functional.relu(x @ w1 + b1) @ w2 + b2
+        loss = -(y * functional.log_softmax(logits, dim=1)).sum(1).mean()
+        return loss, torch.autograd.grad(loss, (w1, b1, w2, b2))
+
+    def convert(arrays, trainable: bool):
+        return [torch.from_numpy(a).requires_grad_(trainable) for a in arrays]
+    return step, convert, "eager autograd.grad"
+
+
+def _tensorflow():
+    tf = peers.load("tensorflow")
+
+    @tf.function
+    def step(w1, b1, w2, b2, x, y):
+        with tf.GradientTape() as tape:
+            tape.watch([w1, b1, w2, b2])
+            logits = tf.nn.relu(x @ w1 + b1) @ w2 + b2
+            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(y, logits))
+        return loss, tape.gradient(loss, [w1, b1, w2, b2])
+    return step, lambda arrays, _: [tf.constant(a) for a in arrays], "tf.function + GradientTape"
+
+
+def _autograd():
+    peers.load("autograd")
+    import autograd
+    import autograd.numpy as anp
+    from autograd.scipy.special import logsumexp
+
+    def loss(weights, x, y):
+        w1, b1, w2, b2 = weights
+        logits = anp.maximum(x @ w1 + b1, 0) @ w2 + b2
+        log_p = logits - logsumexp(logits, axis=1, keepdims=True)
+        return -anp.mean(anp.sum(y * log_p, axis=1))
+    f = autograd.value_and_grad(loss)
+    return lambda w1, b1, w2, b2, x, y: f((w1, b1, w2, b2), x, y), _same, ""
+
+
+_STEPS = {"tapejit": _tapejit, "numpy": _numpy, "jax": _jax, "torch": _torch,
+          "tensorflow": _tensorflow, "autograd": _autograd}
