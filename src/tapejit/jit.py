@@ -104,10 +104,14 @@ def _same(x):
 
 
 def _scalar_arg(a):
-    """Rank-0 arguments go in as scalars; the kernel casts them to their exact dtype."""
+    """Rank-0 arguments go in as Python scalars, whatever form they came in (Python float,
+    NumPy scalar, 0-d array, Tensor), so the kernel has one Numba signature; it casts them
+    to their exact dtype (exactly: float64 and int64 hold every narrower value)."""
     if type(a) is Tensor:
         a = a._value
-    return a[()] if type(a) is np.ndarray else a
+    if type(a) is np.ndarray:
+        a = a[()]
+    return a.item() if isinstance(a, np.generic) else a
 
 
 def _array_arg(a):
@@ -118,7 +122,7 @@ def _to_kernel_arg(leaf, dtype: np.dtype):
     value = leaf._value if isinstance(leaf, Tensor) else leaf
     if isinstance(value, np.ndarray) and value.ndim:
         return value
-    return dtype.type(value)
+    return _scalar_arg(dtype.type(value))
 
 
 class _Compiled:
