@@ -39,7 +39,7 @@ class ResidualReport:
         items = []
         for e in tape._entries:
             value = e.output
-            if value._value is None:
+            if value is None or value._value is None:
                 continue
             nbytes = getattr(value._value, "nbytes", 0)
             items.append((f"{e.prim.name} at {e.site}" if e.site else e.prim.name,
@@ -53,36 +53,17 @@ class ResidualReport:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """One recorded op as `explain` needs it: ids only, no values."""
-
-    prim: str
-    site: object
-    inputs: tuple[int, ...]
-    output: int
-    output_is_float: bool
-
-
-def links_of(entries) -> list[Link]:
-    return [Link(e.prim.name, e.site, tuple(map(id, e.inputs)), id(e.output),
-                 e.output.dtype.kind == "f") for e in entries]
-
-
 def skeletonize(tape) -> None:
-    """Drop every value a tape holds, keeping ids of the graph for `explain`.
+    """Drop every value a tape holds, keeping the ids that link its ops for `explain`.
 
     (An id names a dead value once the tape is released; explain looks up only objects the
     caller still holds, whose ids cannot have been reused.)
     """
-    tape._links = links_of(tape._entries)
+    for e in tape._entries:
+        e.inputs = e.output = None
     tape._watched_ids = set(tape._watched)
     tape._read_ids = {k: [id(t) for t in ts] for k, ts in tape._reads.items()}
-    tape._entries, tape._watched, tape._reads, tape._snapshots = [], {}, {}, {}
-
-
-def _links(tape) -> list[Link]:
-    return tape._links if tape._released else links_of(tape._entries)
+    tape._watched, tape._reads, tape._snapshots = {}, {}, {}
 
 
 def _watched_ids(tape) -> set[int]:
@@ -135,14 +116,14 @@ def _unwatched_variable(tape, var: Variable, name: str) -> str | None:
     return None
 
 
-def _reachable(tape, starts: list[int]) -> tuple[set[int], list[Link]]:
+def _reachable(tape, starts: list[int]) -> tuple[set[int], list]:
     reach = set(starts)
     along = []
-    for link in _links(tape):
-        if any(k in reach for k in link.inputs):
-            along.append(link)
-            if link.output_is_float and link.prim != "stop_gradient":
-                reach.add(link.output)
+    for e in tape._entries:
+        if any(k in reach for k in e.ids):
+            along.append(e)
+            if e.float_out and e.prim.name != "stop_gradient":
+                reach.add(e.out_id)
     return reach, along
 
 
@@ -156,12 +137,12 @@ def _break_reason(tape, reach: set[int], along: list) -> str | None:
             return (f"its value left tapejit at {site} (converted to a NumPy array, e.g. by an "
                     f"np.* function): the tape cannot follow NumPy; use tapejit ops (tj.* or "
                     f"tapejit.numpy) instead")
-    for link in along:
-        if link.prim == "stop_gradient":
-            return f"it passes through tj.stop_gradient at {link.site}"
-        if not link.output_is_float:
-            return (f"it flows only through an integer or boolean value ({link.prim} at "
-                    f"{link.site}): those carry no gradient")
+    for e in along:
+        if e.prim.name == "stop_gradient":
+            return f"it passes through tj.stop_gradient at {e.site}"
+        if not e.float_out:
+            return (f"it flows only through an integer or boolean value ({e.prim.name} at "
+                    f"{e.site}): those carry no gradient")
     return None
 
 

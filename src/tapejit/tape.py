@@ -32,13 +32,15 @@ def type_of_value(x) -> TensorType:
 
 
 class _Recorded:
-    """One recorded op: output = prim[params](inputs), and the user's line."""
+    """One recorded op: output = prim[params](inputs), the user's line, and the ids of its
+    inputs and output (how the tape links ops into a graph)."""
 
-    __slots__ = ("prim", "params", "inputs", "output", "site")
+    __slots__ = ("prim", "params", "inputs", "output", "site", "ids", "out_id", "float_out")
 
-    def __init__(self, prim, params, inputs, output, site) -> None:
+    def __init__(self, prim, params, inputs, output, site, ids, out_id, float_out) -> None:
         self.prim, self.params, self.inputs, self.output, self.site = (
             prim, params, inputs, output, site)
+        self.ids, self.out_id, self.float_out = ids, out_id, float_out
 
 
 class GradientTape:
@@ -112,15 +114,17 @@ class GradientTape:
 
     def _record(self, prim, args, params, out) -> None:
         watched = self._watched
-        for a in args:
-            if id(a) in watched:
+        ids = tuple(map(id, args))
+        for k in ids:
+            if k in watched:
                 break
         else:
             return
         watched[id(out)] = out
+        float_out = out.dtype.kind == "f"
         # lines are found (a frame walk) only where `explain` may cite them
-        site = user_site() if out.dtype.kind != "f" or prim.name == "stop_gradient" else None
-        self._entries.append(_Recorded(prim, params, args, out, site))
+        site = user_site() if not float_out or prim.name == "stop_gradient" else None
+        self._entries.append(_Recorded(prim, params, args, out, site, ids, id(out), float_out))
         for a in args:
             if type(a) is np.ndarray and id(a) not in self._snapshots:
                 self._snapshots[id(a)] = (a, a.copy(), user_site())
@@ -341,6 +345,7 @@ class GradientTape:
         """The forward program recorded from `sources` to `target` and its backward program."""
         from tapejit.explain import TapeIR
 
+        self._check_usable("lower")
         targets = self._targets(target)
         tensors = list({id(t): t for s in tree.leaves(sources)
                         for t in self._source_tensors(s)}.values())
@@ -379,15 +384,17 @@ def relevant_entries(entries, targets, sources) -> tuple[list[_Recorded], set[in
     reach = {id(s) for s in sources}
     forward = []
     for e in entries:
-        if any(id(a) in reach for a in e.inputs):
-            reach.add(id(e.output))
-            forward.append(e)
+        for k in e.ids:
+            if k in reach:
+                reach.add(e.out_id)
+                forward.append(e)
+                break
     needed = {id(t) for t in targets if id(t) in reach}
     kept = []
     for e in reversed(forward):
-        if id(e.output) in needed:
+        if e.out_id in needed:
             kept.append(e)
-            needed.update(id(a) for a in e.inputs if id(a) in reach)
+            needed.update(k for k in e.ids if k in reach)
     kept.reverse()
     return kept, reach
 
@@ -408,13 +415,12 @@ class EagerGradient:
         self.sources = {id(t) for t in unique}
         self.plan = []
         for e in relevant:
-            ids = [id(a) for a in e.inputs]
-            values = [_raw(a) for a in e.inputs]
-            wrt = tuple(i for i, (k, v) in enumerate(zip(ids, values))
-                        if k in reach and v.dtype.kind == "f")
+            values = [a._value if type(a) is Tensor else _raw(a) for a in e.inputs]
+            wrt = tuple(i for i, k in enumerate(e.ids)
+                        if k in reach and values[i].dtype.kind == "f")
             output = e.output._value
             vjp = op_vjp(e.prim, e.params, values, output, wrt)
-            self.plan.append((id(e.output), vjp, values, ids, output))
+            self.plan.append((e.out_id, vjp, values, e.ids, output))
 
     def run(self, cts) -> list:
         env: dict[int, object] = {}

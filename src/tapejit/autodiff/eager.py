@@ -8,17 +8,20 @@ the whole backward program and binds it, so outer tapes and traces see every ste
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from tapejit.autodiff.vjp import vjp_program
 from tapejit.ir import Eqn, Lit, Program, TensorType, Var
 
 
-def numpy_function(program: Program, name: str = "run"):
+def numpy_function(program: Program, name: str = "run", signature: str | None = None,
+                   sources: Sequence[str] | None = None):
     """A Python function calling each equation's NumPy impl directly, in order.
 
     Generated once per program (e.g. `t2 = impl_1(a0, t1)` per equation) so running it costs
-    only the impl calls.
+    only the impl calls. By default it takes the program's inputs as arguments; `signature`
+    and `sources` (an expression per input, e.g. `ins[1]`) let it unpack them itself.
     """
     names = {id(v): f"a{i}" for i, v in enumerate(program.inputs)}
     env: dict[str, object] = {}
@@ -30,7 +33,10 @@ def numpy_function(program: Program, name: str = "run"):
             return key
         return names[id(atom)]
 
-    lines = [f"def {name}({', '.join(names[id(v)] for v in program.inputs)}):"]
+    arguments = ", ".join(names[id(v)] for v in program.inputs)
+    lines = [f"def {name}({arguments if signature is None else signature}):"]
+    if sources is not None:
+        lines += [f"    {names[id(v)]} = {src}" for v, src in zip(program.inputs, sources)]
     for i, eqn in enumerate(program.eqns):
         impl, params = f"impl{i}", f"params{i}"
         env[impl], env[params] = eqn.prim.impl, eqn.params
@@ -56,16 +62,17 @@ class OpVJP:
         vjp = vjp_program(program, wrt)
         position = {id(v): i for i, v in enumerate(inputs)}
         position[id(out)] = len(inputs)
-        self.residuals = tuple(position[id(v)] for v in vjp.residuals)
+        n = len(inputs)
+        sources = ([f"ins[{position[id(v)]}]" if position[id(v)] < n else "out"
+                    for v in vjp.residuals] + ["ct"]
+                   + [f"consts[{j}]" for j in range(len(vjp.const_values))])
         self.connected = vjp.connected
         self.wrt = tuple(i for i, ok in zip(wrt, vjp.connected) if ok)
-        self.numpy = numpy_function(vjp.program, f"vjp_{prim.name}")
         self.consts = tuple(vjp.const_values)
-
-    def run(self, inputs: list, output, ct) -> tuple:
-        """Cotangents for the connected positions `self.wrt`, in order."""
-        values = inputs + [output]
-        return self.numpy(*[values[i] for i in self.residuals], ct, *self.consts)
+        self.run = functools.partial(
+            numpy_function(vjp.program, f"vjp_{prim.name}", "ins, out, ct, consts", sources),
+            consts=self.consts)
+        """run(inputs, output, ct): cotangents for the connected positions `self.wrt`."""
 
 
 _VJPS: dict[tuple, OpVJP] = {}
