@@ -32,6 +32,8 @@ class Config:
         with the NumPy interpreter while its kernel compiles (or loads) in a thread: the
         first result arrives in milliseconds; results may differ in the last bits until the
         kernel takes over.
+    wide_vectors: TAPEJIT_WIDE_VECTORS=0 keeps LLVM's 256-bit vectors on AVX-512 CPUs (read
+        before Numba's first compile; see backend/numba_setup.py).
     """
 
     debug: int = 0
@@ -42,6 +44,7 @@ class Config:
     disk_cache: bool = True
     cache_dir: str = ""
     background_compile: bool = False
+    wide_vectors: bool = True
 
     @classmethod
     def from_env(cls) -> Config:
@@ -54,6 +57,7 @@ class Config:
             disk_cache=bool(_env_int("TAPEJIT_DISK_CACHE", 1)),
             cache_dir=os.environ.get("TAPEJIT_CACHE_DIR", ""),
             background_compile=bool(_env_int("TAPEJIT_BACKGROUND_COMPILE")),
+            wide_vectors=bool(_env_int("TAPEJIT_WIDE_VECTORS", 1)),
         )
 
     def update(self, name: str, value) -> None:

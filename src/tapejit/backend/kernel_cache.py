@@ -61,9 +61,10 @@ def _environment_fingerprint() -> str:
     from tapejit.backend import vmath
 
     vmath_source = Path(vmath.__file__).read_bytes()
+    from tapejit.backend.numba_setup import cpu_features
+
     parts = [__version__, numba.__version__, llvmlite.__version__, platform.python_version(),
-             llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten(),
-             hashlib.sha256(vmath_source).hexdigest()]
+             llvm.get_host_cpu_name(), cpu_features(), hashlib.sha256(vmath_source).hexdigest()]
     return "\n".join(parts)
 
 
@@ -244,6 +245,9 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _import(path: Path, key: str):
+    from tapejit.backend import numba_setup
+
+    numba_setup.configure()
     name = f"tapejit_kernels.k_{key}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)

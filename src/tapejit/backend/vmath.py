@@ -20,9 +20,14 @@ that they return NaN, and the kernel's loop recomputes those elements with libm.
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.extending import intrinsic
+
+from tapejit.backend import numba_setup
+
+numba_setup.configure()  # before anything below is compiled
+
+from llvmlite import ir  # noqa: E402
+from numba import njit, types  # noqa: E402
+from numba.extending import intrinsic  # noqa: E402
 
 F32, F64, I32, I64 = np.float32, np.float64, np.int32, np.int64
 # NumPy's error model: x/0 gives inf instead of a branch that raises (branches block
