@@ -104,15 +104,6 @@ def test_tape_inside_jit_and_variables_are_implicit_inputs():
     w = tj.Variable(np.array([[0.5, -0.2], [0.1, 0.3]], np.float32), name="w")
     b = tj.Variable(np.zeros(2, np.float32), name="b")
 
-    @tj.jit
-    def step(x):
-        with tj.GradientTape() as tape:
-            loss = tj.reduce_mean((x @ w + b) ** 2)
-        dw, db = tape.gradient(loss, [w, b])
-        w.assign_sub(dw * 0.1)
-        b.assign_sub(db * 0.1)
-        return loss
-
     def eager_step(x):
         with tj.GradientTape() as tape:
             loss = tj.reduce_mean((x @ w + b) ** 2)
@@ -120,6 +111,8 @@ def test_tape_inside_jit_and_variables_are_implicit_inputs():
         w.assign_sub(dw * 0.1)
         b.assign_sub(db * 0.1)
         return loss
+
+    step = tj.jit(eager_step)
 
     x = np.array([[1.0, 2.0]], np.float32)
     w0, b0 = w.numpy(), b.numpy()

@@ -96,6 +96,15 @@ def _weak_scalar(op: str, value, other: np.dtype):
                        user_site()) from None
 
 
+def binary_function(prim, op: str, doc: str):
+    """The user function of a binary primitive: promote the operands, then bind."""
+    def fn(x, y):
+        a, b = binary_operands(op, x, y)
+        return bind(prim, a, b)
+    fn.__name__, fn.__doc__ = op, doc
+    return fn
+
+
 def float_operand(x, op: str):
     """An operand for a float-only op: integers and bools become float32."""
     x = as_operand(x, op)

@@ -7,7 +7,7 @@ import numpy as np
 
 from tapejit.errors import DTypeError, TypeRuleError, op_error
 from tapejit.ir import Primitive, TensorType
-from tapejit.operands import as_operand, binary_operands, cast
+from tapejit.operands import as_operand, binary_function, binary_operands, cast
 from tapejit.primitives.base import binary, defjvp, infix, is_undefined, require_numeric, unary
 from tapejit.primitives.reduce import sum_to_shape
 from tapejit.site import user_site
@@ -143,12 +143,7 @@ minimum_p = _minmax("minimum", np.minimum, False)
 # --- user functions ------------------------------------------------------------------------
 
 def _binary(prim, op):
-    def fn(x, y):
-        a, b = binary_operands(op, x, y)
-        return bind(prim, a, b)
-    fn.__name__ = op
-    fn.__doc__ = f"Elementwise {op} with NumPy broadcasting."
-    return fn
+    return binary_function(prim, op, f"Elementwise {op} with NumPy broadcasting.")
 
 
 add = _binary(add_p, "add")

@@ -7,7 +7,7 @@ import numpy as np
 from tapejit import dtypes
 from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
-from tapejit.operands import as_operand, binary_operands, cast
+from tapejit.operands import as_operand, binary_function, binary_operands, cast
 from tapejit.primitives.base import binary, broadcast_shapes, infix, is_undefined, unary, zero_jvp
 from tapejit.primitives.reduce import sum_to_shape
 from tapejit.trace import bind
@@ -67,12 +67,7 @@ select_p = Primitive("select", _select_type, np.where, _select_jvp, _select_tran
 # --- user functions ------------------------------------------------------------------------
 
 def _compare(prim, op):
-    def fn(x, y):
-        a, b = binary_operands(op, x, y)
-        return bind(prim, a, b)
-    fn.__name__ = op
-    fn.__doc__ = f"Elementwise {op} (boolean result, no gradient)."
-    return fn
+    return binary_function(prim, op, f"Elementwise {op} (boolean result, no gradient).")
 
 
 greater = _compare(gt_p, "greater")
