@@ -44,8 +44,8 @@ def silu(x):
 swish = silu
 
 
-def gelu(x, approximate: bool = True):
-    """Gaussian error linear unit (tanh approximation)."""
+def gelu(x):
+    """Gaussian error linear unit, in its tanh approximation."""
     x = float_operand(x, "gelu")
     inner = (x + x * x * x * 0.044715) * 0.7978845608028654
     return x * (tanh(inner) + 1) * 0.5

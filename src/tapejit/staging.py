@@ -13,7 +13,7 @@ from tapejit.errors import op_error
 from tapejit.ir import Program, TensorType
 from tapejit.site import user_site
 from tapejit.tensor import Tensor, Variable, to_array
-from tapejit.trace import Trace, Tracer
+from tapejit.trace import Trace
 
 
 class JitTrace(Trace):
@@ -101,10 +101,6 @@ def stage(fn: Callable, args: Sequence, static_argnums: Sequence[int] = ()) -> S
         program, consts = trace.to_program(outs)
     return Staged(program, out_tree, tuple(trace.variables.values()), tuple(assigned),
                   tuple(consts))
-
-
-def is_traced(x) -> bool:
-    return isinstance(x, Tracer)
 
 
 class collect_backward:

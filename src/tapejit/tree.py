@@ -65,9 +65,7 @@ def _flatten(tree, leaves: list) -> TreeDef:
 
 def unflatten(treedef: TreeDef, leaves) -> Any:
     """Rebuild the structure `treedef` describes from `leaves` (in flatten's order)."""
-    it = iter(leaves)
-    result = _unflatten(treedef, it)
-    return result
+    return _unflatten(treedef, iter(leaves))
 
 
 def _unflatten(treedef: TreeDef, it):

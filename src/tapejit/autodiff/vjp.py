@@ -61,10 +61,10 @@ def vjp_program(program: Program, wrt: Sequence[int]) -> VJP:
     consts = list(trace.consts.values())
     inputs = tuple(trace.inputs) + tuple(var for var, _ in consts)
     backward = dce(Program(inputs, tuple(trace.known_eqns()), tuple(outputs)))
-    return _prune_residuals(backward, forward_vars, len(cts), [v for _, v in consts], connected)
+    return _prune_residuals(backward, forward_vars, [v for _, v in consts], connected)
 
 
-def _prune_residuals(backward: Program, forward_vars, n_cts: int, const_values, connected):
+def _prune_residuals(backward: Program, forward_vars, const_values, connected):
     """Keep only the forward values the backward program reads."""
     n_res = len(forward_vars)
     used = used_inputs(backward)[:n_res]

@@ -11,7 +11,6 @@ import numpy as np
 
 from tapejit.backend.codegen import CodegenError, KernelSource, generate
 from tapejit.config import config
-from tapejit.errors import TapejitError
 from tapejit.ir import Program
 
 
@@ -41,9 +40,6 @@ def _interpret(program: Program, arrays: list) -> tuple:
     values = (o._value if isinstance(o, Tensor) else o for o in outs)
     return tuple(np.array(v) if isinstance(v, np.ndarray) else v for v in values)
 
-
-class KernelCompileError(TapejitError):
-    """Numba could not compile generated code (a tapejit bug); the call falls back."""
 
 
 def load_source(text: str):
@@ -114,7 +110,3 @@ def _quietly(executable: Executable, arrays: list) -> tuple:
 def _is_user_error(e: Exception) -> bool:
     return isinstance(e, (KeyboardInterrupt, MemoryError))
 
-
-def scalarize(value, dtype: np.dtype):
-    """Kernels take rank-0 values as NumPy scalars of the exact dtype."""
-    return dtype.type(value)
