@@ -324,3 +324,15 @@ def test_background_compile_answers_with_the_interpreter_until_the_kernel_is_rea
         assert f.compile_stats(x)["first_call_s"] > 0
     finally:
         tj.config.update("background_compile", False)
+
+
+def test_keyword_arguments_dynamic_and_static():
+    @tj.jit(static_argnames=("power",))
+    def f(x, scale=1.0, power=2):
+        return tj.reduce_sum(x**power) * scale
+
+    x = np.arange(3.0)
+    assert float(f(x, scale=2.0)) == 10.0
+    assert float(f(x, scale=3.0)) == 15.0
+    assert float(f(x, power=3, scale=1.0)) == 9.0
+    assert float(f(x)) == 5.0

@@ -248,10 +248,14 @@ class _Compiled:
 class JitFunction:
     """A function compiled per input signature; call it like the original."""
 
-    def __init__(self, fn: Callable, static_argnums: Sequence[int] = (), check: bool = False):
+    def __init__(self, fn: Callable, static_argnums: Sequence[int] = (), check: bool = False,
+                 static_argnames: Sequence[str] = ()):
         self.fn = fn
         self.static_argnums = tuple(sorted({int(i) for i in (
             (static_argnums,) if isinstance(static_argnums, int) else static_argnums)}))
+        self.static_argnames = frozenset(
+            (static_argnames,) if isinstance(static_argnames, str) else static_argnames)
+        self._keyword_variants: dict = {}
         self.check = check
         self._cache: dict = {}
         self._hits = self._misses = 0
@@ -260,10 +264,13 @@ class JitFunction:
         self._fast: dict = {}
         functools.update_wrapper(self, fn)
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
         mode = config.disable_jit
         if mode is True or STATE.traces or STATE.tapes:
-            return self.fn(*args)
+            return self.fn(*args, **kwargs)
+        if kwargs:
+            names = tuple(sorted(kwargs))
+            return self._keyword_variant(len(args), names)(*args, *(kwargs[k] for k in names))
         key = _fast_key(args) if not (mode or config.debug_nans) else None
         if key is not None:
             run = self._fast.get(key)
@@ -271,6 +278,21 @@ class JitFunction:
                 self._hits += 1
                 return run(args)
         return self._call(args, key)
+
+    def _keyword_variant(self, n_positional: int, names: tuple) -> JitFunction:
+        """Keyword arguments, in name order, become trailing positional ones of a variant."""
+        key = (n_positional, names)
+        if key not in self._keyword_variants:
+            fn = self.fn
+
+            def positional(*values):
+                return fn(*values[:n_positional], **dict(zip(names, values[n_positional:])))
+
+            static = self.static_argnums + tuple(
+                n_positional + i for i, name in enumerate(names) if name in self.static_argnames)
+            positional.__qualname__ = getattr(fn, "__qualname__", "function")
+            self._keyword_variants[key] = JitFunction(positional, static, self.check)
+        return self._keyword_variants[key]
 
     def _call(self, args, fast_key):
         key, leaves = self._signature(args)
@@ -453,7 +475,8 @@ def compile_function(fn: Callable, args, static_argnums=(), check: bool = False)
     return compiled
 
 
-def jit(fn: Callable | None = None, *, static_argnums: Sequence[int] = (), check: bool = False):
+def jit(fn: Callable | None = None, *, static_argnums: Sequence[int] = (),
+        static_argnames: Sequence[str] = (), check: bool = False):
     """Compile `fn` per input signature into one fused Numba kernel.
 
     Usable as `tj.jit(f)`, `@tj.jit` or `@tj.jit(static_argnums=(1,))`.
@@ -461,10 +484,11 @@ def jit(fn: Callable | None = None, *, static_argnums: Sequence[int] = (), check
     Args:
         fn: the function; its arguments are pytrees of arrays, Tensors, Variables, numbers.
         static_argnums: arguments passed to Python as values (hashable); a new value retraces.
+        static_argnames: the same for keyword arguments, by name.
         check: also run eagerly and compare (see TAPEJIT_CHECK_JIT).
     Returns:
         A JitFunction with .cache_info() and .lower(*args).
     """
     if fn is None:
-        return lambda f: JitFunction(f, static_argnums, check)
-    return JitFunction(fn, static_argnums, check)
+        return lambda f: JitFunction(f, static_argnums, check, static_argnames)
+    return JitFunction(fn, static_argnums, check, static_argnames)
