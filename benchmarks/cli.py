@@ -145,7 +145,7 @@ def execute(tasks: list, log=print) -> list[Row]:
 
 
 def _last_line(rows: list[Row]) -> str:
-    from benchmarks.task import summary
+    from benchmarks.formatting import summary
 
     return summary(rows) if len({r.case for r in rows}) <= 1 else f"{len(rows)} results"
 

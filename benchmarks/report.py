@@ -3,58 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import workloads
+from benchmarks import targets, workloads
+from benchmarks.formatting import Table, fmt_bytes, fmt_ratio, fmt_time
 from benchmarks.results import Row
 
 PHASES = ("trace_s", "autodiff_s", "passes_s", "fusion_s", "codegen_s", "load_s",
           "first_call_s")
-
-
-@dataclass
-class Table:
-    title: str
-    headers: list[str]
-    cells: list[list[str]]
-
-    def text(self) -> str:
-        widths = [max(len(x) for x in column) for column in zip(self.headers, *self.cells)]
-        lines = [self.title, "  ".join(h.ljust(w) for h, w in zip(self.headers, widths)),
-                 "  ".join("-" * w for w in widths)]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
-                  for row in self.cells]
-        return "\n".join(lines)
-
-    def markdown(self) -> str:
-        lines = [f"#### {self.title}", "", "| " + " | ".join(self.headers) + " |",
-                 "|" + "---|" * len(self.headers)]
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
-                  for row in self.cells]
-        return "\n".join(lines)
-
-
-def fmt_time(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    for scale, unit in ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs")):
-        if abs(seconds) >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds * 1e9:.3g} ns"
-
-
-def fmt_bytes(n: float | None) -> str:
-    if n is None:
-        return "–"
-    for scale, unit in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
-        if abs(n) >= scale:
-            return f"{n / scale:.3g} {unit}"
-    return f"{n:.0f} B"
-
-
-def fmt_ratio(ratio: float | None) -> str:
-    return "–" if ratio is None else f"{ratio:.2f}×"
 
 
 def _iqr(row: Row) -> str:
@@ -150,8 +106,6 @@ def tables(rows: list[Row]) -> list[Table]:
             name, lambda g, n=name: timed_table(n, g))(group))
     if any("tapejit" in r.extra for r in rows):
         out.append(breakdown_table(rows))
-    from benchmarks import targets
-
     bar = targets.table(rows)
     return ([bar] if bar else []) + out
 

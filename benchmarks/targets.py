@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from benchmarks.report import Table, fmt_bytes, fmt_time
+from benchmarks.formatting import Table, fmt_bytes, fmt_time
 from benchmarks.results import Row
 
 

@@ -24,19 +24,6 @@ def wanted(library: str, options) -> bool:
     return base not in peers.PEERS or base in options.peers
 
 
-def summary(rows: list[Row]) -> str:
-    """'library: median' for each row (or its status), for progress lines."""
-    from benchmarks.report import fmt_bytes, fmt_time
-
-    def value(r: Row) -> str:
-        if not r.ok:
-            return r.status
-        return fmt_bytes(r.value) if r.unit == "B" else fmt_time(r.value)
-
-    return "; ".join(f"{r.library}{'' if r.metric == 'time' else ' ' + r.metric}: {value(r)}"
-                     for r in rows)
-
-
 def timed_tasks(workload: ModuleType, options) -> list[Task]:
     """Isolated: one task per library, all cases in a fresh process of its own. Otherwise one
     task per case, its libraries timed side by side in this process."""

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import peers
+from benchmarks.formatting import summary
 from benchmarks.measure import Budget, first_call, peak_growth, pin_malloc
 from benchmarks.subject import Case
 
@@ -95,7 +96,6 @@ def memory(job: dict) -> dict:
 def timed(job: dict) -> dict:
     """Every case of one timed workload for one library; a progress line per case."""
     from benchmarks.runner import measure_case
-    from benchmarks.task import summary
 
     module = workload_module(job["workload"])
     budget = Budget(**job["budget"])
