@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import numba  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
-from tapejit.backend import vmath  # noqa: E402
+from tapejit.backend.numba_cpu import vmath  # noqa: E402
 
 KERNEL_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}
 FUNCTIONS = {  # name: (NumPy ufunc, libm function, input range)

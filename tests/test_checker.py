@@ -5,8 +5,9 @@ import pytest
 
 import tapejit as tj
 from tapejit.ir import Primitive
-from tapejit.primitives.base import binary, defjvp, unary
-from tapejit.primitives.reduce import sum_to_shape
+from tapejit.primitives.base import binary, unary
+from tapejit.primitives.broadcast import sum_to_shape
+from tapejit.primitives.jvp import defjvp
 from tapejit.trace import bind
 
 X = np.linspace(0.3, 1.7, 6).reshape(2, 3)

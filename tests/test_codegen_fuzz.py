@@ -13,9 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tapejit as tj
-from tapejit.backend.codegen import generate
-from tapejit.backend.compile import Executable, _interpret, first_call, load_source
-from tapejit.jit import lower_programs
+from tapejit.backend.executable import Executable, interpreted
+from tapejit.backend.numba_cpu import NumbaBackend
+from tapejit.lowering import lower_programs
+
+NUMBA = NumbaBackend()
 
 SENTINEL = -12345.678
 RANKS = {0: [()], 1: [(4,), (1,), (7,)], 2: [(3, 4), (1, 4), (3, 1), (0, 4)]}
@@ -82,12 +84,12 @@ def _check(program):
         _, _, optimized, fused = lower_programs(fn, arrays)
     except tj.ShapeError:
         return  # operands that do not broadcast: not a codegen case
-    source = generate(fused, boundscheck=True)
-    executable = Executable(optimized, source, load_source(source.text).fn)
+    executable = Executable(fused, NUMBA.load(NUMBA.lower(fused, boundscheck=True)))
     windows = _windows(arrays)
     args = [w[1] if np.ndim(w[1]) else np.float64(w[1]) for w in windows]
-    got = first_call(executable, args)
-    want = _interpret(optimized, [a if np.ndim(a) else np.float64(a) for a in arrays])
+    got = executable.first_call(args)
+    want = interpreted(optimized, "the reference")([a if np.ndim(a) else np.float64(a)
+                                                    for a in arrays])
     for g, w in zip(got, want):
         np.testing.assert_allclose(np.asarray(g, np.float64), np.asarray(w, np.float64),
                                    rtol=1e-12, atol=1e-12, equal_nan=True)

@@ -114,8 +114,9 @@ def test_eager_results_are_checked_against_type_rules_under_checks():
     from tapejit.ir import Primitive, TensorType
     from tapejit.trace import bind
 
-    liar = Primitive("liar", lambda x: TensorType(np.dtype(np.float32), x.shape),
-                     lambda x: x.astype(np.float64))
+    liar = Primitive(name="liar",
+                     type_rule=lambda x: TensorType(np.dtype(np.float32), x.shape),
+                     impl=lambda x: x.astype(np.float64))
     tj.config.update("checks", True)
     try:
         with pytest.raises(tj.TapejitError, match="type rule"):

@@ -46,7 +46,7 @@ CASES = {
 
 
 def _programs(fn, args):
-    from tapejit.jit import lower_programs
+    from tapejit.lowering import lower_programs
 
     tensors = [tj.constant(a) for a in args]
     with tj.GradientTape() as tape:

@@ -60,7 +60,7 @@ def test_same_signature_traces_once():
 
 
 def test_new_batch_size_retraces_and_reuses_the_kernel():
-    from tapejit.backend.compile import load_source
+    from tapejit.backend.numba_cpu.kernel_cache import default_cache
 
     f = tj.jit(lambda x: tj.reduce_sum(x * x, 1))
     f(np.ones((4, 3)))
@@ -69,7 +69,8 @@ def test_new_batch_size_retraces_and_reuses_the_kernel():
     assert f.cache_info().misses == 2
     assert "new shape" in f.cache_info().last_miss
     assert f.lower(np.ones((9, 3))).source == src_small
-    assert load_source(src_small).fn is load_source(f.lower(np.ones((9, 3))).source).fn
+    assert default_cache().load(src_small).fn is default_cache().load(
+        f.lower(np.ones((9, 3))).source).fn
 
 
 def test_new_dtype_rank_or_static_arg_retraces():
@@ -218,13 +219,15 @@ def test_debug_output(capsys):
     assert "tracing" in out and "first call" in out and "def entry" in out
 
 
-def test_checker_names_the_first_diverging_equation():
+def test_checker_names_the_first_diverging_equation(monkeypatch):
+    from tapejit.backend.numba_cpu.scalar_code import SCALAR_CODE
     from tapejit.checking import JitMismatchError
-    from tapejit.primitives.base import defjvp, unary
+    from tapejit.primitives.base import unary
+    from tapejit.primitives.jvp import defjvp
     from tapejit.trace import bind
 
-    wrong = unary("double", lambda x: x * 2, defjvp(lambda t, x, out: t * 2),
-                  emit=lambda c, x: f"({x} * {c.const(3)})")  # the kernel triples
+    wrong = unary("double", lambda x: x * 2, defjvp(lambda t, x, out: t * 2))
+    monkeypatch.setitem(SCALAR_CODE, "double", lambda c, x: f"({x} * {c.const(3)})")  # x3
 
     def f(x):
         y = x + 1.0
@@ -265,8 +268,8 @@ def test_disable_jit_kernels_runs_the_generated_source_as_python():
         entry = next(iter(f._cache.values()))
         import unittest.mock as mock
 
-        with mock.patch.object(entry.executable.kernel, "py_func",
-                               wraps=entry.executable.kernel.py_func) as py:
+        with mock.patch.object(entry.executable.kernel.fn, "py_func",
+                               wraps=entry.executable.kernel.fn.py_func) as py:
             np.testing.assert_array_equal(f(np.arange(3.0)).numpy(), expected)
         assert py.called
     finally:
@@ -297,7 +300,7 @@ def test_a_long_scalar_chain_compiles_in_linear_time():
     """Hundreds of scalar ops and their backward in one kernel (kept straight-line, so
     Numba's SSA pass stays fast); 10,000 ops trace, differentiate and optimize without
     recursion."""
-    from tapejit.jit import lower_programs
+    from tapejit.lowering import lower_programs
 
     def chain(x, n):
         for _ in range(n):

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tapejit as tj
-from tapejit.jit import lower_programs
+from tapejit.lowering import lower_programs
 
 SHAPES = [(), (3,), (2, 1), (2, 3), (1, 3)]
 

@@ -6,27 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import wraps
 
-import numpy as np
-
 from tapejit import tree
+from tapejit.autodiff.backward import UnconnectedGradients
 from tapejit.autodiff.forward import jvp_eval
 from tapejit.dtypes import is_float
 from tapejit.errors import op_error
+from tapejit.jacobians import forward_jacobian
+from tapejit.leaves import as_tensor
+from tapejit.ops import zeros_like_type
 from tapejit.site import user_site
 from tapejit.staging import stage
-from tapejit.tape import GradientTape, UnconnectedGradients
-from tapejit.tensor import Tensor, Variable, to_array
-
-
-def _as_tensor_leaf(x, who: str):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, Variable):
-        return x.read()
-    if isinstance(x, (np.ndarray, np.generic, bool, int, float)):
-        return Tensor(to_array(x, what=who))
-    raise op_error(TypeError, who, f"cannot differentiate with respect to a "
-                   f"{type(x).__name__}", "pass arrays, Tensors or numbers", user_site())
+from tapejit.tape import GradientTape
+from tapejit.tensor import Tensor
 
 
 def _diff_args(args, argnums, who: str):
@@ -38,7 +29,7 @@ def _diff_args(args, argnums, who: str):
             raise op_error(TypeError, who, f"argnums {i} but only {len(args)} arguments",
                            "pass argnums within the function's arguments", user_site())
         leaves, treedef = tree.flatten(args[i])
-        tensors = [_as_tensor_leaf(x, who) for x in leaves]
+        tensors = [as_tensor(x, who) for x in leaves]
         for t in tensors:
             if not is_float(t.dtype):
                 raise op_error(TypeError, who, f"argument {i} has a {t.dtype.name} leaf; "
@@ -122,14 +113,12 @@ def jvp(fn: Callable, primals: Sequence, tangents: Sequence):
         raise op_error(ValueError, "jvp", f"{len(flat_t)} tangent leaves for {len(flat_p)} "
                        f"primal leaves", "give tangents in the primals' structure", user_site())
     n_var = len(staged.variables)
-    args = ([_as_tensor_leaf(x, "jvp") for x in flat_p]
+    args = ([as_tensor(x, "jvp") for x in flat_p]
             + [v.read() for v in staged.variables] + list(staged.consts))
-    tans = [_as_tensor_leaf(t, "jvp") for t in flat_t] + [None] * (n_var + len(staged.consts))
+    tans = [as_tensor(t, "jvp") for t in flat_t] + [None] * (n_var + len(staged.consts))
     outs, out_tans = jvp_eval(staged.program, args, tans)
     n = staged.num_outputs
     _write_back(staged, outs[n:])
-    from tapejit.ops import zeros_like_type
-
     out_tans = [zeros_like_type(o) if t is None else t for o, t in zip(outs[:n], out_tans[:n])]
     return tree.unflatten(staged.out_tree, outs[:n]), tree.unflatten(staged.out_tree, out_tans)
 
@@ -152,8 +141,6 @@ def jacobian(fn: Callable, argnums: int | Sequence[int] = 0, mode: str = "rev"):
     @wraps(fn)
     def wrapped(*args):
         if mode == "fwd":
-            from tapejit.jacobians import forward_jacobian
-
             jac = forward_jacobian(fn, args, nums)
         else:
             with GradientTape(persistent=True, watch_accessed_variables=False) as tape:

@@ -1,17 +1,27 @@
-"""The jit-vs-eager checker: run the compiled kernel and the NumPy interpreter side by side,
-and on a mismatch name the first equation whose values diverge and the user line behind it."""
+"""The jit-vs-eager checker and the NaN hunt: run the compiled kernel and the NumPy
+interpreter side by side, and on a mismatch (or a NaN) name the first equation whose values
+diverge and the user line behind it."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from tapejit.backend.executable import build
+from tapejit.config import config
 from tapejit.errors import TapejitError
-from tapejit.ir import Eqn, Program, Var
-from tapejit.ir.printer import _Namer, format_eqn
+from tapejit.ir import Eqn, Namer, Program, Var, format_eqn, walk
+from tapejit.passes.fuse import fuse
+from tapejit.site import user_site
+from tapejit.tensor import Tensor
+from tapejit.trace import EAGER_CHECKS
 
 
 class JitMismatchError(TapejitError, AssertionError):
     """The compiled program disagrees with the eager interpreter."""
+
+
+class NonFiniteError(TapejitError, FloatingPointError):
+    """TAPEJIT_DEBUG_NANS: an operation turned finite values into NaN or inf."""
 
 
 def tolerance(dtype: np.dtype) -> float:
@@ -32,34 +42,31 @@ def close(got, want, dtype: np.dtype) -> bool:
 
 
 def interpret_all(program: Program, arrays: list) -> dict[int, object]:
-    """Every var's value under the NumPy interpreter."""
-    from tapejit.trace import bind
-
-    env = {id(v): a for v, a in zip(program.inputs, arrays)}
-    read = lambda a: a.value if not isinstance(a, Var) else env[id(a)]
-    for eqn in program.eqns:
-        env[id(eqn.out)] = bind(eqn.prim, *(read(a) for a in eqn.inputs), **eqn.params)._value
+    """Every var's value under the NumPy interpreter, keyed by id(var)."""
+    env: dict[int, object] = {}
+    walk(program, arrays, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params), env)
     return env
 
 
-def _all_vars_program(program: Program) -> tuple[Program, list[Eqn]]:
-    eqns = list(program.eqns)
-    return Program(program.inputs, program.eqns, tuple(e.out for e in eqns)), eqns
+def _every_value(program: Program, arrays: list, fastmath: bool = True) -> list:
+    """The compiled value of every equation's output (a variant returning them all)."""
+    debug_program = Program(program.inputs, program.eqns, tuple(e.out for e in program.eqns))
+    return list(build(fuse(debug_program), fastmath=fastmath).first_call(arrays))
+
+
+def _namer(program: Program) -> Namer:
+    namer = Namer()
+    for var in program.inputs:
+        namer(var)
+    return namer
 
 
 def first_divergence(program: Program, arrays: list) -> str:
     """Compile a variant that returns every intermediate and find the first that differs."""
-    from tapejit.backend.compile import build, first_call
-    from tapejit.passes.fuse import fuse
-
-    debug_program, eqns = _all_vars_program(program)
-    executable = build(debug_program, fuse(debug_program))
-    compiled = first_call(executable, arrays)
+    compiled = _every_value(program, arrays)
     reference = interpret_all(program, arrays)
-    namer = _Namer()
-    for var in program.inputs:
-        namer(var)
-    for eqn, got in zip(eqns, compiled):
+    namer = _namer(program)
+    for eqn, got in zip(program.eqns, compiled):
         want = reference[id(eqn.out)]
         if not close(got, want, eqn.out.type.dtype):
             return (f"first diverging equation: {format_eqn(namer, eqn)}\n"
@@ -67,10 +74,6 @@ def first_divergence(program: Program, arrays: list) -> str:
                     f"  eager:    {np.asarray(want)!r}")
         format_eqn(namer, eqn)
     return "every intermediate agrees; the outputs differ only after the last equation"
-
-
-class NonFiniteError(TapejitError, FloatingPointError):
-    """TAPEJIT_DEBUG_NANS: an operation turned finite values into NaN or inf."""
 
 
 def _finite(value) -> bool:
@@ -88,33 +91,29 @@ def _nonfinite_message(eqn: Eqn, namer, where: str) -> str:
 def hunt_nonfinite(program: Program, arrays: list) -> None:
     """Recompile `program` without fast-math, returning every intermediate, and raise
     NonFiniteError at the first equation whose inputs are finite and whose output is not."""
-    from tapejit.backend.compile import build, first_call
-    from tapejit.passes.fuse import fuse
-
-    debug_program, eqns = _all_vars_program(program)
-    executable = build(debug_program, fuse(debug_program), fastmath=False)
     values = {id(v): a for v, a in zip(program.inputs, arrays)}
-    values.update({id(e.out): v for e, v in zip(eqns, first_call(executable, arrays))})
-    namer = _Namer()
-    for var in program.inputs:
-        namer(var)
-    for eqn in eqns:
+    values.update({id(e.out): v for e, v in zip(program.eqns,
+                                                _every_value(program, arrays, False))})
+    namer = _namer(program)
+    for eqn in program.eqns:
         inputs_finite = all(_finite(values[id(a)]) for a in eqn.inputs if isinstance(a, Var))
         if inputs_finite and not _finite(values[id(eqn.out)]):
             raise NonFiniteError(_nonfinite_message(eqn, namer, "compiled, without fast-math"))
         format_eqn(namer, eqn)
 
 
-def check_eager_finite(prim, args, out) -> None:
+def check_eager_finite(prim, args, params, out) -> None:
     """TAPEJIT_DEBUG_NANS in eager mode: the op that first makes a NaN or inf raises."""
-    from tapejit.site import user_site
-    from tapejit.tensor import Tensor
-
+    if not config.debug_nans:
+        return
     values = [a._value if isinstance(a, Tensor) else a for a in args]
     if not _finite(out._value) and all(_finite(v) for v in values):
         raise NonFiniteError(f"{prim.name} produced NaN or inf from finite inputs (eager)\n"
                              f"  at {user_site()}\n  fix: guard the operation's domain, e.g. "
                              f"tj.where(x > 0, tj.math.log(tj.where(x > 0, x, 1)), 0)")
+
+
+EAGER_CHECKS.append(check_eager_finite)
 
 
 def check_outputs(program: Program, arrays: list, outputs) -> None:

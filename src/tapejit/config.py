@@ -78,7 +78,3 @@ def _disable_jit(value: str) -> bool | str:
 
 
 config = Config.from_env()
-
-
-def debug_level() -> int:
-    return config.debug

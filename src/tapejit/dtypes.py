@@ -14,6 +14,8 @@ float16, float32, float64 = (np.dtype(t) for t in (np.float16, np.float32, np.fl
 SUPPORTED = (bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
              float16, float32, float64)
 
+SUPPORTED_SET = frozenset(SUPPORTED)
+
 _SHORT = {bool_: "bool", int8: "i8", int16: "i16", int32: "i32", int64: "i64",
           uint8: "u8", uint16: "u16", uint32: "u32", uint64: "u64",
           float16: "f16", float32: "f32", float64: "f64"}
@@ -22,7 +24,6 @@ _SHORT = {bool_: "bool", int8: "i8", int16: "i16", int32: "i32", int64: "i64",
 def short_name(dtype: np.dtype) -> str:
     """The IR's name for a dtype: f32, i32, bool, ..."""
     return _SHORT[dtype]
-
 
 
 def canonical(dtype, what: str = "value") -> np.dtype:

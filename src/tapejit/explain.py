@@ -1,12 +1,38 @@
-"""Why a gradient is None, what a tape holds, and its programs as text."""
+"""Why a gradient is None, what a tape holds, and its programs as text. Reads a TapeRecord,
+the read-only account a tape gives of itself."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from tapejit.autodiff.record import Recorded, forward_reach
 from tapejit.dtypes import is_float
-from tapejit.ir import Program
+from tapejit.ir import Program, Site
 from tapejit.tensor import Tensor, Variable
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a tape saw that cuts a gradient: a watched value that left tapejit
+    ("numpy") or became a Variable's state ("assign")."""
+
+    kind: str
+    value_id: int
+    detail: str | None
+    site: Site | None
+
+
+@dataclass(frozen=True)
+class TapeRecord:
+    """What a tape watched and recorded, by value ids (a released tape keeps only these)."""
+
+    entries: tuple[Recorded, ...]
+    watched: frozenset[int]
+    variables: Mapping[int, Variable]
+    reads: Mapping[int, tuple[int, ...]]
+    notes: tuple[Note, ...]
+    watch_accessed: bool
 
 
 @dataclass(frozen=True)
@@ -35,9 +61,9 @@ class ResidualReport:
         return sum(item[3] for item in self.items)
 
     @classmethod
-    def of(cls, tape) -> ResidualReport:
+    def of(cls, entries) -> ResidualReport:
         items = []
-        for e in tape._entries:
+        for e in entries:
             value = e.output
             if value is None or value._value is None:
                 continue
@@ -53,29 +79,10 @@ class ResidualReport:
         return "\n".join(lines)
 
 
-def skeletonize(tape) -> None:
-    """Drop every value a tape holds, keeping the ids that link its ops for `explain`.
-
-    (An id names a dead value once the tape is released; explain looks up only objects the
-    caller still holds, whose ids cannot have been reused.)
-    """
-    for e in tape._entries:
-        e.inputs = e.output = None
-    tape._watched_ids = set(tape._watched)
-    tape._read_ids = {k: [id(t) for t in ts] for k, ts in tape._reads.items()}
-    tape._watched, tape._reads, tape._snapshots = {}, {}, {}
-
-
-def _watched_ids(tape) -> set[int]:
-    return tape._watched_ids if tape._released else set(tape._watched)
-
-
-def _source_ids(tape, source) -> list[int]:
+def _source_ids(record: TapeRecord, source) -> list[int]:
     if isinstance(source, Variable):
-        if tape._released:
-            return list(tape._read_ids.get(id(source), []))
-        return [id(t) for t in tape._reads.get(id(source), [])]
-    return [id(source)] if id(source) in _watched_ids(tape) else []
+        return list(record.reads.get(id(source), ()))
+    return [id(source)] if id(source) in record.watched else []
 
 
 def _name(source) -> str:
@@ -86,7 +93,7 @@ def _name(source) -> str:
     return f"a {type(source).__name__}"
 
 
-def _unwatched(tape, source) -> str | None:
+def _unwatched(record: TapeRecord, source) -> str | None:
     name = _name(source)
     if not isinstance(source, (Tensor, Variable)):
         return f"{name} is not a Tensor or Variable: only those carry gradients"
@@ -94,49 +101,42 @@ def _unwatched(tape, source) -> str | None:
         return (f"{name} has dtype {source.dtype.name}: integer and boolean values carry no "
                 f"gradient (fix: make it a float, e.g. tj.constant(10.0))")
     if isinstance(source, Variable):
-        return _unwatched_variable(tape, source, name)
-    if id(source) not in _watched_ids(tape):
+        return _unwatched_variable(record, source, name)
+    if id(source) not in record.watched:
         return (f"{name} was not watched: tapes watch trainable Variables automatically, "
                 f"plain tensors only after tape.watch(x) (fix: call tape.watch on it before "
                 f"using it inside the tape)")
     return None
 
 
-def _unwatched_variable(tape, var: Variable, name: str) -> str | None:
-    if id(var) not in tape._variables:
+def _unwatched_variable(record: TapeRecord, var: Variable, name: str) -> str | None:
+    if id(var) not in record.variables:
         if not var.trainable:
             return (f"{name} is not trainable, so the tape does not watch it "
                     f"(fix: tape.watch({var._name}) or trainable=True)")
-        if not tape._watch_accessed:
+        if not record.watch_accessed:
             return (f"{name} was never watched: the tape has watch_accessed_variables=False "
                     f"(fix: tape.watch it)")
         return f"{name} was not read while the tape was recording"
-    if not _source_ids(tape, var):
+    if not _source_ids(record, var):
         return f"{name} is watched but was never read while the tape was recording"
     return None
 
 
-def _reachable(tape, starts: list[int]) -> tuple[set[int], list]:
-    reach = set(starts)
-    along = []
-    for e in tape._entries:
-        if any(k in reach for k in e.ids):
-            along.append(e)
-            if e.float_out and e.prim.name != "stop_gradient":
-                reach.add(e.out_id)
-    return reach, along
+def _carries_gradient(entry: Recorded) -> bool:
+    return entry.float_out and entry.prim.name != "stop_gradient"
 
 
-def _break_reason(tape, reach: set[int], along: list) -> str | None:
-    for kind, key, detail, site in tape._notes:
-        if key in reach and kind == "assign":
-            return (f"it reaches the target only through the state of Variable '{detail}' "
-                    f"(assigned at {site}): reading a Variable shows its current value, not how "
-                    f"it was computed, so gradients stop there")
-        if key in reach and kind == "numpy":
-            return (f"its value left tapejit at {site} (converted to a NumPy array, e.g. by an "
-                    f"np.* function): the tape cannot follow NumPy; use tapejit ops (tj.* or "
-                    f"tapejit.numpy) instead")
+def _break_reason(record: TapeRecord, reach: set[int], along: list) -> str | None:
+    for note in record.notes:
+        if note.value_id in reach and note.kind == "assign":
+            return (f"it reaches the target only through the state of Variable "
+                    f"'{note.detail}' (assigned at {note.site}): reading a Variable shows its "
+                    f"current value, not how it was computed, so gradients stop there")
+        if note.value_id in reach and note.kind == "numpy":
+            return (f"its value left tapejit at {note.site} (converted to a NumPy array, e.g. "
+                    f"by an np.* function): the tape cannot follow NumPy; use tapejit ops (tj.* "
+                    f"or tapejit.numpy) instead")
     for e in along:
         if e.prim.name == "stop_gradient":
             return f"it passes through tj.stop_gradient at {e.site}"
@@ -146,15 +146,15 @@ def _break_reason(tape, reach: set[int], along: list) -> str | None:
     return None
 
 
-def explain_source(tape, source, targets=None) -> str:
+def explain_source(record: TapeRecord, source, targets=None) -> str:
     """One paragraph on whether and why `source` is connected to `targets`."""
-    reason = _unwatched(tape, source)
+    reason = _unwatched(record, source)
     if reason is not None:
         return reason
-    reach, along = _reachable(tape, _source_ids(tape, source))
+    reach, along = forward_reach(record.entries, _source_ids(record, source), _carries_gradient)
     if targets is not None and any(id(t) in reach for t in targets):
         return f"{_name(source)} is connected to the target: its gradient is computed"
-    reason = _break_reason(tape, reach, along)
+    reason = _break_reason(record, reach, along)
     if reason is not None:
         return f"{_name(source)} is disconnected: {reason}"
     if targets is None:

@@ -1,4 +1,5 @@
-"""Jacobians from a tape: one backward run per target element, sharing one derived program."""
+"""Jacobians: from a prepared tape gradient, one backward run per target element; or by
+forward mode, one JVP per input element."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ from math import prod
 
 import numpy as np
 
-from tapejit import tree
+from tapejit import ops, tree
+from tapejit.autodiff.backward import UnconnectedGradients
+from tapejit.autodiff.forward import jvp_eval
 from tapejit.errors import ShapeError, op_error
+from tapejit.leaves import as_tensor
 from tapejit.site import user_site
+from tapejit.staging import stage
 
 
 def _one_hot(shape, dtype, index: int):
@@ -18,8 +23,6 @@ def _one_hot(shape, dtype, index: int):
 
 
 def _stack_rows(rows, target_shape, source, unconnected_zero: bool):
-    from tapejit import ops
-
     if all(r is None for r in rows):
         if not unconnected_zero:
             return None
@@ -30,60 +33,45 @@ def _stack_rows(rows, target_shape, source, unconnected_zero: bool):
     return ops.reshape(stacked, tuple(target_shape) + tuple(source.shape))
 
 
-def tape_jacobian(tape, target, sources, unconnected):
-    from tapejit.tape import UnconnectedGradients
+def _zero_if_unconnected(unconnected) -> bool:
+    return UnconnectedGradients(unconnected) is UnconnectedGradients.ZERO
 
-    (target,) = tape._targets([target])
-    leaves, treedef = tree.flatten(sources)
-    tape._check_sources(leaves)
-    prepared = tape.prepare([target], leaves)
+
+def jacobian_of(prepared, target, sources, unconnected) -> list:
+    """d target / d source for each source, from `prepared` (a prepared tape gradient)."""
     n = prod(target.shape)
     rows = [prepared.run([_one_hot(target.shape, target.dtype, i)]) for i in range(n)]
-    zero = UnconnectedGradients(unconnected) is UnconnectedGradients.ZERO
-    with tape.stop_recording():
-        out = [_stack_rows([r[j] for r in rows], target.shape, s, zero)
-               for j, s in enumerate(leaves)]
-    return tree.unflatten(treedef, out)
+    zero = _zero_if_unconnected(unconnected)
+    return [_stack_rows([r[j] for r in rows], target.shape, s, zero)
+            for j, s in enumerate(sources)]
 
 
-def tape_batch_jacobian(tape, target, source, unconnected):
-    from tapejit import ops
-    from tapejit.tape import UnconnectedGradients
-
-    (target,) = tape._targets([target])
-    tape._check_sources([source])
+def batch_jacobian_of(prepared, target, source, unconnected):
+    """Per-example jacobians of `target` with respect to `source` (batch first in both)."""
     if not target.shape or not source.shape or target.shape[0] != source.shape[0]:
         raise op_error(ShapeError, "GradientTape.batch_jacobian",
                        f"target {tuple(target.shape)} and source {tuple(source.shape)} need the "
                        f"same leading batch dimension", "use jacobian for unbatched values",
                        user_site())
     batch, inner = target.shape[0], tuple(target.shape[1:])
-    prepared = tape.prepare([target], [source])
     rows = []
     for j in range(prod(inner)):
         ct = np.zeros((batch, prod(inner)), target.dtype)
         ct[:, j] = 1
         rows.append(prepared.run([ct.reshape(target.shape)])[0])
-    zero = UnconnectedGradients(unconnected) is UnconnectedGradients.ZERO
     per_example = tuple(source.shape[1:])
-    with tape.stop_recording():
-        if all(r is None for r in rows) and not zero:
-            return None
-        rows = [ops.zeros_like_type(source) if r is None else r for r in rows]
-        stacked = ops.stack(rows, 1) if rows else ops.full((batch, 0) + per_example, 0,
-                                                           source.dtype)
-        return ops.reshape(stacked, (batch,) + inner + per_example)
+    if all(r is None for r in rows) and not _zero_if_unconnected(unconnected):
+        return None
+    rows = [ops.zeros_like_type(source) if r is None else r for r in rows]
+    stacked = ops.stack(rows, 1) if rows else ops.full((batch, 0) + per_example, 0,
+                                                       source.dtype)
+    return ops.reshape(stacked, (batch,) + inner + per_example)
 
 
 def forward_jacobian(fn, args, argnums):
     """Jacobians by forward mode: one JVP per input element, with the function staged once."""
-    from tapejit import ops
-    from tapejit.api import _as_tensor_leaf
-    from tapejit.autodiff.forward import jvp_eval
-    from tapejit.staging import stage
-
     staged = stage(fn, args)
-    leaves = [[_as_tensor_leaf(x, "jacobian") for x in tree.leaves(a)] for a in args]
+    leaves = [[as_tensor(x, "jacobian") for x in tree.leaves(a)] for a in args]
     flat = [x for group in leaves for x in group]
     values = flat + [v.read() for v in staged.variables] + list(staged.consts)
     if staged.num_outputs != 1:

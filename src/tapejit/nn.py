@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from tapejit import ops
 from tapejit.math import reduce_logsumexp
-from tapejit.operands import float_operand
 from tapejit.ops import sigmoid, softplus, tanh
+from tapejit.ops.operands import float_operand
 
 
 def relu(x):
@@ -95,8 +97,6 @@ def sigmoid_cross_entropy_with_logits(labels, logits):
 
 def one_hot(indices, depth: int, dtype=None):
     """One-hot rows: out[..., k] = 1 where indices == k."""
-    import numpy as np
-
     indices = ops.as_operand(indices, "one_hot")
     classes = np.arange(depth, dtype=indices.dtype)
     hits = ops.equal(ops.expand_dims(indices, -1), classes)

@@ -19,7 +19,7 @@ from tapejit.ops import (
     reshape,
     subtract,
 )
-from tapejit.tensor import Tensor
+from tapejit.tensor import Tensor, constant
 
 pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
 absolute, true_divide, pow = abs, divide, power
@@ -27,8 +27,6 @@ absolute, true_divide, pow = abs, divide, power
 
 def asarray(a, dtype=None) -> Tensor:
     """A tensor (kept as is when it already is one and the dtype matches)."""
-    from tapejit.tensor import constant
-
     if isinstance(a, Tensor) and (dtype is None or _np.dtype(dtype) == a.dtype):
         return a
     if isinstance(a, Tensor):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit import ops
+from tapejit.tape import GradientTape
 from tapejit.tensor import Variable
 
 
@@ -33,8 +34,6 @@ class Optimizer:
         raise NotImplementedError
 
     def minimize(self, loss_fn, var_list) -> None:
-        from tapejit.tape import GradientTape
-
         with GradientTape() as tape:
             loss = loss_fn()
         self.apply_gradients(zip(tape.gradient(loss, var_list), var_list))

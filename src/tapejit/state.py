@@ -10,7 +10,6 @@ class _ThreadState(threading.local):
         self.traces: list = []
         self.tapes: list = []
         self.rng = None
-        self.backward_log: list | None = None
 
 
 STATE = _ThreadState()

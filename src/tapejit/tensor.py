@@ -1,86 +1,31 @@
-"""Tensor (an immutable value), Variable (mutable state) and the Python operators on both."""
+"""Tensor (an immutable value) and Variable (mutable state).
+
+Their Python operators and methods call user-level ops, which sit above this module: the ops
+layer installs them with `install_methods` when it is imported. Reads and assigns of a
+Variable are announced to the recording tapes and the active traces on the per-thread stacks.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from tapejit import dtypes
+from tapejit.errors import TapejitError, op_error
+from tapejit.site import user_site
 from tapejit.state import STATE
 
 
 class _Operators:
-    """Python operators shared by Tensor, Tracer and Variable; each calls one op."""
+    """What Tensor, Tracer and Variable share; the operators come from `install_methods`."""
 
     __slots__ = ()
     __array_priority__ = 100  # ndarray (op) Tensor defers to our reflected operators
-
-    def __add__(self, other):
-        return ops.add(self, other)
-
-    def __radd__(self, other):
-        return ops.add(other, self)
-
-    def __sub__(self, other):
-        return ops.subtract(self, other)
-
-    def __rsub__(self, other):
-        return ops.subtract(other, self)
-
-    def __mul__(self, other):
-        return ops.multiply(self, other)
-
-    def __rmul__(self, other):
-        return ops.multiply(other, self)
-
-    def __truediv__(self, other):
-        return ops.divide(self, other)
-
-    def __rtruediv__(self, other):
-        return ops.divide(other, self)
-
-    def __pow__(self, other):
-        return ops.power(self, other)
-
-    def __rpow__(self, other):
-        return ops.power(other, self)
-
-    def __matmul__(self, other):
-        return ops.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return ops.matmul(other, self)
-
-    def __neg__(self):
-        return ops.negative(self)
+    __hash__ = None  # type: ignore[assignment]  # == is elementwise; use id() or .ref()
 
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        return ops.abs(self)
-
-    def __lt__(self, other):
-        return ops.less(self, other)
-
-    def __le__(self, other):
-        return ops.less_equal(self, other)
-
-    def __gt__(self, other):
-        return ops.greater(self, other)
-
-    def __ge__(self, other):
-        return ops.greater_equal(self, other)
-
-    def __eq__(self, other):  # type: ignore[override]
-        return ops.equal(self, other)
-
-    def __ne__(self, other):  # type: ignore[override]
-        return ops.not_equal(self, other)
-
-    __hash__ = None  # type: ignore[assignment]  # == is elementwise; use id() or .ref()
-
-    def __getitem__(self, index):
-        return ops.getitem(self, index)
 
     def __len__(self) -> int:
         if not self.shape:
@@ -98,13 +43,16 @@ class _Operators:
     def size(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64))
 
-    @property
-    def T(self):
-        return ops.transpose(self)
-
     def ref(self):
         """A hashable handle comparing by identity (as TF's Tensor.ref())."""
         return _Ref(self)
+
+
+def install_methods(table: Mapping[str, Callable]) -> None:
+    """Give Tensor, Tracer and Variable the operators and methods in `table` (name -> function
+    of self and the operands); the ops layer calls this once, when it is imported."""
+    for name, fn in table.items():
+        setattr(_Operators, name, fn)
 
 
 class _Ref:
@@ -146,13 +94,18 @@ class Tensor(_Operators):
     def dtype(self) -> np.dtype:
         return self._value.dtype
 
+    def concrete(self, what: str = "value"):
+        """The NumPy value; a traced value (no data until its program runs) raises instead."""
+        return self._value
+
     def numpy(self):
         """The value as a new NumPy array (a NumPy scalar for 0-d tensors)."""
         value = self._value
         return value if isinstance(value, np.generic) else value.copy()
 
     def __array__(self, dtype=None, copy=None):
-        _note_escape(self)
+        for tape in STATE.tapes:
+            tape.on_escape(self)
         view = np.asarray(self._value)
         if view.base is not None or not isinstance(self._value, np.generic):
             view = view.view()
@@ -189,12 +142,6 @@ class Tensor(_Operators):
         return f"tj.Tensor({text}, shape={self.shape}, dtype={self.dtype.name})"
 
 
-def _note_escape(tensor: Tensor) -> None:
-    """Tell recording tapes a watched value left tapejit (so `explain` can say so)."""
-    for tape in STATE.tapes:
-        tape._note_escape(tensor)
-
-
 def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
     """A new Tensor holding a copy of `value`.
 
@@ -216,12 +163,14 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
 
 def to_array(value, dtype=None, what: str = "value"):
     """A NumPy array (or scalar) under tapejit's dtype policy, copying user data."""
-    if isinstance(value, (Tensor, Variable)) and not isinstance(value, _tracer_type()):
-        array = np.array(value._value if isinstance(value, Tensor) else value.read()._value)
+    if isinstance(value, Variable):
+        value = value.read()
+    if isinstance(value, Tensor):
+        array = np.array(value.concrete(what))
     else:
         array = np.array(value)
         if dtype is None and not isinstance(value, (np.ndarray, np.generic)):
-            array = _python_policy(array, what)
+            array = _python_policy(array)
     if dtype is not None:
         array = array.astype(dtypes.canonical(dtype, what))
     else:
@@ -229,7 +178,7 @@ def to_array(value, dtype=None, what: str = "value"):
     return array[()] if array.ndim == 0 else array
 
 
-def _python_policy(array: np.ndarray, what: str) -> np.ndarray:
+def _python_policy(array: np.ndarray) -> np.ndarray:
     kind = array.dtype.kind
     if kind == "f":
         return array.astype(np.float32)
@@ -237,12 +186,6 @@ def _python_policy(array: np.ndarray, what: str) -> np.ndarray:
         fits = array.size == 0 or (array.min() >= -(2**31) and array.max() < 2**31)
         return array.astype(np.int32) if fits else array
     return array
-
-
-def _tracer_type():
-    from tapejit.trace import Tracer
-
-    return Tracer
 
 
 class Variable(_Operators):
@@ -276,10 +219,17 @@ class Variable(_Operators):
         return self._tensor.dtype
 
     def read(self):
-        """The current value, as the tensor ops see it (a tracer under jit)."""
-        from tapejit.trace import read_variable
-
-        return read_variable(self)
+        """The current value as ops see it (a tracer under jit); recording tapes may start
+        watching it."""
+        tensor = self._tensor
+        for trace in reversed(STATE.traces):
+            staged = trace.read_variable(self)
+            if staged is not None:
+                tensor = staged
+                break
+        for tape in STATE.tapes:
+            tape.on_read(self, tensor)
+        return tensor
 
     value = read_value = read
 
@@ -302,24 +252,36 @@ class Variable(_Operators):
         return format(self.read(), spec)
 
     def assign(self, value):
-        """Replace the state. Tapes do not see through it: gradients stop here."""
-        from tapejit.trace import assign_variable
-
-        assign_variable(self, value, "assign")
+        """Replace the state (under jit: when the compiled call returns). Tapes do not see
+        through it: gradients stop here."""
+        new = self._new_value(value, "assign")
+        for tape in STATE.tapes:
+            tape.on_assign(self, new)
+        for trace in reversed(STATE.traces):
+            if trace.assign_variable(self, new):
+                return self
+        fresh = np.array(new.concrete(f"Variable.assign of '{self.name}'"))
+        self._tensor = Tensor(fresh[()] if fresh.ndim == 0 else fresh)
         return self
 
+    def _new_value(self, value, how: str) -> Tensor:
+        new = value.read() if isinstance(value, Variable) else value
+        if not isinstance(new, Tensor):
+            new = Tensor(to_array(new, self.dtype, what=f"Variable.{how}"))
+        if tuple(new.shape) != tuple(self.shape):
+            raise op_error(TapejitError, f"Variable.{how}",
+                           f"'{self.name}' has shape {self.shape}, the new value {new.shape}",
+                           "assign a value of the variable's shape", user_site())
+        return new if new.dtype == self.dtype else new.astype(self.dtype)
+
     def assign_add(self, delta):
-        return self.assign(ops.add(self, delta))
+        return self.assign(self + delta)
 
     def assign_sub(self, delta):
-        return self.assign(ops.subtract(self, delta))
+        return self.assign(self - delta)
 
     def __repr__(self) -> str:
         value = self.read()
-        text = _numpy_text(value._value) if isinstance(value, Tensor) and not isinstance(
-            value, _tracer_type()) else "<traced>"
+        text = "<traced>" if value._value is None else _numpy_text(value._value)
         return (f"<tj.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
                 f"numpy={text}>")
-
-
-from tapejit import ops  # noqa: E402  (operators call into ops; imported last to break the cycle)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from tapejit import tree
+from tapejit.api import jvp, vjp
 from tapejit.tensor import Tensor
 
 
@@ -60,7 +61,6 @@ def _check(what: str, got: np.ndarray, want: np.ndarray, rtol: float, atol: floa
 def check_jvp(fn: Callable, args: Sequence, direction: Sequence, eps: float, rtol: float,
               atol: float) -> float:
     """Forward mode along `direction` against central differences."""
-    from tapejit.api import jvp
 
     _, tangent = jvp(fn, tuple(args), tuple(direction))
     return _check("JVP", _flat(tangent), _central_difference(fn, args, direction, eps),
@@ -70,7 +70,6 @@ def check_jvp(fn: Callable, args: Sequence, direction: Sequence, eps: float, rto
 def check_vjp(fn: Callable, args: Sequence, direction: Sequence, eps: float, rtol: float,
               atol: float, rng) -> float:
     """<u, J v> from reverse mode against <u, finite-difference J v> for a random u."""
-    from tapejit.api import vjp
 
     out, vjp_fn = vjp(fn, *args)
     u = _random_like([out], rng)[0]
@@ -82,7 +81,6 @@ def check_vjp(fn: Callable, args: Sequence, direction: Sequence, eps: float, rto
 
 def check_transpose(fn: Callable, args: Sequence, rtol: float = 1e-10, seed: int = 0) -> float:
     """The dot-product test <J v, u> == <v, J^T u> between forward and reverse mode."""
-    from tapejit.api import jvp, vjp
 
     rng = np.random.default_rng(seed)
     v = _random_like(args, rng)
@@ -108,7 +106,6 @@ def check_grads(fn: Callable, args: Sequence, order: int = 1, modes=("fwd", "rev
     Raises:
         AssertionError: naming the mode and order that disagree.
     """
-    from tapejit.api import jvp, vjp
 
     rng = np.random.default_rng(seed)
     args = [tree.unflatten(tree.flatten(a)[1], [_numpy(x) for x in tree.leaves(a)])

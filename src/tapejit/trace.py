@@ -3,6 +3,8 @@ and tells every recording tape about it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 
 from tapejit.config import config
@@ -12,12 +14,13 @@ from tapejit.errors import (
     TracerArrayError,
     TracerBoolError,
     TypeRuleError,
+    VerifyError,
     op_error,
 )
-from tapejit.ir import Eqn, Lit, Program, TensorType, Var, type_of
+from tapejit.ir import Eqn, Lit, Program, TensorType, Var, type_of, walk
 from tapejit.site import user_site
 from tapejit.state import STATE
-from tapejit.tensor import Tensor, Variable
+from tapejit.tensor import Tensor
 
 
 class Tracer(Tensor):
@@ -64,14 +67,17 @@ class Tracer(Tensor):
     def __index__(self) -> int:
         raise self._concrete_error("using a traced value as an index")
 
-    def __array__(self, dtype=None, copy=None):
-        raise op_error(TracerArrayError, "NumPy conversion of a traced value",
+    def concrete(self, what: str = "NumPy conversion of a traced value"):
+        raise op_error(TracerArrayError, what,
                        f"NumPy needs data but this {self._var.type} value is traced",
                        "use tapejit.numpy (tnp) functions instead of numpy inside jit",
                        user_site())
 
+    def __array__(self, dtype=None, copy=None):
+        return self.concrete()
+
     def numpy(self):
-        return self.__array__()
+        return self.concrete()
 
     def __repr__(self) -> str:
         return f"<tj.Tracer: shape={self.shape}, dtype={self.dtype.name}>"
@@ -150,6 +156,19 @@ class Trace:
     def _on_eqn(self, eqn: Eqn) -> None:
         """Hook for subclasses that tag what they record."""
 
+    def read_variable(self, var) -> Tensor | None:
+        """The value `var` has inside this trace, or None if this trace does not stage
+        Variables (a jit trace does)."""
+        return None
+
+    def assign_variable(self, var, value) -> bool:
+        """Take over an assign to `var` (True), or leave it to an outer trace or to eager
+        execution (False)."""
+        return False
+
+    def note_backward(self, program: Program, seconds: float) -> None:
+        """A tape derived `program` as the backward pass of values of this trace."""
+
     def to_program(self, outputs) -> tuple[Program, list]:
         """The program (explicit inputs, then consts) and the const values to pass."""
         outs = tuple(self.to_atom(o) for o in outputs)
@@ -159,22 +178,13 @@ class Trace:
         return program, const_values
 
 
-def _top_trace(args) -> Trace | None:
+def top_trace(values) -> Trace | None:
+    """The innermost trace any of `values` belongs to, or None if all are concrete."""
     top = None
-    for a in args:
+    for a in values:
         if isinstance(a, Tracer) and (top is None or a._trace.level > top.level):
             top = a._trace
     return top
-
-
-def _eager(prim, args, params):
-    values = [a._value if isinstance(a, Tensor) else a for a in args]
-    try:
-        return prim.impl(*values, **params)
-    except TapejitError:
-        raise
-    except Exception as e:
-        raise _explain_failure(prim, values, params, e) from None
 
 
 def _explain_failure(prim, values, params, error: Exception) -> TapejitError:
@@ -193,7 +203,7 @@ def bind(prim, *args, **params):
     trace = None
     for a in args:
         if type(a) is Tracer:
-            trace = _top_trace(args)
+            trace = top_trace(args)
             break
     if trace is None:
         try:
@@ -204,27 +214,32 @@ def bind(prim, *args, **params):
         except Exception as e:
             values = [a._value if isinstance(a, Tensor) else a for a in args]
             raise _explain_failure(prim, values, params, e) from None
+        if config.checks or config.debug_nans:
+            for check in EAGER_CHECKS:
+                check(prim, args, params, out)
     else:
         out = trace.emit(prim, args, params)
-    if trace is None and (config.checks or config.debug_nans):
-        _check_eager(prim, args, params, out)
     for tape in STATE.tapes:
-        tape._record(prim, args, params, out)
+        tape.on_op(prim, args, params, out)
     return out
 
 
-def _check_eager(prim, args, params, out) -> None:
-    """TAPEJIT_CHECKS: the NumPy result has exactly the type the primitive's rule gives;
-    TAPEJIT_DEBUG_NANS: it is finite if its inputs are."""
-    from tapejit.errors import VerifyError
+def eval_program(program: Program, args: Sequence) -> list:
+    """Run `program` by binding each equation: eagerly on NumPy values and Tensors, or into
+    the enclosing trace, with recording tapes seeing every step."""
+    return walk(program, args, lambda eqn, ins: bind(eqn.prim, *ins, **eqn.params))
 
-    if config.debug_nans:
-        from tapejit.checking import check_eager_finite
 
-        check_eager_finite(prim, args, out)
+EagerCheck = Callable[[object, Sequence, dict, Tensor], None]
+EAGER_CHECKS: list[EagerCheck] = []
+"""Checks run on every eager result while TAPEJIT_CHECKS or TAPEJIT_DEBUG_NANS is on; each
+tests its own setting. Modules that own a check append it here when imported."""
+
+
+def _check_type(prim, args, params, out) -> None:
+    """TAPEJIT_CHECKS: the NumPy result has exactly the type the primitive's rule gives."""
     if not config.checks:
         return
-
     types = [TensorType(a.dtype, tuple(a.shape)) for a in args]
     try:
         expected = prim.type_rule(*types, **params)
@@ -236,37 +251,4 @@ def _check_eager(prim, args, params, out) -> None:
                           f"for inputs {', '.join(map(str, types))}")
 
 
-def _jit_trace():
-    for trace in reversed(STATE.traces):
-        if hasattr(trace, "read_variable"):
-            return trace
-    return None
-
-
-def read_variable(var: Variable):
-    """The value of `var` as ops see it now; recording tapes may start watching it."""
-    trace = _jit_trace() if STATE.traces else None
-    tensor = var._tensor if trace is None else trace.read_variable(var)
-    for tape in STATE.tapes:
-        tape._on_read(var, tensor)
-    return tensor
-
-
-def assign_variable(var: Variable, value, how: str) -> None:
-    """Replace `var`'s state: eagerly now, or (under jit) when the compiled call returns."""
-    from tapejit import ops
-
-    new = ops.as_operand(value, "Variable." + how)
-    if new.shape != var.shape:
-        raise op_error(TapejitError, f"Variable.{how}",
-                       f"'{var.name}' has shape {var.shape}, the new value {new.shape}",
-                       "assign a value of the variable's shape", user_site())
-    new = ops.cast(new, var.dtype)
-    for tape in STATE.tapes:
-        tape._note_assign(var, new)
-    trace = _jit_trace() if STATE.traces else None
-    if trace is not None:
-        trace.assign_variable(var, new)
-    else:
-        fresh = np.array(new._value if isinstance(new, Tensor) else new)
-        var._tensor = Tensor(fresh[()] if fresh.ndim == 0 else fresh)
+EAGER_CHECKS.append(_check_type)

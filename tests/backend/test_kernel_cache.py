@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import tapejit as tj
-from tapejit.backend import kernel_cache
-from tapejit.backend.kernel_cache import CacheWarning, KernelCache
+from tapejit.backend.numba_cpu import kernel_cache
+from tapejit.backend.numba_cpu.kernel_cache import CacheWarning, KernelCache
 
 X = np.arange(6.0).reshape(2, 3)
 EXPECTED = np.cos(X) * 3.0 + 1.0
@@ -64,7 +64,7 @@ def _kernel_args(source):
     f = tj.jit(_fn)
     f(X)
     entry = next(iter(f._cache.values()))
-    return [entry.executable.source.sizes, entry.executable.source.consts, X]
+    return [entry.executable.kernel.sizes, entry.executable.kernel.consts, X]
 
 
 CHILD = textwrap.dedent("""
@@ -213,7 +213,7 @@ def test_threads_compile_each_signature_once(cache_dir):
         t.join()
     assert not errors
     assert f.cache_info().misses == len({s for s in shapes if s in _seen(f)})
-    assert len({e.executable.kernel for e in f._cache.values()}) <= 2  # serial/parallel
+    assert len({e.executable.kernel.fn for e in f._cache.values()}) <= 2  # serial/parallel
 
 
 def _seen(f):
@@ -235,7 +235,7 @@ def test_a_writer_dying_mid_write_leaves_no_partial_entry(cache_dir, monkeypatch
 
 
 def _source_of(fn):
-    from tapejit.backend.codegen import generate
-    from tapejit.jit import lower_programs
+    from tapejit.backend.numba_cpu.codegen import generate
+    from tapejit.lowering import lower_programs
 
     return generate(lower_programs(fn, (X,))[3]).text

@@ -6,7 +6,7 @@ import pytest
 from numba import njit
 
 import tapejit as tj
-from tapejit.backend import vmath
+from tapejit.backend.numba_cpu import vmath
 
 KERNEL_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}  # what generated kernels use
 SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.pi / 2, 1000.0, -1000.0, np.inf, -np.inf, np.nan,

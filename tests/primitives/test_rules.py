@@ -16,15 +16,20 @@ def _args(case, shapes, seed=0, dtype=np.float64):
     return [a.astype(dtype) for a in sample(case, shapes, np.random.default_rng(seed))]
 
 
+# `fused` is made by the fusion pass after differentiation and never seen by users; every
+# jit test runs it (tests/test_jit.py), and the interpreter runs it when Numba cannot.
+AFTER_AUTODIFF = {"fused"}
+
+
 def test_every_primitive_has_a_case():
-    missing = set(all_primitives()) - covered_primitives()
+    missing = set(all_primitives()) - covered_primitives() - AFTER_AUTODIFF
     assert not missing, f"primitives without an op-table case: {sorted(missing)}"
 
 
 def test_every_primitive_has_its_rules():
     for prim in all_primitives().values():
         assert prim.type_rule is not None and prim.impl is not None, prim.name
-        assert prim.jvp is not None, f"{prim.name} has no JVP rule"
+        assert prim.jvp is not None or prim.name in AFTER_AUTODIFF, f"{prim.name} has no JVP"
 
 
 @pytest.mark.parametrize("case,shapes", PARAMS)

@@ -1,6 +1,2 @@
-"""Automatic differentiation: linearize with JVP rules, transpose the linear program."""
-
-from tapejit.autodiff.forward import jvp_eval
-from tapejit.autodiff.vjp import VJP, vjp_program
-
-__all__ = ["VJP", "jvp_eval", "vjp_program"]
+"""Automatic differentiation: linearize with JVP rules, transpose the linear program; the
+recorded-op graph of tapes and the executors of their backward passes."""

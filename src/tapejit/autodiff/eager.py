@@ -12,42 +12,8 @@ import functools
 from collections.abc import Sequence
 
 from tapejit.autodiff.vjp import vjp_program
-from tapejit.ir import Eqn, Lit, Program, TensorType, Var
-
-
-def numpy_function(program: Program, name: str = "run", signature: str | None = None,
-                   sources: Sequence[str] | None = None):
-    """A Python function calling each equation's NumPy impl directly, in order.
-
-    Generated once per program (e.g. `t2 = impl_1(a0, t1)` per equation) so running it costs
-    only the impl calls. By default it takes the program's inputs as arguments; `signature`
-    and `sources` (an expression per input, e.g. `ins[1]`) let it unpack them itself.
-    """
-    names = {id(v): f"a{i}" for i, v in enumerate(program.inputs)}
-    env: dict[str, object] = {}
-
-    def ref(atom) -> str:
-        if isinstance(atom, Lit):
-            key = f"c{len(env)}"
-            env[key] = atom.value
-            return key
-        return names[id(atom)]
-
-    arguments = ", ".join(names[id(v)] for v in program.inputs)
-    lines = [f"def {name}({arguments if signature is None else signature}):"]
-    if sources is not None:
-        lines += [f"    {names[id(v)]} = {src}" for v, src in zip(program.inputs, sources)]
-    for i, eqn in enumerate(program.eqns):
-        impl, params = f"impl{i}", f"params{i}"
-        env[impl], env[params] = eqn.prim.impl, eqn.params
-        args = ", ".join(ref(a) for a in eqn.inputs)
-        names[id(eqn.out)] = f"t{i}"
-        lines.append(f"    t{i} = {impl}({args}, **{params})" if eqn.params
-                     else f"    t{i} = {impl}({args})")
-    outs = [ref(a) for a in program.outputs]
-    lines.append(f"    return ({', '.join(outs)},)" if outs else "    return ()")
-    exec(compile("\n".join(lines), f"<tapejit vjp {name}>", "exec"), env)
-    return env[name]
+from tapejit.backend.interpreter import python_function
+from tapejit.ir import Eqn, Program, TensorType, Var
 
 
 class OpVJP:
@@ -70,7 +36,7 @@ class OpVJP:
         self.wrt = tuple(i for i, ok in zip(wrt, vjp.connected) if ok)
         self.consts = tuple(vjp.const_values)
         self.run = functools.partial(
-            numpy_function(vjp.program, f"vjp_{prim.name}", "ins, out, ct, consts", sources),
+            python_function(vjp.program, f"vjp_{prim.name}", "ins, out, ct, consts", sources),
             consts=self.consts)
         """run(inputs, output, ct): cotangents for the connected positions `self.wrt`."""
 

@@ -9,25 +9,23 @@ from collections.abc import Sequence
 
 from tapejit.autodiff.linearize import jvp_eqn
 from tapejit.dtypes import is_float
-from tapejit.ir import Lit, Program
+from tapejit.ir import Lit, Program, walk
 from tapejit.tensor import Tensor
 from tapejit.trace import bind
 
 
 def jvp_eval(program: Program, primals: Sequence, tangents: Sequence) -> tuple[list, list]:
     """Outputs of `program` and their tangents (None where zero) for input tangents."""
-    env = {id(v): x for v, x in zip(program.inputs, primals)}
     tangent_env = {id(v): t if isinstance(t, Tensor) else Tensor(t)
                    for v, t in zip(program.inputs, tangents)
                    if t is not None and is_float(v.type.dtype)}
 
-    def read(atom):
-        return atom.value if isinstance(atom, Lit) else env[id(atom)]
+    def run(eqn, ins):
+        out = bind(eqn.prim, *ins, **eqn.params)
+        jvp_eqn(eqn, ins, out, tangent_env)
+        return out
 
-    for eqn in program.eqns:
-        env[id(eqn.out)] = bind(eqn.prim, *(read(a) for a in eqn.inputs), **eqn.params)
-        jvp_eqn(eqn, env, tangent_env)
-    outs = [read(a) for a in program.outputs]
+    outs = walk(program, primals, run)
     out_tangents = [None if isinstance(a, Lit) else tangent_env.get(id(a))
                     for a in program.outputs]
     return outs, out_tangents

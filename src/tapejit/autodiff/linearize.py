@@ -39,11 +39,8 @@ class LinearizeTrace(Trace):
         return [e for e in self.eqns if id(e.out) not in self.linear]
 
 
-def primal_value(primals: dict, atom):
-    """The primal of a var, or a literal as a concrete Tensor (so ops apply)."""
-    if isinstance(atom, Lit):
-        return Tensor(atom.value)
-    value = primals[id(atom)]
+def _as_tensor(value):
+    """A primal as ops see it (literals and NumPy values become concrete Tensors)."""
     return value if isinstance(value, Tensor) else Tensor(value)
 
 
@@ -53,21 +50,22 @@ def _check_tangent(eqn: Eqn, tangent) -> None:
                            f"{tangent.dtype}{list(tangent.shape)} for an output {eqn.out.type}")
 
 
-def jvp_eqn(eqn: Eqn, primals: dict, tangents: dict) -> None:
-    """Apply one equation's JVP rule; record the output's tangent in `tangents`."""
+def jvp_eqn(eqn: Eqn, ins: list, out, tangents: dict) -> None:
+    """Apply one equation's JVP rule to its primal inputs `ins` and output `out`; record the
+    output's tangent in `tangents` (keyed by var id; absent means zero)."""
     ts = [tangents.get(id(a)) if isinstance(a, Var) else None for a in eqn.inputs]
     if all(t is None for t in ts) or not is_float(eqn.out.type.dtype):
         return
     if eqn.prim.jvp is None:
         raise NotImplementedError(f"primitive {eqn.prim.name} has no JVP rule")
-    args = [primal_value(primals, a) for a in eqn.inputs]
-    tangent = eqn.prim.jvp(args, ts, primal_value(primals, eqn.out), **eqn.params)
+    tangent = eqn.prim.jvp([_as_tensor(x) for x in ins], ts, _as_tensor(out), **eqn.params)
     if tangent is not None:
         _check_tangent(eqn, tangent)
         tangents[id(eqn.out)] = tangent
 
 
 def jvp_program_eqns(program: Program, primals: dict, tangents: dict) -> None:
-    """Push tangents through every equation of `program` (primals are already traced)."""
+    """Push tangents through every equation of `program` (primals of every var are given)."""
+    read = lambda atom: atom.value if isinstance(atom, Lit) else primals[id(atom)]
     for eqn in program.eqns:
-        jvp_eqn(eqn, primals, tangents)
+        jvp_eqn(eqn, [read(a) for a in eqn.inputs], primals[id(eqn.out)], tangents)

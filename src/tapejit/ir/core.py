@@ -1,7 +1,8 @@
-"""IR nodes: Var, Lit, Eqn, Program, and the Primitive record that holds an op's rules."""
+"""IR nodes: Var, Lit, Site, Eqn, and the Primitive record that holds an op's rules."""
 
 from __future__ import annotations
 
+import linecache
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,8 +48,6 @@ class Site:
     function: str
 
     def line_text(self) -> str:
-        import linecache
-
         return linecache.getline(self.filename, self.lineno).strip()
 
     def __str__(self) -> str:
@@ -72,43 +71,31 @@ class Eqn:
         return self.outputs[0]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Program:
-    """Typed SSA: input vars, equations in order, output atoms."""
-
-    inputs: tuple[Var, ...]
-    eqns: tuple[Eqn, ...]
-    outputs: tuple[Atom, ...]
-
-    def __str__(self) -> str:
-        from tapejit.ir.printer import format_program
-
-        return format_program(self)
-
-    def __repr__(self) -> str:
-        counts = (len(self.inputs), len(self.eqns), len(self.outputs))
-        return "Program(inputs={}, eqns={}, outputs={})".format(*counts)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
 class Primitive:
     """One op and all of its rules; a rule that does not apply is None.
 
-    type_rule(*in_types, **params) -> TensorType     (abstract eval; also the verifier's check)
+    type_rule(*in_types, **params) -> TensorType     (abstract eval; also the verifier's check;
+                                                      a tuple of types for several outputs)
     impl(*arrays, **params) -> ndarray                (NumPy; eager mode and the interpreter)
     jvp(primals, tangents, out, **params) -> tangent  (written with ops, so it can be traced)
     transpose(ct, *args, **params) -> input cts       (linear prims; linear args are Undefined)
-    emit                                              (Numba codegen of one equation)
-    kind                                              (fusion class: elementwise, reduce, ...)
+    kind: how backends schedule it: "elementwise", "broadcast" and "reduce" fuse into loops;
+        "view" reshapes or reindexes without arithmetic; "dot", "fused" and "other" stand alone.
+    size_params: params that hold sizes. Size-free program text (what kernels are keyed by)
+        hides them, and backends read them at run time, so a new batch size does not change
+        a kernel.
+
+    Backends keep their own code per primitive, keyed by name; the record knows none of them.
     """
 
     name: str
-    type_rule: Callable[..., TensorType]
+    type_rule: Callable[..., Any]
     impl: Callable[..., Any]
     jvp: Callable[..., Any] | None = None
     transpose: Callable[..., Any] | None = None
-    emit: Callable[..., Any] | None = None
     kind: str = "elementwise"
+    size_params: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"

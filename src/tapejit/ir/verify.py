@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tapejit.dtypes import SUPPORTED
 from tapejit.errors import VerifyError
-from tapejit.ir.core import Eqn, Lit, Program, Var
+from tapejit.ir.core import Eqn, Lit, Var
+from tapejit.ir.program import Program
 
 
 def out_types(eqn: Eqn) -> tuple:
@@ -27,8 +29,6 @@ def _define(program: Program, defined: set[int], var, eqn: Eqn | None) -> None:
 
 def _check_used(program: Program, defined: set[int], atom, eqn: Eqn | None) -> None:
     if isinstance(atom, Lit):
-        from tapejit.dtypes import SUPPORTED
-
         if atom.value.dtype not in SUPPORTED:
             raise _fail(program, eqn, f"literal {atom.value!r} has unsupported dtype")
         return

@@ -10,27 +10,13 @@ forward and backward), and values used only inside a group never reach memory.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 
-from tapejit.ir import Eqn, Primitive, Program, TensorType, Var
+from tapejit.ir import Eqn, Program, Var
+from tapejit.primitives.fused import fused_p
 
 LOOP_KINDS = ("elementwise", "broadcast")
-
-
-def _fused_type(*in_types: TensorType, body: Program, shape) -> tuple[TensorType, ...]:
-    expected = tuple(v.type for v in body.inputs)
-    if tuple(in_types) != expected:
-        raise TypeError(f"fused group expects {expected}, got {in_types}")
-    return tuple(a.type for a in body.outputs)
-
-
-def _fused_impl(*args, body: Program, shape):
-    from tapejit.backend.interpret import eval_program
-
-    return tuple(eval_program(body, args))
-
-
-fused_p = Primitive("fused", _fused_type, _fused_impl, kind="fused")
 
 
 @dataclass(eq=False)
@@ -126,8 +112,6 @@ class _Fuser:
         for n in self.nodes:
             for d in n.deps:
                 users[d.index].append(n)
-        import heapq
-
         ready = [n.index for n in self.nodes if not n.deps]
         heapq.heapify(ready)
         order = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tapejit.config import config
+from tapejit.debug import debug
 from tapejit.ir import Program, verify
 from tapejit.passes.cse import cse
 from tapejit.passes.dce import dce
@@ -18,12 +18,9 @@ PASSES: tuple[tuple[str, Callable[[Program], Program]], ...] = (
 )
 
 
-def optimize(program: Program, log: Callable[[str, Program], None] | None = None) -> Program:
-    """Run every pass; verify the result of each; report it through `log` if given."""
+def optimize(program: Program) -> Program:
+    """Run every pass and verify the result of each (TAPEJIT_DEBUG=3 prints them)."""
     for name, run in PASSES:
         program = verify(run(program))
-        if log is not None:
-            log(name, program)
-        elif config.debug >= 3:
-            print(f"tapejit: after {name}:\n{program}")
+        debug(3, f"after {name}:\n{program}")
     return program

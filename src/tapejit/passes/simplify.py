@@ -15,7 +15,8 @@ import numpy as np
 from tapejit.ir import Eqn, Lit, Program, Var
 from tapejit.passes.cse import rename_atom
 from tapejit.passes.dce import dce
-from tapejit.primitives import shape as shape_prims
+from tapejit.primitives.broadcast import broadcast_in_dim_p
+from tapejit.primitives.shape import reshape_p
 
 
 def _scalar_value(atom, defs):
@@ -60,7 +61,7 @@ def _zeros(eqn):
     zero = Lit(np.zeros((), eqn.out.type.dtype)[()])
     if not eqn.out.type.shape:
         return zero
-    return Eqn(shape_prims.broadcast_in_dim_p, (zero,), eqn.outputs,
+    return Eqn(broadcast_in_dim_p, (zero,), eqn.outputs,
                dict(shape=eqn.out.type.shape, broadcast_dimensions=()), eqn.site)
 
 
@@ -114,7 +115,7 @@ def _reshape(eqn, defs):
         return source
     if eqn.prim.name == "reshape" and source is eqn.inputs[0]:
         return None
-    return Eqn(shape_prims.reshape_p, (source,), eqn.outputs,
+    return Eqn(reshape_p, (source,), eqn.outputs,
                dict(new_sizes=eqn.out.type.shape), eqn.site)
 
 

@@ -1,4 +1,5 @@
-"""Building blocks for declaring primitives: type-rule helpers, JVP helpers and families."""
+"""Building blocks for declaring primitives: the linear-input marker, type-rule helpers and
+the family builders (`unary`, `binary`, `linear`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 from tapejit.dtypes import is_float
 from tapejit.errors import DTypeError, ShapeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
+from tapejit.trace import bind
 
 
 class Undefined:
@@ -29,6 +31,14 @@ class Undefined:
 
 def is_undefined(x) -> bool:
     return isinstance(x, Undefined)
+
+
+def quiet(fn: Callable) -> Callable:
+    """A NumPy impl run without warnings for 1/0, log(0) and the like (NaN/inf are results)."""
+    def impl(*args, **params):
+        with np.errstate(all="ignore"):
+            return fn(*args, **params)
+    return impl
 
 
 # --- type-rule helpers ---------------------------------------------------------------------
@@ -64,66 +74,11 @@ def require_float(t: TensorType) -> None:
                             "cast it first, e.g. tj.cast(x, tj.float32)", DTypeError)
 
 
-def check_axes(t: TensorType, axes: tuple[int, ...]) -> None:
-    if len(set(axes)) != len(axes) or any(not 0 <= a < t.ndim for a in axes):
-        raise TypeRuleError(f"axes {axes} are not distinct axes of {t}",
-                            f"use axes in range({t.ndim})", ShapeError)
-
-
-# --- JVP helpers ---------------------------------------------------------------------------
-
-def zero_jvp(primals, tangents, out, **params):
-    """The JVP of an op whose output does not change with its inputs (comparisons, sign)."""
-    return None
-
-
-def defjvp(*rules: Callable | None) -> Callable:
-    """A JVP from one rule per input: rule(t, *primals, out, **params) -> that input's term.
-
-    Terms of absent (zero) tangents are skipped; each term is broadcast to the output's
-    shape and the terms are summed.
-    """
-    def jvp(primals, tangents, out, **params):
-        total = None
-        for rule, t in zip(rules, tangents):
-            if t is None or rule is None:
-                continue
-            term = _to_shape(rule(t, *primals, out, **params), out.shape)
-            total = term if total is None else total + term
-        return total
-
-    return jvp
-
-
-def _to_shape(x, shape):
-    from tapejit.primitives.shape import broadcast_to
-
-    return x if x.shape == shape else broadcast_to(x, shape)
-
-
-# --- families ------------------------------------------------------------------------------
-
 def require_numeric(t: TensorType) -> None:
     if t.dtype.kind == "b":
         raise TypeRuleError(f"expects a numeric operand, got {t}",
                             "use tj.math.logical_not for booleans, or cast to a number first",
                             DTypeError)
-
-
-def unary(name: str, impl: Callable, jvp: Callable | None, *, float_only: bool = True,
-          bool_only: bool = False, transpose: Callable | None = None,
-          emit: Callable | None = None) -> Primitive:
-    """An elementwise primitive of one operand whose output has the operand's type."""
-    def type_rule(x: TensorType) -> TensorType:
-        if bool_only:
-            require_bool(x)
-        elif float_only:
-            require_float(x)
-        else:
-            require_numeric(x)
-        return x
-
-    return Primitive(name, type_rule, impl, jvp, transpose, emit, "elementwise")
 
 
 def require_bool(t: TensorType) -> None:
@@ -132,40 +87,54 @@ def require_bool(t: TensorType) -> None:
                             "compare first (x > 0) or cast with tj.cast(x, tj.bool)", DTypeError)
 
 
+def check_axes(t: TensorType, axes: tuple[int, ...]) -> None:
+    if len(set(axes)) != len(axes) or any(not 0 <= a < t.ndim for a in axes):
+        raise TypeRuleError(f"axes {axes} are not distinct axes of {t}",
+                            f"use axes in range({t.ndim})", ShapeError)
 
 
-def _any_dtype(t: TensorType) -> None:
-    return None
+OPERAND_CHECKS: dict[str, Callable[[TensorType], None]] = {
+    "numeric": require_numeric, "float": require_float, "bool": require_bool,
+    "any": lambda t: None}
 
 
-_OPERAND_CHECKS = {"numeric": lambda t: require_numeric(t), "float": require_float,
-                   "bool": require_bool, "any": _any_dtype}
+# --- families ------------------------------------------------------------------------------
+
+def unary(name: str, impl: Callable, jvp: Callable | None, *, operands: str = "float",
+          transpose: Callable | None = None) -> Primitive:
+    """An elementwise primitive of one operand whose output has the operand's type.
+
+    operands: which dtypes it takes: "float", "numeric" (not bool), "bool" or "any".
+    """
+    check = OPERAND_CHECKS[operands]
+
+    def type_rule(x: TensorType) -> TensorType:
+        check(x)
+        return x
+
+    return Primitive(name=name, type_rule=type_rule, impl=impl, jvp=jvp, transpose=transpose)
 
 
 def binary(name: str, impl: Callable, jvp: Callable | None, *, out_dtype=None,
-           operands: str = "numeric", float_only: bool = False,
-           transpose: Callable | None = None, emit: Callable | None = None) -> Primitive:
-    """An elementwise primitive of two same-dtype operands with NumPy broadcasting.
-
-    operands: which dtypes it takes: "numeric" (not bool), "float", "bool" or "any".
-    """
-    check = _OPERAND_CHECKS["float" if float_only else operands]
+           operands: str = "numeric", transpose: Callable | None = None) -> Primitive:
+    """An elementwise primitive of two same-dtype operands with NumPy broadcasting."""
+    check = OPERAND_CHECKS[operands]
 
     def type_rule(x: TensorType, y: TensorType) -> TensorType:
         dtype = same_dtype(x, y)
         check(x)
         return TensorType(out_dtype or dtype, broadcast_shapes(x, y))
 
-    return Primitive(name, type_rule, impl, jvp, transpose, emit, "elementwise")
+    return Primitive(name=name, type_rule=type_rule, impl=impl, jvp=jvp, transpose=transpose)
 
 
-# --- Numba emitter helpers (string builders; the backend supplies the context) -------------
+def linear(name: str, type_rule: Callable, impl: Callable, transpose: Callable, *,
+           kind: str, size_params: tuple[str, ...] = ()) -> Primitive:
+    """A primitive of one operand that is linear in it: its JVP applies itself to the
+    tangent, with the same params."""
+    def jvp(primals, tangents, out, **params):
+        return bind(prim, tangents[0], **params)
 
-def infix(op: str) -> Callable:
-    """Emitter of `x op y`."""
-    return lambda ctx, x, y: f"({x} {op} {y})"
-
-
-def vmath(fn: str) -> Callable:
-    """Emitter calling the vectorizable math function `fn` for the operand's dtype."""
-    return lambda ctx, x: ctx.math(fn, x)
+    prim = Primitive(name=name, type_rule=type_rule, impl=impl, jvp=jvp, transpose=transpose,
+                     kind=kind, size_params=size_params)
+    return prim

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapejit.dtypes import is_float
+from tapejit.dtypes import SUPPORTED, is_float
 from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
-from tapejit.primitives.base import zero_jvp
+from tapejit.primitives.jvp import zero_jvp
 from tapejit.trace import bind
 
 
 def _convert_type(x: TensorType, *, new_dtype) -> TensorType:
-    from tapejit.dtypes import SUPPORTED
-
     if not isinstance(new_dtype, np.dtype) or new_dtype not in SUPPORTED:
         raise TypeRuleError(f"cannot convert {x} to {new_dtype!r}",
                             "convert to a supported np.dtype, e.g. np.dtype(np.float32)",
@@ -21,36 +19,27 @@ def _convert_type(x: TensorType, *, new_dtype) -> TensorType:
     return TensorType(new_dtype, x.shape)
 
 
-def _convert_impl(x, *, new_dtype):
-    return x.astype(new_dtype)
-
-
 def _convert_jvp(primals, tangents, out, *, new_dtype):
     (x,), (t,) = primals, tangents
     if not (is_float(x.dtype) and is_float(new_dtype)):
         return None
-    return bind(convert_element_type_p, t, new_dtype=new_dtype)
+    return convert(t, new_dtype)
 
 
-def _convert_transpose(ct, x, *, new_dtype):
-    return (bind(convert_element_type_p, ct, new_dtype=x.dtype),)
+convert_element_type_p = Primitive(
+    name="convert_element_type", type_rule=_convert_type,
+    impl=lambda x, *, new_dtype: x.astype(new_dtype), jvp=_convert_jvp,
+    transpose=lambda ct, x, *, new_dtype: (convert(ct, x.dtype),))
+
+stop_gradient_p = Primitive(name="stop_gradient", type_rule=lambda x: x, impl=lambda x: x,
+                            jvp=zero_jvp)
 
 
-def _convert_emit(ctx, x, *, new_dtype):
-    return f"({x} != 0)" if new_dtype.kind == "b" else x  # the codegen casts every result
-
-
-convert_element_type_p = Primitive("convert_element_type", _convert_type, _convert_impl,
-                                   _convert_jvp, _convert_transpose, emit=_convert_emit)
-
-
-stop_gradient_p = Primitive("stop_gradient", lambda x: x, lambda x: x, zero_jvp,
-                            emit=lambda c, x: x)
+def convert(x, dtype):
+    """x as `dtype` (a no-op when it already has it)."""
+    dtype = np.dtype(dtype)
+    return x if x.dtype == dtype else bind(convert_element_type_p, x, new_dtype=dtype)
 
 
 def stop_gradient(x):
-    """x, with no gradient flowing back through it."""
-    from tapejit.operands import as_operand  # operands imports this module
-
-
-    return bind(stop_gradient_p, as_operand(x, "stop_gradient"))
+    return bind(stop_gradient_p, x)

@@ -7,7 +7,7 @@ import numpy as np
 
 from tapejit import dtypes
 from tapejit.errors import DTypeError, TapejitError, op_error
-from tapejit.primitives.convert import convert_element_type_p
+from tapejit.primitives.convert import convert_element_type_p, stop_gradient_p
 from tapejit.site import user_site
 from tapejit.tensor import Tensor, Variable, to_array
 from tapejit.trace import bind
@@ -109,3 +109,19 @@ def float_operand(x, op: str):
     """An operand for a float-only op: integers and bools become float32."""
     x = as_operand(x, op)
     return x if dtypes.is_float(x.dtype) else cast(x, dtypes.float32)
+
+
+def numeric_operand(x, op: str):
+    """An operand for ops defined on numbers: booleans are rejected (as by the type rule),
+    eagerly too, where NumPy would quietly compute something."""
+    x = as_operand(x, op)
+    if x.dtype.kind == "b":
+        raise op_error(DTypeError, op, f"expects a numeric operand, got bool{list(x.shape)}",
+                       "use tj.math.logical_not for booleans, or cast to a number first",
+                       user_site())
+    return x
+
+
+def stop_gradient(x):
+    """x, with no gradient flowing back through it."""
+    return bind(stop_gradient_p, as_operand(x, "stop_gradient"))

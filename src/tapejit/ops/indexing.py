@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit.errors import op_error
-from tapejit.operands import as_operand
+from tapejit.ops.operands import as_operand
+from tapejit.primitives.shape import expand_dims_p, rev_p, squeeze_p
+from tapejit.primitives.slicing import slice_p
 from tapejit.site import user_site
 from tapejit.trace import bind
 
@@ -97,8 +99,6 @@ def _plan(shape: tuple[int, ...], index) -> _Plan:
 
 def getitem(x, index):
     """x[index] for basic indexing: ints, slices (any step), None and Ellipsis."""
-    from tapejit.primitives.shape import expand_dims_p, rev_p, slice_p, squeeze_p
-
     x = as_operand(x, "getitem")
     plan = _plan(tuple(x.shape), index)
     if plan.reversed:

@@ -11,18 +11,21 @@ from math import prod
 
 import numpy as np
 
-from tapejit.backend.codegen import (
-    ALL_MATH,
-    PARALLEL_MIN,
+from tapejit.backend.interface import LoweringError
+from tapejit.backend.numba_cpu.contexts import ExprContext
+from tapejit.backend.numba_cpu.scalar_code import (
+    REDUCTION_INIT,
+    SCALAR_CODE,
+    SIN_COS_LIMIT,
+    SIN_COS_LIMIT_F32,
     TRIG,
-    CodegenError,
-    ExprContext,
-    _Kernel,
-    np_type,
+    VMATH,
 )
+from tapejit.backend.numba_cpu.source import KernelBuilder, np_type
 from tapejit.ir import Eqn, Lit, Var
 
-_INIT = {"reduce_sum": "zero", "reduce_max": "lowest", "reduce_min": "highest"}
+PARALLEL_MIN = 1 << 15
+"""Loop groups with at least this many iterations run their outer loop in parallel."""
 
 
 def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
@@ -30,7 +33,7 @@ def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _init_value(prim: str, dtype: np.dtype):
-    kind = _INIT[prim]
+    kind = REDUCTION_INIT[prim]
     if kind == "zero":
         return 0
     if dtype.kind == "f":
@@ -40,7 +43,7 @@ def _init_value(prim: str, dtype: np.dtype):
 
 
 class _Group:
-    def __init__(self, kernel: _Kernel, eqn: Eqn, parallel_ok: bool = True,
+    def __init__(self, kernel: KernelBuilder, eqn: Eqn, parallel_ok: bool = True,
                  exact: bool = False, base: str = "    ") -> None:
         self.exact = exact
         self.base = base
@@ -150,17 +153,16 @@ class _Group:
         return self.pending_loads + lines
 
     def _elementwise(self, eqn: Eqn) -> str:
-        if eqn.prim.emit is None:
-            raise CodegenError(f"primitive {eqn.prim.name} has no Numba emitter")
+        code = SCALAR_CODE.get(eqn.prim.name)
+        if code is None:
+            raise LoweringError(f"primitive {eqn.prim.name} has no Numba code")
         args = [self.value(a) for a in eqn.inputs]
         # scalars gain nothing from vectorizable math, and inlining it at every scalar call
         # site makes long scalar programs slow to compile: they call libm
-        libm = ALL_MATH if self.rank == 0 else (TRIG if self.exact else frozenset())
+        libm = VMATH if self.rank == 0 else (TRIG if self.exact else frozenset())
         context = ExprContext(self.kernel, eqn, libm)
-        expr = eqn.prim.emit(context, *args, **eqn.params)
+        expr = code(context, *args, **eqn.params)
         if self.huge and eqn.prim.name in TRIG:
-            from tapejit.backend.vmath import SIN_COS_LIMIT, SIN_COS_LIMIT_F32
-
             limit = SIN_COS_LIMIT_F32 if eqn.out.type.dtype.itemsize == 4 else SIN_COS_LIMIT
             self.pending_loads.append(
                 f"{self.huge} += 1 if abs({args[0]}) >= {limit!r} else 0")
@@ -188,7 +190,7 @@ class _Group:
         return [f"{target} = {helper}({target}, {x})"]
 
 
-def emit_group(kernel: _Kernel, eqn: Eqn, parallel_ok: bool = True, exact: bool = False,
+def emit_group(kernel: KernelBuilder, eqn: Eqn, parallel_ok: bool = True, exact: bool = False,
                base: str = "    ") -> None:
     """Append the loop nest of one `fused` equation to the kernel.
 

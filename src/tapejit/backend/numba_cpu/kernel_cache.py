@@ -28,7 +28,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tapejit.backend.numba_cpu.numba_setup import configure, cpu_features
 from tapejit.config import config
+from tapejit.debug import debug
+from tapejit.version import __version__
+
+VMATH_SOURCES = tuple(sorted((Path(__file__).parent / "vmath").glob("*.py")))
+"""The files kernels inline code from (hashed into every kernel's key)."""
 
 
 class CacheWarning(UserWarning):
@@ -57,14 +63,13 @@ def _environment_fingerprint() -> str:
     import llvmlite.binding as llvm
     import numba
 
-    from tapejit import __version__
-    from tapejit.backend import vmath
-
-    vmath_source = Path(vmath.__file__).read_bytes()
-    from tapejit.backend.numba_setup import cpu_features
-
-    parts = [__version__, numba.__version__, llvmlite.__version__, platform.python_version(),
-             llvm.get_host_cpu_name(), cpu_features(), hashlib.sha256(vmath_source).hexdigest()]
+    configure()  # the CPU features it settles are part of the key
+    vmath = hashlib.sha256()
+    for path in VMATH_SOURCES:
+        vmath.update(path.read_bytes())
+    parts = [__version__, numba.__version__, llvmlite.__version__,
+             platform.python_version(), llvm.get_host_cpu_name(), cpu_features(),
+             vmath.hexdigest()]
     return "\n".join(parts)
 
 
@@ -82,7 +87,7 @@ def cache_key(source: str) -> str:
 
 
 @dataclass
-class Kernel:
+class CacheEntry:
     """A loaded kernel: `fn` is the Numba dispatcher itself (nothing between it and a call)."""
 
     fn: object
@@ -107,13 +112,13 @@ class KernelCache:
     stats: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        self._memory: dict[str, Kernel] = {}
+        self._memory: dict[str, CacheEntry] = {}
         self._lock = threading.RLock()
         self._temp: Path | None = None
         if self.directory is None:
             self.directory = default_directory()
 
-    def load(self, source: str) -> Kernel:
+    def load(self, source: str) -> CacheEntry:
         key = cache_key(source)
         with self._lock:
             kernel = self._memory.get(key)
@@ -127,10 +132,10 @@ class KernelCache:
                 _warn_once(f"temp:{self.directory}", f"cannot write kernel files anywhere ({e});"
                            f" kernels are compiled from memory and kept only for this process")
                 path, reused, module = Path(f"<k_{key}>"), False, _exec(source, key)
-            kernel = Kernel(module.entry, key, path, source, reused)
+            kernel = CacheEntry(module.entry, key, path, source, reused)
             self.stats["disk_files_reused" if reused else "files_written"] += 1
             self._memory[key] = kernel
-            _debug(f"kernel k_{key} {'found on disk' if reused else 'written'}: {path}")
+            debug(1, f"kernel k_{key} {'found on disk' if reused else 'written'}: {path}")
             return kernel
 
     def clear_memory(self) -> None:
@@ -245,9 +250,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _import(path: Path, key: str):
-    from tapejit.backend import numba_setup
-
-    numba_setup.configure()
+    configure()
     name = f"tapejit_kernels.k_{key}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -265,11 +268,6 @@ def _exec(source: str, key: str):
     return module
 
 
-def _debug(message: str) -> None:
-    if config.debug >= 1:
-        print(f"tapejit: {message}", file=sys.stderr)
-
-
 def is_cache_load_error(error: BaseException) -> bool:
     """Whether an exception was raised while Numba read its cache files."""
     tb = error.__traceback__
@@ -280,7 +278,7 @@ def is_cache_load_error(error: BaseException) -> bool:
     return False
 
 
-def recover(kernel: Kernel, error: BaseException) -> bool:
+def recover(kernel: CacheEntry, error: BaseException) -> bool:
     """After a failed first call: if Numba's cache files were unreadable, delete them (the
     next call compiles afresh) and say so once. Returns whether that was the cause."""
     if not is_cache_load_error(error):

@@ -1,11 +1,30 @@
-"""Prints programs as flat, jaxpr-like text with names given at print time."""
+"""Program (typed SSA: inputs, equations, outputs) and its text: flat and jaxpr-like, with
+names given at print time."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from tapejit.dtypes import short_name
-from tapejit.ir.core import Eqn, Lit, Program, Var
+from tapejit.ir.core import Eqn, Lit, Var
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Program:
+    """Typed SSA: input vars, equations in order, output atoms."""
+
+    inputs: tuple[Var, ...]
+    eqns: tuple[Eqn, ...]
+    outputs: tuple
+
+    def __str__(self) -> str:
+        return format_program(self)
+
+    def __repr__(self) -> str:
+        counts = (len(self.inputs), len(self.eqns), len(self.outputs))
+        return "Program(inputs={}, eqns={}, outputs={})".format(*counts)
 
 
 def _name(index: int) -> str:
@@ -18,8 +37,10 @@ def _name(index: int) -> str:
     return name
 
 
-class _Namer:
-    def __init__(self):
+class Namer:
+    """Names vars in the order they are first printed: a, b, ..., z, aa, ..."""
+
+    def __init__(self) -> None:
         self._names: dict[int, str] = {}
 
     def __call__(self, var: Var) -> str:
@@ -29,14 +50,10 @@ class _Namer:
         return self._names[key]
 
 
-SIZE_PARAMS = ("shape", "new_sizes", "start_indices", "limit_indices", "strides", "low", "high",
-               "interior")
-
-
-class _Style:
+class Style:
     """Exact text (the default) or size-free text, where every size but 1 prints as `?` and
     literal values are hidden; kernels carry the size-free text so that their source does
-    not change with the batch size."""
+    not change with the batch size. Which params are sizes, each primitive declares."""
 
     def __init__(self, sized: bool = True) -> None:
         self.sized = sized
@@ -50,8 +67,8 @@ class _Style:
     def lit(self, lit: Lit) -> str:
         return format_lit(lit) if self.sized else f"lit:{short_name(lit.value.dtype)}[]"
 
-    def param(self, key: str, value) -> str:
-        if self.sized or key not in SIZE_PARAMS:
+    def param(self, eqn: Eqn, key: str, value) -> str:
+        if self.sized or key not in eqn.prim.size_params:
             return format_param(value)
         return "(" + ",".join("?" for _ in value) + ("," if len(value) == 1 else "") + ")"
 
@@ -73,26 +90,26 @@ def format_param(value) -> str:
     return repr(value)
 
 
-def _atom(namer: _Namer, atom, style: _Style) -> str:
+def _atom(namer: Namer, atom, style: Style) -> str:
     return style.lit(atom) if isinstance(atom, Lit) else namer(atom)
 
 
-def _binder(namer: _Namer, var: Var, style: _Style) -> str:
+def _binder(namer: Namer, var: Var, style: Style) -> str:
     return f"{namer(var)}:{style.type(var.type)}"
 
 
-def format_eqn(namer: _Namer, eqn: Eqn, style: _Style | None = None) -> str:
+def format_eqn(namer: Namer, eqn: Eqn, style: Style | None = None) -> str:
     """One equation's first line, e.g. `c:f32[4] = sin a`."""
-    style = style or _Style()
+    style = style or Style()
     outs = " ".join(_binder(namer, v, style) for v in eqn.outputs)
     shown = {k: v for k, v in eqn.params.items() if not isinstance(v, Program)}
-    params = ", ".join(f"{k}={style.param(k, shown[k])}" for k in sorted(shown))
+    params = ", ".join(f"{k}={style.param(eqn, k, shown[k])}" for k in sorted(shown))
     head = f"{eqn.prim.name}[{params}]" if params else eqn.prim.name
     ins = " ".join(_atom(namer, a, style) for a in eqn.inputs)
     return f"{outs} = {head} {ins}".rstrip()
 
 
-def _eqn_lines(namer: _Namer, eqn: Eqn, style: _Style) -> list[str]:
+def _eqn_lines(namer: Namer, eqn: Eqn, style: Style) -> list[str]:
     lines = [format_eqn(namer, eqn, style)]
     for key in sorted(k for k, v in eqn.params.items() if isinstance(v, Program)):
         body = _program_lines(namer, eqn.params[key], style)
@@ -101,7 +118,7 @@ def _eqn_lines(namer: _Namer, eqn: Eqn, style: _Style) -> list[str]:
     return lines
 
 
-def _program_lines(namer: _Namer, program: Program, style: _Style) -> list[str]:
+def _program_lines(namer: Namer, program: Program, style: Style) -> list[str]:
     head = " ".join(["{ lambda", *(_binder(namer, v, style) for v in program.inputs), "."])
     body = [line for eqn in program.eqns for line in _eqn_lines(namer, eqn, style)]
     lines = [head]
@@ -111,7 +128,7 @@ def _program_lines(namer: _Namer, program: Program, style: _Style) -> list[str]:
     return [line.rstrip() for line in lines]
 
 
-def format_program(program: Program, sized: bool = True, namer: _Namer | None = None) -> str:
+def format_program(program: Program, sized: bool = True, namer: Namer | None = None) -> str:
     """Stable text of a program; golden files compare against it. With sized=False, sizes
     other than 1 and literal values are hidden (the text kernels carry)."""
-    return "\n".join(_program_lines(namer or _Namer(), program, _Style(sized)))
+    return "\n".join(_program_lines(namer or Namer(), program, Style(sized)))

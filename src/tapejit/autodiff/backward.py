@@ -1,0 +1,113 @@
+"""Running a tape's backward pass: a derived backward program bound to the recorded values
+(so enclosing tapes and traces see every step), or, when nothing else records, one cached
+single-op VJP per recorded op."""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from tapejit.autodiff.eager import op_vjp
+from tapejit.autodiff.record import Recorded, recorded_program, relevant_entries
+from tapejit.autodiff.vjp import VJP, vjp_program
+from tapejit.state import STATE
+from tapejit.tensor import Tensor
+from tapejit.trace import eval_program
+
+
+class UnconnectedGradients(enum.Enum):
+    """What `gradient` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+Pause = Callable[[], AbstractContextManager]
+"""Stops the tape being differentiated from recording the backward pass itself."""
+
+
+def _sum(terms):
+    terms = [t for t in terms if t is not None]
+    if not terms:
+        return None
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
+
+
+def _raw(x):
+    return x._value if isinstance(x, Tensor) else x
+
+
+class PreparedGradient:
+    """A backward program bound to a tape's recorded values, ready for cotangents.
+
+    groups: per source, the recorded tensors it stands for (a Variable read several times
+    stands for each read); their gradients are summed.
+    """
+
+    def __init__(self, groups, unique, vjp: VJP | None, residuals, kept, pause: Pause) -> None:
+        self.groups, self.unique, self.vjp = groups, unique, vjp
+        self.residuals, self.kept, self.pause = residuals, kept, pause
+
+    @classmethod
+    def derive(cls, entries: list[Recorded], targets, groups, unique, pause: Pause):
+        """Derive the backward program of the recorded ops from `unique` to `targets`."""
+        program, values, kept = recorded_program(entries, targets, unique)
+        start = time.perf_counter()
+        vjp = vjp_program(program, range(len(unique)))
+        for trace in STATE.traces:
+            trace.note_backward(vjp.program, time.perf_counter() - start)
+        residuals = [values[id(v)] for v in vjp.residuals]
+        return cls(groups, unique, vjp, residuals, kept, pause)
+
+    def run(self, cts) -> list:
+        """Gradient per source group for the targets' cotangents `cts`."""
+        if self.vjp is None:
+            return [None] * len(self.groups)
+        args = self.residuals + [cts[i] for i in self.kept] + list(self.vjp.const_values)
+        with self.pause():
+            results = iter(r if isinstance(r, Tensor) else Tensor(r)
+                           for r in eval_program(self.vjp.program, args))
+            by_tensor = {id(t): next(results) if ok else None
+                         for t, ok in zip(self.unique, self.vjp.connected)}
+            return [_sum([by_tensor[id(t)] for t in g]) for g in self.groups]
+
+
+class EagerGradient:
+    """The backward pass run op by op with cached single-op VJPs (see autodiff.eager)."""
+
+    def __init__(self, entries, groups, unique, targets) -> None:
+        relevant, reach = relevant_entries(entries, targets, unique)
+        self.groups, self.unique, self.targets = groups, unique, targets
+        self.reach = reach
+        self.sources = {id(t) for t in unique}
+        self.plan = []
+        for e in relevant:
+            values = [a._value if type(a) is Tensor else _raw(a) for a in e.inputs]
+            wrt = tuple(i for i, k in enumerate(e.ids)
+                        if k in reach and values[i].dtype.kind == "f")
+            output = e.output._value
+            vjp = op_vjp(e.prim, e.params, values, output, wrt)
+            self.plan.append((e.out_id, vjp, values, e.ids, output))
+
+    def run(self, cts) -> list:
+        env: dict[int, object] = {}
+        for target, ct in zip(self.targets, cts):
+            if id(target) in self.reach:
+                key = id(target)
+                env[key] = _raw(ct) if key not in env else env[key] + _raw(ct)
+        sources = self.sources
+        for out_id, vjp, inputs, input_ids, output in reversed(self.plan):
+            ct = env.get(out_id) if out_id in sources else env.pop(out_id, None)
+            if ct is None:
+                continue
+            for position, in_ct in zip(vjp.wrt, vjp.run(inputs, output, ct)):
+                key = input_ids[position]
+                env[key] = in_ct if key not in env else env[key] + in_ct
+        found = {id(t): env.get(id(t)) for t in self.unique}
+        return [_sum([None if found[id(t)] is None else Tensor(found[id(t)]) for t in g])
+                for g in self.groups]

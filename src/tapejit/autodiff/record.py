@@ -1,0 +1,109 @@
+"""What a tape records, and how recorded ops become a program: reachability from sources to
+targets, and the Program over the values that link them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from tapejit.ir import Eqn, Lit, Program, TensorType, Var
+
+
+class Recorded:
+    """One recorded op: output = prim[params](inputs), the user's line, and the ids of its
+    inputs and output (how the tape links ops into a graph). `inputs` and `output` are
+    dropped when a tape releases its values; the ids stay."""
+
+    __slots__ = ("prim", "params", "inputs", "output", "site", "ids", "out_id", "float_out")
+
+    def __init__(self, prim, params, inputs, output, site, ids, out_id, float_out) -> None:
+        self.prim, self.params, self.inputs, self.output, self.site = (
+            prim, params, inputs, output, site)
+        self.ids, self.out_id, self.float_out = ids, out_id, float_out
+
+    def release(self) -> None:
+        self.inputs = self.output = None
+
+
+def forward_reach(entries: Iterable[Recorded], starts: Iterable[int],
+                  through: Callable[[Recorded], bool] | None = None
+                  ) -> tuple[set[int], list[Recorded]]:
+    """The ids reachable from `starts` along recorded ops, and the ops reached, in order.
+    `through(entry)` says whether a value flows on through that op (default: every op)."""
+    reach = set(starts)
+    along = []
+    for e in entries:
+        for k in e.ids:
+            if k in reach:
+                along.append(e)
+                if through is None or through(e):
+                    reach.add(e.out_id)
+                break
+    return reach, along
+
+
+def relevant_entries(entries, targets, sources) -> tuple[list[Recorded], set[int]]:
+    """The entries on a path from a source to a target, in order, and the ids of every value
+    reachable from the sources."""
+    reach, forward = forward_reach(entries, (id(s) for s in sources))
+    needed = {id(t) for t in targets if id(t) in reach}
+    kept = []
+    for e in reversed(forward):
+        if e.out_id in needed:
+            kept.append(e)
+            needed.update(k for k in e.ids if k in reach)
+    kept.reverse()
+    return kept, reach
+
+
+def _type_of(value) -> TensorType:
+    return TensorType(value.dtype, tuple(value.shape))
+
+
+class _ProgramBuilder:
+    """Turns recorded entries into a Program over the values linking sources to targets."""
+
+    def __init__(self, entries: list[Recorded]) -> None:
+        self.entries = entries
+        self.var_of: dict[int, Var] = {}
+        self.values: dict[int, object] = {}
+        self.inputs: list[Var] = []
+
+    def _input(self, value) -> Var:
+        var = Var(_type_of(value))
+        self.var_of[id(value)] = var
+        self.values[id(var)] = value
+        self.inputs.append(var)
+        return var
+
+    def _atom(self, value):
+        if id(value) in self.var_of:
+            return self.var_of[id(value)]
+        if isinstance(value, np.generic):
+            return Lit(value)
+        return self._input(value)
+
+    def build(self, targets, sources) -> tuple[Program, dict, list[int]]:
+        for s in sources:
+            self._input(s)
+        eqns = []
+        for e in relevant_entries(self.entries, targets, sources)[0]:
+            ins = tuple(self._atom(a) for a in e.inputs)
+            out = Var(_type_of(e.output))
+            self.var_of[id(e.output)] = out
+            self.values[id(out)] = e.output
+            eqns.append(Eqn(e.prim, ins, (out,), e.params, e.site))
+        kept = [i for i, t in enumerate(targets) if id(t) in self.var_of]
+        outputs = tuple(self.var_of[id(targets[i])] for i in kept)
+        return Program(tuple(self.inputs), tuple(eqns), outputs), self.values, kept
+
+
+def recorded_program(entries: list[Recorded], targets, sources) -> tuple[Program, dict, list]:
+    """The recorded ops linking `sources` to `targets` as a Program.
+
+    Returns the program (inputs: the sources, then other values it reads), a map from each
+    var's id to its recorded value, and the indices of the targets it outputs (targets
+    that do not depend on the sources are left out).
+    """
+    return _ProgramBuilder(entries).build(targets, sources)

@@ -1,0 +1,85 @@
+"""Which backend runs a program: the Numba kernel when its code can express the program and
+Numba compiles it, the NumPy interpreter otherwise (saying why)."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Sequence
+
+from tapejit.backend.interface import Kernel, LoweringError
+from tapejit.backend.interpreter import InterpreterBackend
+from tapejit.backend.numba_cpu import NumbaBackend
+from tapejit.debug import debug
+from tapejit.ir import Program
+
+NUMBA = NumbaBackend()
+INTERPRETER = InterpreterBackend()
+
+
+class Executable:
+    """A program and the kernel that runs it; `why_interpreted` is empty when that kernel is
+    compiled, and says why the interpreter runs it otherwise."""
+
+    def __init__(self, program: Program, kernel: Kernel, why_interpreted: str = "") -> None:
+        self.program = program
+        self.kernel = kernel
+        self.why_interpreted = why_interpreted
+
+    @property
+    def compiled(self) -> bool:
+        return not self.why_interpreted
+
+    @property
+    def source(self) -> str:
+        return self.kernel.source
+
+    def __call__(self, arrays: Sequence) -> tuple:
+        return self.kernel(arrays)
+
+    def first_call(self, arrays: Sequence) -> tuple:
+        """Call once (a compiled kernel compiles or loads here); if the compiled kernel
+        fails, warn and run the interpreter from now on."""
+        try:
+            return self.kernel.first_call(arrays)
+        except Exception as e:
+            if not self.compiled or isinstance(e, MemoryError):
+                raise
+            self.why_interpreted = f"Numba failed: {_warn_fallback(e)}"
+            self.kernel = INTERPRETER.load(INTERPRETER.lower(self.program))
+            return self(arrays)
+
+
+def interpreted(program: Program, why: str) -> Executable:
+    """The program run by the NumPy interpreter."""
+    return Executable(program, INTERPRETER.load(INTERPRETER.lower(program)), why)
+
+
+def build(program: Program, timings: dict | None = None, fastmath: bool = True) -> Executable:
+    """Generate and load a kernel for `program` (fused), or fall back to interpreting it."""
+    timings = {} if timings is None else timings
+    start = time.perf_counter()
+    try:
+        source = NUMBA.lower(program, fastmath=fastmath)
+    except LoweringError as e:
+        return interpreted(program, str(e))
+    finally:
+        timings["codegen_s"] = time.perf_counter() - start
+    debug(4, f"kernel source\n{source.text}")
+    start = time.perf_counter()
+    try:
+        kernel = NUMBA.load(source)
+    except Exception as e:  # a broken generated module must not break the user's call
+        _warn_fallback(e)
+        return interpreted(program, f"kernel module failed to load: {e}")
+    timings["load_s"] = time.perf_counter() - start
+    return Executable(program, kernel)
+
+
+def _warn_fallback(e: Exception) -> str:
+    message = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
+    warnings.warn(f"tapejit: the Numba kernel failed to compile ({type(e).__name__}: "
+                  f"{message}); running this function with the NumPy interpreter instead. "
+                  f"This is a tapejit bug: please report it with TAPEJIT_DEBUG=4 output.",
+                  RuntimeWarning, stacklevel=4)
+    return message

@@ -1,0 +1,222 @@
+"""One signature of a jitted function at run time: its staged program, how arguments become
+kernel arguments, and the state it runs in.
+
+States: Pending (a background compile not started yet: the interpreter answers), Interpreted
+(the interpreter answers while the kernel compiles in a thread) and Compiled (the executable
+runs; its first call compiles or loads the kernel). Without TAPEJIT_BACKGROUND_COMPILE a
+signature starts Compiled.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from tapejit import tree
+from tapejit.backend.executable import Executable, build, interpreted
+from tapejit.checking import check_outputs, hunt_nonfinite
+from tapejit.config import config
+from tapejit.debug import debug
+from tapejit.lowering import Lowered, lower_programs
+from tapejit.staging import Staged
+from tapejit.tensor import Tensor, Variable
+
+
+def _scalar_arg(a):
+    """Rank-0 arguments go in as Python scalars, whatever form they came in (Python float,
+    NumPy scalar, 0-d array, Tensor), so the kernel has one Numba signature; it casts them
+    to their exact dtype (exactly: float64 and int64 hold every narrower value)."""
+    if type(a) is Tensor:
+        a = a._value
+    if type(a) is np.ndarray:
+        a = a[()]
+    return a.item() if isinstance(a, np.generic) else a
+
+
+def _array_arg(a):
+    return a._value if type(a) is Tensor else a
+
+
+def _to_kernel_arg(leaf, dtype: np.dtype):
+    value = leaf._value if isinstance(leaf, Tensor) else leaf
+    if isinstance(value, np.ndarray) and value.ndim:
+        return value
+    return _scalar_arg(dtype.type(value))
+
+
+def _all_finite(value) -> bool:
+    array = np.asarray(value)
+    return array.dtype.kind != "f" or bool(np.isfinite(array).all())
+
+
+class Compiled:
+    """The executable runs; its first call compiles the kernel or loads it from disk."""
+
+    def __init__(self, executable: Executable, called: bool = False) -> None:
+        self.executable = executable
+        self.called = called
+
+    def run(self, call: SignatureCall, arrays: list) -> tuple:
+        if self.called and not config.disable_jit:
+            outs = self.executable(arrays)
+        else:
+            start = time.perf_counter()
+            outs = self.executable.first_call(arrays)
+            call.note_first_call(self.executable, time.perf_counter() - start)
+            self.called = True
+        if call.check or config.check_jit:
+            check_outputs(call.lowered.optimized, arrays, outs)
+        if config.debug_nans and not all(_all_finite(o) for o in outs):
+            hunt_nonfinite(call.lowered.optimized, arrays)
+        return outs
+
+    def wait(self) -> None:
+        return None
+
+
+class Interpreted:
+    """The interpreter answers while the kernel compiles (or loads) in a thread; the thread
+    switches the signature to Compiled when its kernel has run once."""
+
+    def __init__(self, executable: Executable, compiler: threading.Thread) -> None:
+        self.executable = executable
+        self.compiler = compiler
+
+    def run(self, call: SignatureCall, arrays: list) -> tuple:
+        return self.executable(arrays)
+
+    def wait(self) -> None:
+        self.compiler.join()
+
+
+class Pending:
+    """A background compile not started yet: the interpreter answers the first call, and the
+    compile starts after it, so that call does not contend with it for the GIL."""
+
+    def __init__(self, executable: Executable) -> None:
+        self.executable = executable
+
+    def run(self, call: SignatureCall, arrays: list) -> tuple:
+        outs = self.executable(arrays)
+        call.compile_in_background(self.executable, arrays)
+        return outs
+
+    def wait(self) -> None:
+        return None
+
+
+class SignatureCall:
+    """A staged signature: converts leaves to kernel arguments, runs its state, and wraps
+    the results (writing assigned Variables back)."""
+
+    def __init__(self, staged: Staged, lowered: Lowered, timings: dict, check: bool,
+                 state: Compiled | Interpreted | Pending) -> None:
+        self.staged = staged
+        self.lowered = lowered
+        self.timings = timings
+        self.check = check
+        self.state = state
+        self.in_dtypes = [v.type.dtype for v in staged.program.inputs]
+        n_consts = len(staged.consts)
+        self.const_args = [_to_kernel_arg(c, d) for c, d in zip(
+            staged.consts, self.in_dtypes[len(self.in_dtypes) - n_consts:])]
+
+    @property
+    def executable(self) -> Executable:
+        return self.state.executable
+
+    def __call__(self, leaves: list):
+        arrays = self.kernel_args(leaves)
+        return self.finish(self.state.run(self, arrays))
+
+    def kernel_args(self, leaves: list) -> list:
+        args = [x for x in leaves if not isinstance(x, Variable)]
+        args += [v._tensor for v in self.staged.variables]
+        return [_to_kernel_arg(x, d) for x, d in zip(args, self.in_dtypes)] + self.const_args
+
+    def finish(self, outs):
+        types = [a.type for a in self.staged.program.outputs]
+        values = [o if isinstance(o, np.ndarray) else t.dtype.type(o) for o, t in zip(outs, types)]
+        n = self.staged.num_outputs
+        for var, value in zip(self.staged.assigned, values[n:]):
+            var._tensor = Tensor(value)
+        return tree.unflatten(self.staged.out_tree, [Tensor(v) for v in values[:n]])
+
+    def note_first_call(self, executable: Executable, seconds: float) -> None:
+        """Record the first call (Numba compile, or load from Numba's disk cache)."""
+        self.timings["first_call_s"] = seconds
+        from_disk = bool(getattr(executable.kernel, "loaded_from_disk", False))
+        self.timings["kernel_from_disk"] = from_disk
+        if executable.compiled:
+            debug(1, f"kernel {'loaded from disk' if from_disk else 'compiled'} in "
+                     f"{seconds * 1e3:.1f} ms")
+
+    def compile_in_background(self, interpreter: Executable, arrays: list) -> None:
+        """Build and compile the kernel in a thread; calls meanwhile run the interpreter."""
+        arrays = [a.copy() if isinstance(a, np.ndarray) else a for a in arrays]
+
+        def work():
+            executable = build(self.lowered.fused, self.timings)
+            start = time.perf_counter()
+            executable.first_call(arrays)
+            self.note_first_call(executable, time.perf_counter() - start)
+            self.lowered = dataclasses.replace(self.lowered, source=executable.source)
+            self.state = Compiled(executable, called=True)
+
+        compiler = threading.Thread(target=work, name="tapejit-compile", daemon=True)
+        self.state = Interpreted(interpreter, compiler)
+        compiler.start()
+
+    def wait(self) -> None:
+        """Block until a background compile (if any) has finished."""
+        self.state.wait()
+
+    def fast_runner(self) -> Callable | None:
+        """A lean path for calls whose arguments are all plain leaves (no pytrees, no
+        Variables): convert, call the kernel, wrap. Only once the kernel has run."""
+        state, staged = self.state, self.staged
+        if (not isinstance(state, Compiled) or not state.called or self.check
+                or not state.executable.compiled or staged.variables or staged.assigned
+                or staged.out_tree.kind is not None):
+            return None
+        entry = state.executable.kernel.entry
+        n_args = len(self.in_dtypes) - len(self.const_args)
+        convert = [_scalar_arg if v.type.ndim == 0 else _array_arg
+                   for v in staged.program.inputs[:n_args]]
+        extra = tuple(self.const_args)
+        out_type = staged.program.outputs[0].type
+        wrap = out_type.dtype.type if out_type.ndim == 0 else _same
+        if n_args == 1:
+            (only,) = convert
+
+            def run(args):
+                return Tensor(wrap(entry(only(args[0]), *extra)[0]))
+        else:
+            def run(args):
+                return Tensor(wrap(entry(*[c(a) for c, a in zip(convert, args)], *extra)[0]))
+        return run
+
+
+def _same(x):
+    return x
+
+
+def compile_signature(fn: Callable, args, static_argnums=(), check: bool = False
+                      ) -> SignatureCall:
+    """Lower `fn` for these arguments and choose how the signature starts running."""
+    timings: dict = {}
+    staged, backward, optimized, fused = lower_programs(fn, args, static_argnums, timings)
+    if config.background_compile and not (check or config.check_jit or config.debug_nans):
+        lowered = Lowered(staged.program, backward, optimized, fused,
+                          "# compiling in the background; call .wait() and lower() again")
+        state = Pending(interpreted(fused, "compiling in the background"))
+        return SignatureCall(staged, lowered, timings, check, state)
+    executable = build(fused, timings)
+    source = executable.source if executable.compiled else (
+        f"# runs in the NumPy interpreter: {executable.why_interpreted}\n{executable.source}")
+    lowered = Lowered(staged.program, backward, optimized, fused, source)
+    return SignatureCall(staged, lowered, timings, check, Compiled(executable))

@@ -1,0 +1,68 @@
+"""Arithmetic under the dtype policy: add, subtract, multiply, divide, pow, maximum, ..."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapejit.ops.operands import binary_function, binary_operands, cast, numeric_operand
+from tapejit.primitives.arithmetic import (
+    add_p,
+    div_p,
+    integer_pow_p,
+    maximum_p,
+    minimum_p,
+    mul_p,
+    neg_p,
+    pow_p,
+    square_p,
+    sub_p,
+)
+from tapejit.trace import bind
+
+
+def _binary(prim, op):
+    return binary_function(prim, op, f"Elementwise {op} with NumPy broadcasting.")
+
+
+add = _binary(add_p, "add")
+subtract = _binary(sub_p, "subtract")
+multiply = _binary(mul_p, "multiply")
+maximum = _binary(maximum_p, "maximum")
+minimum = _binary(minimum_p, "minimum")
+
+
+def divide(x, y):
+    """True division; integer operands give float32 (float64 for 64-bit integers)."""
+    a, b = binary_operands("divide", x, y)
+    if a.dtype.kind in "iub":
+        dtype = np.float64 if a.dtype.itemsize == 8 else np.float32
+        a, b = cast(a, dtype), cast(b, dtype)
+    return bind(div_p, a, b)
+
+
+def negative(x):
+    return bind(neg_p, numeric_operand(x, "negative"))
+
+
+def square(x):
+    return bind(square_p, numeric_operand(x, "square"))
+
+
+def reciprocal(x):
+    return divide(1, x)
+
+
+def pow(x, y):  # noqa: A001
+    """x ** y; a Python int exponent becomes integer_pow (exact, and fine at x == 0)."""
+    if isinstance(y, int) and not isinstance(y, bool):
+        x = numeric_operand(x, "pow")
+        if y < 0 and x.dtype.kind in "iu":
+            return divide(1, pow(x, -y))
+        return bind(integer_pow_p, x, y=y)
+    a, b = binary_operands("pow", x, y)
+    if a.dtype.kind != "f":  # a tensor exponent of integers: computed in float32
+        a, b = cast(a, np.float32), cast(b, np.float32)
+    return bind(pow_p, a, b)
+
+
+power = pow

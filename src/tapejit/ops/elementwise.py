@@ -1,0 +1,39 @@
+"""Elementwise math under the dtype policy: integer inputs of float functions become
+float32; abs and sign take any number."""
+
+from __future__ import annotations
+
+from tapejit.ops.operands import float_operand, numeric_operand
+from tapejit.primitives import elementwise as prims
+from tapejit.trace import bind
+
+
+def _float_unary(prim):
+    def fn(x):
+        return bind(prim, float_operand(x, prim.name))
+    fn.__name__ = prim.name
+    fn.__doc__ = f"Elementwise {prim.name}; integer inputs become float32."
+    return fn
+
+
+exp = _float_unary(prims.exp_p)
+log = _float_unary(prims.log_p)
+log1p = _float_unary(prims.log1p_p)
+expm1 = _float_unary(prims.expm1_p)
+sin = _float_unary(prims.sin_p)
+cos = _float_unary(prims.cos_p)
+tan = _float_unary(prims.tan_p)
+tanh = _float_unary(prims.tanh_p)
+sqrt = _float_unary(prims.sqrt_p)
+rsqrt = _float_unary(prims.rsqrt_p)
+sigmoid = _float_unary(prims.sigmoid_p)
+softplus = _float_unary(prims.softplus_p)
+
+
+def abs(x):  # noqa: A001
+    """Elementwise |x|; d|x|/dx at 0 is 0 (sign(0))."""
+    return bind(prims.abs_p, numeric_operand(x, "abs"))
+
+
+def sign(x):
+    return bind(prims.sign_p, numeric_operand(x, "sign"))
