@@ -38,7 +38,7 @@ def _import_library(library: str) -> float:
     import numpy  # noqa: F401
 
     if base == "tapejit":
-        import tapejit  # noqa: F401
+        import tapejit  # noqa: F401  (imported here, timed, only in its own worker)
     elif base in peers.PEERS:
         peers.load(base)
     return time.perf_counter() - start

@@ -69,14 +69,14 @@ def _tj_loss(tj):
 
 
 def _tapejit(x: np.ndarray) -> Subject:
-    import tapejit as tj
+    import tapejit as tj  # each library loads only in the process that measures it
 
     f = tj.jit(tj.grad(_tj_loss(tj)))
     return Subject(lambda: f(x), jitted=f, args=(x,))
 
 
 def _tapejit_tape(x: np.ndarray, persistent: bool = False) -> Subject:
-    import tapejit as tj
+    import tapejit as tj  # each library loads only in the process that measures it
 
     loss, xt = _tj_loss(tj), tj.constant(x)
 

@@ -45,7 +45,7 @@ def build(library: str, params: dict) -> Subject:
 
 
 def _tapejit(rounds: int) -> Subject:
-    import tapejit as tj
+    import tapejit as tj  # each library loads only in the process that measures it
 
     x = tj.Variable(X)
 
