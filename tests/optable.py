@@ -123,6 +123,7 @@ CASES = [
        errors=_numeric(ops.sign)),
     _u("sigmoid", ops.sigmoid, domain=(-6.0, 6.0), numpy=lambda x: 1 / (1 + np.exp(-x))),
     _u("softplus", ops.softplus, domain=(-6.0, 6.0), numpy=lambda x: np.logaddexp(0, x)),
+    _b("atan2", ops.atan2, away_from_zero=True, numpy=np.arctan2),
     _b("maximum", ops.maximum, numpy=np.maximum, kinks=[((1.0, 1.0), (0.5, 0.5))]),
     _b("minimum", ops.minimum, numpy=np.minimum, kinks=[((1.0, 1.0), (0.5, 0.5))]),
     _b("gt", lambda x, y: x > y, order=0, numpy=np.greater),

@@ -8,6 +8,7 @@ from tapejit import ops as _ops
 from tapejit.dtypes import float32, int32
 from tapejit.ops import (
     abs,
+    atan2,
     concat,
     divide,
     exp,
@@ -22,7 +23,7 @@ from tapejit.ops import (
 from tapejit.tensor import Tensor, constant
 
 pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
-absolute, true_divide, pow = abs, divide, power
+absolute, true_divide, pow, arctan2 = abs, divide, power, atan2
 
 
 def asarray(a, dtype=None) -> Tensor:

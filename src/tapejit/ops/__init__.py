@@ -28,6 +28,7 @@ from tapejit.ops.compare import (
 )
 from tapejit.ops.elementwise import (
     abs,
+    atan2,
     cos,
     exp,
     expm1,
@@ -66,7 +67,7 @@ from tapejit.tensor import install_methods
 install_methods(METHODS)
 
 __all__ = [
-    "abs", "add", "as_operand", "broadcast_to", "cast", "concat", "cos", "divide", "equal",
+    "abs", "add", "as_operand", "atan2", "broadcast_to", "cast", "concat", "cos", "divide", "equal",
     "exp", "expand_dims", "expm1", "full", "full_like", "getitem", "greater", "greater_equal",
     "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or", "matmul",
     "maximum", "minimum", "multiply", "negative", "not_equal", "pad", "pow", "power",

@@ -3,7 +3,7 @@ float32; abs and sign take any number."""
 
 from __future__ import annotations
 
-from tapejit.ops.operands import float_operand, numeric_operand
+from tapejit.ops.operands import binary_operands, cast, float_operand, numeric_operand
 from tapejit.primitives import elementwise as prims
 from tapejit.trace import bind
 
@@ -37,3 +37,12 @@ def abs(x):  # noqa: A001
 
 def sign(x):
     return bind(prims.sign_p, numeric_operand(x, "sign"))
+
+
+def atan2(y, x):
+    """The angle of the point (x, y), elementwise, in [-pi, pi] (NumPy's arctan2);
+    integer inputs become float32."""
+    a, b = binary_operands("atan2", y, x)
+    if a.dtype.kind != "f":
+        a, b = cast(a, "float32"), cast(b, "float32")
+    return bind(prims.atan2_p, a, b)

@@ -1,11 +1,11 @@
-"""Elementwise math of one operand: exp, log, log1p, expm1, sin, cos, tan, tanh, sqrt, rsqrt,
-abs, sign, sigmoid, softplus."""
+"""Elementwise math: exp, log, log1p, expm1, sin, cos, tan, tanh, sqrt, rsqrt, abs, sign,
+sigmoid, softplus, and atan2 of two operands."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tapejit.primitives.base import quiet, unary
+from tapejit.primitives.base import binary, quiet, unary
 from tapejit.primitives.jvp import defjvp, zero_jvp
 from tapejit.trace import bind
 
@@ -37,6 +37,9 @@ abs_p = unary("abs", np.abs, defjvp(lambda t, x, out: t * sign(x)), operands="nu
 sign_p = unary("sign", np.sign, zero_jvp, operands="numeric")
 sigmoid_p = unary("sigmoid", _sigmoid_impl, defjvp(lambda t, x, out: t * (out * (1 - out))))
 softplus_p = unary("softplus", _softplus_impl, defjvp(lambda t, x, out: t * sigmoid(x)))
+atan2_p = binary("atan2", np.arctan2, defjvp(lambda t, y, x, out: t * (x / (x * x + y * y)),
+                                            lambda t, y, x, out: t * (-y / (x * x + y * y))),
+                 operands="float")
 
 
 def exp(x):

@@ -50,6 +50,7 @@ SCALAR_CODE = {
     "rsqrt": lambda c, x: f"({c.const(1)} / np.sqrt({x}))",
     "abs": lambda c, x: f"abs({x})", "sign": helper("sign"),
     "sigmoid": vmath("sigmoid"), "softplus": vmath("softplus"),
+    "atan2": lambda c, y, x: f"math.atan2({y}, {x})",
     "gt": infix(">"), "ge": infix(">="), "lt": infix("<"), "le": infix("<="),
     "eq": infix("=="), "ne": infix("!="), "and": infix("and"), "or": infix("or"),
     "not": lambda c, x: f"(not {x})",
