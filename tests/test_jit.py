@@ -339,3 +339,13 @@ def test_keyword_arguments_dynamic_and_static():
     assert float(f(x, scale=3.0)) == 15.0
     assert float(f(x, power=3, scale=1.0)) == 9.0
     assert float(f(x)) == 5.0
+
+
+def test_the_fast_path_keeps_each_scalar_kind_apart():
+    f = tj.jit(lambda x: x * 2.0 + 1.0)
+    for _ in range(3):  # the first calls compile, the later ones take the fast path
+        results = [f(3.0), f(np.float64(3.0)), f(np.array(3.0, np.float32)), f(True), f(7)]
+    dtypes = [r.dtype for r in results]
+    assert dtypes == [np.float32, np.float64, np.float32, np.float32, np.float32]
+    assert [float(r) for r in results] == [7.0, 7.0, 7.0, 3.0, 15.0]
+    assert f.cache_info().misses == 4  # f32 from a float and from an array share a signature

@@ -175,9 +175,10 @@ class SignatureCall:
         """Block until a background compile (if any) has finished."""
         self.state.wait()
 
-    def fast_runner(self) -> Callable | None:
+    def fast_runner(self, as_is: list[bool]) -> Callable | None:
         """A lean path for calls whose arguments are all plain leaves (no pytrees, no
-        Variables): convert, call the kernel, wrap. Only once the kernel has run."""
+        Variables): convert (not the arguments marked `as_is`), call the kernel, wrap. Only
+        once the kernel has run."""
         state, staged = self.state, self.staged
         if (not isinstance(state, Compiled) or not state.called or self.check
                 or not state.executable.compiled or staged.variables or staged.assigned
@@ -185,12 +186,15 @@ class SignatureCall:
             return None
         entry = state.executable.kernel.entry
         n_args = len(self.in_dtypes) - len(self.const_args)
-        convert = [_scalar_arg if v.type.ndim == 0 else _array_arg
-                   for v in staged.program.inputs[:n_args]]
+        convert = [_same if plain else _scalar_arg if v.type.ndim == 0 else _array_arg
+                   for v, plain in zip(staged.program.inputs[:n_args], as_is)]
         extra = tuple(self.const_args)
         out_type = staged.program.outputs[0].type
         wrap = out_type.dtype.type if out_type.ndim == 0 else _same
-        if n_args == 1:
+        if n_args == 1 and convert[0] is _same and not extra:
+            def run(args):
+                return Tensor(wrap(entry(args[0])[0]))
+        elif n_args == 1:
             (only,) = convert
 
             def run(args):

@@ -36,9 +36,20 @@ class CacheInfo:
 
 def _fast_key(args) -> tuple | None:
     """The signature of a call whose arguments are all plain leaves (arrays, Tensors or
-    numbers); None if any argument needs the general path (pytrees, Variables, others)."""
-    key = tuple(map(plain_signature, args))
-    return None if None in key else key
+    numbers); None if any argument needs the general path (pytrees, Variables, others).
+    A Python float or bool stands for itself: its type decides its signature, and the kernel
+    takes it as it is."""
+    key = []
+    for a in args:
+        kind = type(a)
+        if kind is float or kind is bool:
+            key.append(kind)
+            continue
+        found = plain_signature(a)
+        if found is None:
+            return None
+        key.append(found)
+    return tuple(key)
 
 
 class JitFunction:
@@ -99,7 +110,7 @@ class JitFunction:
             self._hits += 1
         result = entry(leaves)
         if fast_key is not None and not self.static_argnums and not config.disable_jit:
-            runner = entry.fast_runner()
+            runner = entry.fast_runner(as_is=[k is float or k is bool for k in fast_key])
             if runner is not None:
                 self._fast[fast_key] = runner
         return result
