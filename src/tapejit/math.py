@@ -63,7 +63,8 @@ def squared_difference(x, y):
     return square(subtract(x, y))
 
 
-__all__ = ["abs", "add", "atan2", "cos", "divide", "equal", "exp", "expm1", "greater", "greater_equal",
+__all__ = ["abs", "add", "atan2", "cos", "divide", "equal", "exp", "expm1", "greater",
+           "greater_equal",
            "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or",
            "maximum", "minimum", "multiply", "negative", "not_equal", "pow", "reciprocal",
            "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_std",
