@@ -213,6 +213,22 @@ CASES = [
 ]
 
 
+def _extensions() -> list[Case]:
+    """Cases kept beside this file in optable_<area>.py modules (each defines CASES)."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    found = []
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if module.name.startswith("optable_"):
+            found += importlib.import_module(f"tests.{module.name}").CASES
+    return found
+
+
+CASES += _extensions()
+
+
 def _draw(case: Case, shape, rng) -> np.ndarray:
     lo, hi = case.domain
     x = rng.uniform(lo, hi, size=shape)

@@ -13,10 +13,10 @@ from tapejit.creation import fill, ones, ones_like, zeros, zeros_like
 from tapejit.dtypes import (bool_, float16, float32, float64, int8, int16, int32, int64, uint8,
                             uint16, uint32, uint64)
 from tapejit.errors import (DTypeError, LeakedTracerError, ShapeError, TapeError, TapejitError,
-                            TracerArrayError, TracerBoolError)
+                            TapeWarning, TracerArrayError, TracerBoolError)
 from tapejit.jit import jit
 from tapejit.module import Module
-from tapejit.ops import (broadcast_to, cast, concat, expand_dims, matmul, pad, reduce_max,
+from tapejit.ops import (broadcast_to, cast, concat, convert_to_tensor, expand_dims, matmul, pad, reduce_max,
                          reduce_mean, reduce_min, reduce_sum, reshape, reverse, squeeze, stack,
                          stop_gradient, tensordot, transpose, where)
 from tapejit.tape import GradientTape

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import wraps
 
+import numpy as np
+
 from tapejit import tree
 from tapejit.autodiff.backward import UnconnectedGradients
 from tapejit.autodiff.forward import jvp_eval
@@ -60,7 +62,7 @@ def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool
             tape.watch(picked)
             out = fn(*args, **kwargs)
             value, aux = out if has_aux else (out, None)
-        _check_scalar(value)
+            value = _scalar_output(value)
         grads = tape.gradient(value, picked, unconnected_gradients=UnconnectedGradients.ZERO)
         grads = grads[0] if single else tuple(grads)
         return ((value, aux) if has_aux else value), grads
@@ -68,12 +70,16 @@ def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool
     return wrapped
 
 
-def _check_scalar(value) -> None:
-    if not isinstance(value, Tensor) or value.shape != ():
+def _scalar_output(value):
+    """The function's value as a 0-d tensor (a number it returns is a constant one)."""
+    tensor = as_tensor(value, "grad") if isinstance(value, (int, float, np.generic)) else value
+    if not isinstance(tensor, Tensor) or tensor.shape != ():
         shape = getattr(value, "shape", type(value).__name__)
-        raise op_error(TypeError, "grad", f"the function must return a scalar, got {shape}",
+        raise op_error(TypeError, "grad", f"the function must return a scalar, got "
+                       f"{type(value).__name__} of shape {shape}",
                        "reduce it first (e.g. tj.reduce_sum) or use tj.vjp / tj.jacobian",
                        user_site())
+    return tensor
 
 
 def grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
@@ -95,6 +101,7 @@ def vjp(fn: Callable, *primals, has_aux: bool = False):
         tape.watch(picked)
         out = fn(*args)
         out, aux = out if has_aux else (out, None)
+        out = tree.unflatten(*reversed(_tensor_leaves(out, "vjp")))
 
     def vjp_fn(cotangent):
         grads = tape.gradient(out, picked, output_gradients=cotangent,
@@ -102,6 +109,11 @@ def vjp(fn: Callable, *primals, has_aux: bool = False):
         return tuple(grads)
 
     return (out, vjp_fn, aux) if has_aux else (out, vjp_fn)
+
+
+def _tensor_leaves(value, who: str) -> tuple[list, tree.TreeDef]:
+    leaves, treedef = tree.flatten(value)
+    return [as_tensor(x, who) for x in leaves], treedef
 
 
 def jvp(fn: Callable, primals: Sequence, tangents: Sequence):

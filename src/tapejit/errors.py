@@ -31,6 +31,10 @@ class TapeError(TapejitError, RuntimeError):
     """Misuse of a GradientTape, e.g. a second gradient on a non-persistent tape."""
 
 
+class TapeWarning(UserWarning):
+    """A tape was asked to watch something that cannot carry a gradient."""
+
+
 class VerifyError(TapejitError, AssertionError):
     """A program that breaks the IR's invariants (a tapejit bug, not a user error)."""
 

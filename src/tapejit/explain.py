@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from tapejit.autodiff.record import Recorded, forward_reach
 from tapejit.dtypes import is_float
 from tapejit.ir import Program, Site
+from tapejit.site import numpy_hint
 from tapejit.tensor import Tensor, Variable
 
 
 @dataclass(frozen=True)
 class Note:
     """Something a tape saw that cuts a gradient: a watched value that left tapejit
-    ("numpy") or became a Variable's state ("assign")."""
+    ("numpy"), became a constant ("constant") or a Variable's state ("assign")."""
 
     kind: str
     value_id: int
@@ -135,8 +136,12 @@ def _break_reason(record: TapeRecord, reach: set[int], along: list) -> str | Non
                     f"current value, not how it was computed, so gradients stop there")
         if note.value_id in reach and note.kind == "numpy":
             return (f"its value left tapejit at {note.site} (converted to a NumPy array, e.g. "
-                    f"by an np.* function): the tape cannot follow NumPy; use tapejit ops (tj.* "
-                    f"or tapejit.numpy) instead")
+                    f"by an np.* function): the tape cannot follow NumPy (fix: "
+                    f"{numpy_hint(note.site)})")
+        if note.value_id in reach and note.kind == "constant":
+            return (f"a constant was made from its value at {note.site} (tj.constant copies "
+                    f"values, as tf.constant does; fix: tj.convert_to_tensor or tj.stack keep "
+                    f"the gradient)")
     for e in along:
         if e.prim.name == "stop_gradient":
             return f"it passes through tj.stop_gradient at {e.site}"

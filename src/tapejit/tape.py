@@ -13,16 +13,26 @@ from tapejit.autodiff.record import Recorded, recorded_program
 from tapejit.autodiff.vjp import vjp_program
 from tapejit.debug import debug, debugging
 from tapejit.dtypes import is_float
-from tapejit.errors import TapeError, op_error
+from tapejit.errors import TapeError, TapeWarning, op_error
 from tapejit.explain import Note, ResidualReport, TapeIR, TapeRecord, explain_source
 from tapejit.jacobians import batch_jacobian_of, jacobian_of
 from tapejit.ops import as_operand, cast, full_like
-from tapejit.site import user_site
+from tapejit.site import numpy_hint, user_site, warn_at_user_line
 from tapejit.state import STATE
 from tapejit.tensor import Tensor, Variable
 from tapejit.trace import Tracer
 
 __all__ = ["GradientTape", "UnconnectedGradients"]
+
+
+def _warn_if_not_float(value) -> None:
+    """TF's warning for a watched value that cannot carry a gradient (int, bool)."""
+    if is_float(value.dtype):
+        return
+    what = f"variable '{value.name}'" if isinstance(value, Variable) else "tensor"
+    warn_at_user_line(f"The dtype of the watched {what} must be floating (e.g. tj.float32), "
+                      f"got {value.dtype.name}: its gradient will be None (fix: create it from "
+                      f"floats, e.g. tj.Variable(1.0), or pass dtype=tj.float32)", TapeWarning)
 
 
 class GradientTape:
@@ -82,8 +92,10 @@ class GradientTape:
             if isinstance(item, Variable):
                 self._variables.setdefault(id(item), item)
                 self._explicit.add(id(item))
+                _warn_if_not_float(item)
             elif isinstance(item, Tensor):
                 self._watched[id(item)] = item
+                _warn_if_not_float(item)
             else:
                 raise op_error(TypeError, "GradientTape.watch",
                                f"cannot watch a {type(item).__name__}: only Tensors and "
@@ -116,6 +128,8 @@ class GradientTape:
         """Called when a Variable is read while this tape is recording."""
         key = id(var)
         if key in self._explicit or (self._watch_accessed and var.trainable):
+            if key not in self._variables:
+                _warn_if_not_float(var)
             self._variables.setdefault(key, var)
             self._watched[id(tensor)] = tensor
             reads = self._reads.setdefault(key, [])
@@ -126,6 +140,11 @@ class GradientTape:
         """Called when a tensor is converted to a NumPy array while this tape records."""
         if id(tensor) in self._watched:
             self._notes.append(Note("numpy", id(tensor), None, user_site()))
+
+    def on_constant(self, tensor) -> None:
+        """Called when tj.constant copies a tensor's value while this tape records."""
+        if id(tensor) in self._watched:
+            self._notes.append(Note("constant", id(tensor), None, user_site()))
 
     def on_assign(self, var: Variable, value) -> None:
         """Called when a Variable is assigned while this tape records."""
@@ -185,11 +204,20 @@ class GradientTape:
                 with self.stop_recording():
                     t = t.read()
             if not isinstance(t, Tensor):
-                raise op_error(TypeError, "GradientTape.gradient",
-                               f"the target must be a tensor, got {type(t).__name__}",
-                               "pass the tensor computed inside the tape", user_site())
+                raise self._not_a_target(t)
             out.append(t)
         return out
+
+    def _not_a_target(self, target) -> Exception:
+        problem = f"the target must be a tensor, got {type(target).__name__}"
+        escapes = [n for n in self._notes if n.kind == "numpy"]
+        if isinstance(target, (np.ndarray, np.generic)) and escapes:
+            site = escapes[-1].site
+            return op_error(TypeError, "GradientTape.gradient",
+                            f"{problem}: a watched value went through NumPy at {site}, and "
+                            f"NumPy results carry no gradient", numpy_hint(site), user_site())
+        return op_error(TypeError, "GradientTape.gradient", problem,
+                        "pass the tensor computed inside the tape", user_site())
 
     def _check_sources(self, sources) -> None:
         for i, s in enumerate(sources):

@@ -155,10 +155,24 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
         DTypeError: strings, objects, complex numbers.
     """
     del name
-    array = to_array(value, dtype, what="constant")
+    array = to_array(_as_data(value), dtype, what="constant")
     if shape is not None:
         array = np.array(np.broadcast_to(array, tuple(shape)))
     return Tensor(array)
+
+
+def _as_data(value):
+    """`value` with its tensors replaced by their values; recording tapes note that a
+    constant was made from them (its gradient stops there, as with tf.constant)."""
+    if isinstance(value, (list, tuple)):
+        return [_as_data(v) for v in value]
+    if isinstance(value, Variable):
+        value = value.read()
+    if isinstance(value, Tensor):
+        for tape in STATE.tapes:
+            tape.on_constant(value)
+        return value.concrete("tj.constant of a traced value (use tj.convert_to_tensor)")
+    return value
 
 
 def to_array(value, dtype=None, what: str = "value"):

@@ -18,7 +18,7 @@ from tapejit.errors import (
     op_error,
 )
 from tapejit.ir import Eqn, Lit, Program, TensorType, Var, type_of, walk
-from tapejit.site import user_site
+from tapejit.site import numpy_hint, user_site
 from tapejit.state import STATE
 from tapejit.tensor import Tensor
 
@@ -68,10 +68,10 @@ class Tracer(Tensor):
         raise self._concrete_error("using a traced value as an index")
 
     def concrete(self, what: str = "NumPy conversion of a traced value"):
+        site = user_site()
         raise op_error(TracerArrayError, what,
                        f"NumPy needs data but this {self._var.type} value is traced",
-                       "use tapejit.numpy (tnp) functions instead of numpy inside jit",
-                       user_site())
+                       numpy_hint(site) + " inside jit", site)
 
     def __array__(self, dtype=None, copy=None):
         return self.concrete()

@@ -3,10 +3,13 @@ under the dtype policy, and promotes the operands of binary ops."""
 
 from __future__ import annotations
 
+from functools import reduce
+
 import numpy as np
 
 from tapejit import dtypes
 from tapejit.errors import DTypeError, TapejitError, op_error
+from tapejit.ops.containers import holds_tensors, pack
 from tapejit.primitives.convert import convert_element_type_p, stop_gradient_p
 from tapejit.site import user_site
 from tapejit.tensor import Tensor, Variable, to_array
@@ -28,6 +31,8 @@ def as_operand(x, op: str = "op"):
     if isinstance(x, (np.ndarray, np.generic)):
         _check_dtype(x.dtype, op)
         return x
+    if isinstance(x, (list, tuple)) and holds_tensors(x):
+        return pack(x, op, tf_dtype)
     if is_python_scalar(x) or isinstance(x, (list, tuple)):
         try:
             return to_array(x, what=op)
@@ -39,6 +44,46 @@ def as_operand(x, op: str = "op"):
                            user_site()) from None
     raise op_error(TypeError, op, f"expected a tensor, array or number, got {type(x).__name__}",
                    "convert it with tj.constant(...)", user_site())
+
+
+def tf_dtype(items: list) -> np.dtype:
+    """The dtype TF's policy gives these values together: tensors and NumPy values promote
+    (tapejit.dtypes.promote), Python numbers adopt it (weak)."""
+    strong = [dtypes.canonical(x.dtype) for x in items if not is_python_scalar(x)]
+    dtype = reduce(dtypes.promote, strong)
+    for x in items:
+        if is_python_scalar(x):
+            dtype = dtypes.promote(dtype, dtypes.weak_scalar_dtype(x, dtype))
+    return dtype
+
+
+def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
+    """`value` as a tensor (TF's convert_to_tensor): a tensor as it is, a Variable read, a
+    list holding tensors stacked by recorded ops (its gradient flows), other data copied
+    under the dtype policy (dtype_hint is the dtype Python data takes when it fits)."""
+    del name
+    if isinstance(value, Variable):
+        value = value.read()
+    if isinstance(value, Tensor) or (isinstance(value, (list, tuple)) and holds_tensors(value)):
+        tensor = as_operand(value, "convert_to_tensor")
+        if dtype is not None and tensor.dtype != dtypes.canonical(dtype, "convert_to_tensor"):
+            raise op_error(ValueError, "convert_to_tensor",
+                           f"Tensor conversion requested dtype {np.dtype(dtype).name} for "
+                           f"Tensor with dtype {tensor.dtype.name}",
+                           "cast it with tj.cast(x, dtype)", user_site())
+        return tensor
+    return Tensor(to_array(value, dtype if dtype is not None else _hint(value, dtype_hint),
+                           what="convert_to_tensor"))
+
+
+def _hint(value, dtype_hint):
+    if dtype_hint is None:
+        return None
+    try:
+        converted = np.asarray(value, dtypes.canonical(dtype_hint, "convert_to_tensor"))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return converted.dtype if np.array_equal(converted, np.asarray(value)) else None
 
 
 def _check_dtype(dtype: np.dtype, op: str) -> None:

@@ -1,0 +1,140 @@
+"""Elementwise functions with NumPy's dtype rules: operands promote as NumPy's do, integer
+inputs of float functions give NumPy's float type (int8 -> float16, int32 -> float64)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapejit.errors import DTypeError, op_error
+from tapejit.ops.numpy_policy import operands
+from tapejit.ops.operands import cast
+from tapejit.primitives import arithmetic as arith
+from tapejit.primitives import compare, elementwise
+from tapejit.site import user_site
+from tapejit.trace import bind
+
+
+def float_dtype(dtype: np.dtype) -> np.dtype:
+    """The float type NumPy computes a float function of `dtype` in (bool/int8 -> f16, ...)."""
+    return np.promote_types(dtype, np.float16)
+
+
+def _floats(name: str, *xs) -> list:
+    values = operands(name, *xs)
+    dtype = float_dtype(values[0].dtype)
+    return [cast(v, dtype) for v in values]
+
+
+def _float_function(prim, name: str):
+    def fn(x):
+        return bind(prim, *_floats(name, x))
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name} (NumPy's np.{name}); integers give NumPy's float type."
+    return fn
+
+
+exp = _float_function(elementwise.exp_p, "exp")
+expm1 = _float_function(elementwise.expm1_p, "expm1")
+log = _float_function(elementwise.log_p, "log")
+log1p = _float_function(elementwise.log1p_p, "log1p")
+sin = _float_function(elementwise.sin_p, "sin")
+cos = _float_function(elementwise.cos_p, "cos")
+tan = _float_function(elementwise.tan_p, "tan")
+tanh = _float_function(elementwise.tanh_p, "tanh")
+sqrt = _float_function(elementwise.sqrt_p, "sqrt")
+
+
+def _no_bool(name: str):
+    return op_error(DTypeError, name, "NumPy's boolean version of this is not supported",
+                    "cast the booleans to an integer or float dtype first", user_site())
+
+
+def _binary(prim, name: str, on_bool=None):
+    def fn(x1, x2):
+        a, b = operands(name, x1, x2)
+        if a.dtype.kind == "b":
+            if on_bool is None:
+                raise _no_bool(name)
+            return bind(on_bool, a, b)
+        return bind(prim, a, b)
+    fn.__name__ = name
+    fn.__doc__ = f"Elementwise {name} with NumPy's broadcasting and dtype rules."
+    return fn
+
+
+add = _binary(arith.add_p, "add", compare.or_p)
+subtract = _binary(arith.sub_p, "subtract")
+multiply = _binary(arith.mul_p, "multiply", compare.and_p)
+maximum = _binary(arith.maximum_p, "maximum", compare.or_p)
+minimum = _binary(arith.minimum_p, "minimum", compare.and_p)
+
+
+def divide(x1, x2):
+    """True division; integer and bool operands give float64, as in NumPy."""
+    a, b = operands("divide", x1, x2)
+    if a.dtype.kind != "f":
+        a, b = cast(a, np.float64), cast(b, np.float64)
+    return bind(arith.div_p, a, b)
+
+
+true_divide = divide
+
+
+def power(x1, x2):
+    """x1 ** x2 with NumPy's dtype rules; integer powers are exact below 2**53."""
+    a, b = operands("power", x1, x2)
+    if a.dtype.kind == "b":
+        raise _no_bool("power")
+    if a.dtype.kind == "f":
+        return bind(arith.pow_p, a, b)
+    wide = bind(arith.pow_p, cast(a, np.float64), cast(b, np.float64))
+    return cast(wide, a.dtype)
+
+
+pow = power  # noqa: A001
+
+
+def negative(x):
+    (a,) = operands("negative", x)
+    if a.dtype.kind == "b":
+        raise _no_bool("negative")
+    return bind(arith.neg_p, a)
+
+
+def square(x):
+    (a,) = operands("square", x)
+    return bind(compare.and_p, a, a) if a.dtype.kind == "b" else bind(arith.square_p, a)
+
+
+def abs(x):  # noqa: A001
+    """|x|; booleans stay as they are, as in NumPy."""
+    (a,) = operands("absolute", x)
+    return a if a.dtype.kind == "b" else bind(elementwise.abs_p, a)
+
+
+absolute = abs
+
+
+def arctan2(x1, x2):
+    """The angle of (x2, x1) in [-pi, pi], NumPy's arctan2."""
+    return bind(elementwise.atan2_p, *_floats("arctan2", x1, x2))
+
+
+def clip(a, a_min=None, a_max=None):
+    """a limited to [a_min, a_max] (either may be None), in NumPy's result dtype."""
+    if a_min is None and a_max is None:
+        raise op_error(ValueError, "clip", "one of a_min and a_max must be given",
+                       "pass a lower or an upper bound", user_site())
+    out = a
+    if a_min is not None:
+        out = maximum(out, a_min)
+    if a_max is not None:
+        out = minimum(out, a_max)
+    return out
+
+
+def logaddexp(x1, x2):
+    """log(exp(x1) + exp(x2)), computed without overflow."""
+    a, b = _floats("logaddexp", x1, x2)
+    top = maximum(a, b)
+    return add(top, log1p(exp(negative(abs(subtract(a, b))))))
