@@ -5,7 +5,9 @@ Groups are formed greedily in program order, one open group per loop shape; an e
 joins the open group of its output's shape (a reduction: of its input's shape) unless that
 would make the group depend on itself, e.g. through a reduction it computes or through a
 matmul that reads its output. Independent work of one shape shares a loop (a gradient's
-forward and backward), and values used only inside a group never reach memory.
+forward and backward), and values used only inside a group never reach memory. Shapes are
+compared as symbols (passes/dims.py): sizes equal only by coincidence (a batch of 64 beside a
+hidden layer of 64) never share a loop, so the kernel is the same for every batch size.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import heapq
 from dataclasses import dataclass, field
 
 from tapejit.ir import Eqn, Program, Var
+from tapejit.passes.dims import symbolic_dims
 from tapejit.primitives.fused import fused_p
 
 LOOP_KINDS = ("elementwise", "broadcast")
@@ -25,6 +28,7 @@ class _Node:
 
     index: int
     shape: tuple | None = None
+    key: tuple | None = None
     eqns: list[Eqn] = field(default_factory=list)
     deps: set = field(default_factory=set)
     reduced: set = field(default_factory=set)
@@ -37,15 +41,19 @@ class _Node:
 class _Fuser:
     def __init__(self, program: Program) -> None:
         self.program = program
+        self.dims = symbolic_dims(program)
         self.nodes: list[_Node] = []
         self.producer: dict[int, _Node] = {}
         self.open: dict[tuple, _Node] = {}
 
-    def _new(self, shape=None) -> _Node:
-        node = _Node(len(self.nodes), shape)
+    def _new(self, loop=None) -> _Node:
+        """A node; a loop group over `loop`'s shape when given (keyed by its symbols)."""
+        if loop is None:
+            node = _Node(len(self.nodes))
+        else:
+            node = _Node(len(self.nodes), loop.type.shape, self.dims.key(loop))
+            self.open[node.key] = node
         self.nodes.append(node)
-        if shape is not None:
-            self.open[shape] = node
         return node
 
     def _reaches(self, start: _Node, target: _Node) -> bool:
@@ -82,25 +90,27 @@ class _Fuser:
         if eqn.prim.kind == "reduce":
             node.reduced.update(id(v) for v in eqn.outputs)
 
-    def _group_for(self, eqn: Eqn, shape: tuple) -> _Node:
+    def _group_for(self, eqn: Eqn, loop: Var) -> _Node:
+        """The open group whose loop runs over `loop`'s symbolic shape, if `eqn` fits it."""
+        key = self.dims.key(loop)
         candidates = []
-        if eqn.prim.kind == "reduce" and isinstance(eqn.inputs[0], Var):
-            producer = self.producer.get(id(eqn.inputs[0]))
-            if producer is not None and producer.shape == shape:
+        if eqn.prim.kind == "reduce":
+            producer = self.producer.get(id(loop))
+            if producer is not None and producer.key == key:
                 candidates.append(producer)
-        if shape in self.open:
-            candidates.append(self.open[shape])
+        if key in self.open:
+            candidates.append(self.open[key])
         for group in candidates:
             if self._fits(group, eqn):
                 return group
-        return self._new(shape)
+        return self._new(loop)
 
     def run(self) -> list[_Node]:
         for eqn in self.program.eqns:
             if eqn.prim.kind in LOOP_KINDS:
-                self._place(eqn, self._group_for(eqn, eqn.out.type.shape))
+                self._place(eqn, self._group_for(eqn, eqn.out))
             elif eqn.prim.kind == "reduce":
-                self._place(eqn, self._group_for(eqn, eqn.inputs[0].type.shape))
+                self._place(eqn, self._group_for(eqn, eqn.inputs[0]))
             else:
                 self._place(eqn, self._new())
         return self._schedule()

@@ -5,7 +5,9 @@ var, and returns None (no change), an atom that replaces the output, or a new eq
 defines the same output var.
 
 Not folded on purpose: x * 0 for floats, because inf * 0 and NaN * 0 are NaN and tapejit
-keeps NaN/inf semantics (DESIGN: NaN checks must survive); it is folded for integers.
+keeps NaN/inf semantics (NaN checks must survive); it is folded for integers. Nor x / 1:
+divisors are counts (a mean over the batch, n - ddof), and a rule that fired only when a
+count happened to be 1 would make the kernel depend on the batch size.
 """
 
 from __future__ import annotations
@@ -147,7 +149,6 @@ RULES = {
     "add": lambda e, d: _identity_operand(e, d, 0),
     "sub": lambda e, d: _identity_operand(e, d, 0, sides=(1,)),
     "mul": _mul,
-    "div": lambda e, d: _identity_operand(e, d, 1, sides=(1,)),
     "neg": _neg,
     "stop_gradient": _same_input_type,
     "convert_element_type": _same_input_type,

@@ -57,14 +57,19 @@ class KernelBuilder:
         inner = ", ".join(self.size(d) for d in dims)
         return f"({inner},)" if len(dims) == 1 else f"({inner})"
 
-    def const(self, value, dtype: np.dtype) -> str:
-        """A hoisted, typed constant read from the C table (floats) or written inline."""
+    def const(self, value, dtype: np.dtype, key=None) -> str:
+        """A hoisted, typed constant read from the C table (floats) or written inline.
+
+        Constants the code itself needs (the 1 of 1/x) are shared by value; a program's
+        literals by `key` (the Lit itself), so two literals that happen to be equal today
+        (1/batch and 1 - beta) never change the kernel's text.
+        """
         dtype = np.dtype(dtype)
         if dtype.kind == "b":
             return "True" if bool(value) else "False"
         if dtype.kind in "iu":
             return f"{np_type(dtype)}({int(value)})"
-        key = (dtype.str, repr(float(value)))
+        key = (dtype.str, repr(float(value))) if key is None else ("lit", id(key))
         if key not in self.const_names:
             self.consts.append(float(value))
             name = f"c{len(self.const_names)}"
@@ -74,7 +79,7 @@ class KernelBuilder:
 
     def atom(self, atom) -> str:
         if isinstance(atom, Lit):
-            return self.const(atom.value.item(), atom.value.dtype)
+            return self.const(atom.value.item(), atom.value.dtype, key=atom)
         return self.name(atom)
 
     def comment(self, eqn: Eqn, indent: str) -> None:
