@@ -13,16 +13,18 @@ from tapejit.primitives import (
     broadcast,
     compare,
     convert,
+    decompositions,
     elementwise,
     fused,
     linalg,
     reduce,
     shape,
     slicing,
+    spectral,
 )
 
-FAMILIES = (arithmetic, broadcast, compare, convert, elementwise, fused, linalg, reduce, shape,
-            slicing)
+FAMILIES = (arithmetic, broadcast, compare, convert, decompositions, elementwise, fused, linalg,
+            reduce, shape, slicing, spectral)
 
 
 def all_primitives() -> dict[str, Primitive]:
