@@ -61,6 +61,7 @@ class Case:
     kinks: list = field(default_factory=list)      # (args, expected gradients) at kinks
     errors: list = field(default_factory=list)     # calls that must raise a clear error
     special: bool = False           # compare with numpy at SPECIAL_VALUES (elementwise)
+    make: Callable | None = None    # drawn arrays -> the arguments (e.g. made well conditioned)
 
     @property
     def id(self) -> str:
@@ -247,7 +248,7 @@ def sample(case: Case, shapes, rng) -> list[np.ndarray]:
             out.append(_draw(case, (spec.n,), rng)[::2])
         else:
             out.append(_draw(case, spec, rng))
-    return out
+    return list(case.make(*out)) if case.make else out
 
 
 def covered_primitives() -> set[str]:

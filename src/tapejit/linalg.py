@@ -203,7 +203,7 @@ def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
         return ops.matmul(dec.pinv(matrix, rcond), rhs)
     at = mT(matrix)
     gram = ops.matmul(at, matrix) if m >= n else ops.matmul(matrix, at)
-    gram = gram + ops.cast(l2_regularizer, gram.dtype) * np.eye(min(m, n), dtype=gram.dtype)
+    gram = gram + ops.cast(l2_regularizer, gram.dtype) * identity_like(gram)
     chol = dec.cholesky(gram)
     if m >= n:
         return _cholesky_solve(chol, ops.matmul(at, rhs))

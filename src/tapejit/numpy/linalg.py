@@ -23,7 +23,7 @@ from tapejit.ops.numpy_policy import operands
 from tapejit.primitives import decompositions as dec
 from tapejit.primitives import spectral
 from tapejit.primitives.base import broadcast_shapes
-from tapejit.primitives.decompositions import LinAlgError, mT
+from tapejit.primitives.decompositions import LinAlgError, NotSupportedError, mT
 from tapejit.site import user_site
 from tapejit.trace import Tracer
 
@@ -96,7 +96,7 @@ def batch_shape(op: str, *shapes) -> tuple[int, ...]:
 
 def _refuse_hermitian(op: str, hermitian: bool) -> None:
     if hermitian:
-        raise op_error(NotImplementedError, op, "hermitian=True is not supported",
+        raise op_error(NotSupportedError, op, "hermitian=True is not supported",
                        "leave hermitian=False (the general routine gives the same result for a "
                        "symmetric matrix), or use eigh", user_site())
 
@@ -124,7 +124,12 @@ def solve(a, b):
 
 
 def identity_like(a):
-    return ops.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    """Identity matrices of a's shape and dtype, made in a's trace when it is traced (not a
+    captured constant): rows [1, 0 … 0] (n zeros) read n at a time are the identity's."""
+    n, batch = a.shape[-1], tuple(a.shape[:-2])
+    rows = ops.concat([ops.full_like(a[..., :1], 1), ops.full_like(a, 0)], -1)
+    flat = ops.reshape(rows, batch + (n * (n + 1),))[..., :n * n]
+    return ops.reshape(flat, tuple(a.shape))
 
 
 def inv(a):
@@ -265,6 +270,12 @@ def lstsq(a, b, rcond=None):
     return (ops.squeeze(x, -1) if vector else x), residuals, rank, s
 
 
+def _per_matrix(value, dtype):
+    """A scalar, or one value per matrix of the stack as a column against the values."""
+    return dtype.type(value) if np.ndim(value) == 0 else ops.expand_dims(
+        ops.cast(value, dtype), -1)
+
+
 def _count_above(s, tol, dtype):
     return ops.reduce_sum(ops.cast(s > tol, dtype), -1)
 
@@ -282,9 +293,9 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
         rtol = max(A.shape[-2:]) * np.finfo(s.dtype).eps if rtol is None else rtol
         largest = (ops.reduce_max(s, -1, keepdims=True) if s.shape[-1] else
                    ops.full(tuple(s.shape[:-1]) + (1,), 0, s.dtype))
-        tol = largest * ops.expand_dims(np.asarray(rtol, s.dtype), -1)
+        tol = largest * _per_matrix(rtol, s.dtype)
     else:
-        tol = ops.expand_dims(np.asarray(tol, s.dtype), -1)
+        tol = _per_matrix(tol, s.dtype)
     return _count_above(s, tol, np.int64)
 
 

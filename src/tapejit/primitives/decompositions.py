@@ -32,6 +32,10 @@ class LinAlgError(TapejitError, np.linalg.LinAlgError):
     """A matrix LAPACK cannot handle: singular, not positive definite, no convergence."""
 
 
+class NotSupportedError(TapejitError, NotImplementedError):
+    """An option or a derivative tapejit's linear algebra does not provide."""
+
+
 # --- type rules ------------------------------------------------------------------------------
 
 def float_matrices(t: TensorType) -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapejit.errors import TapejitError, op_error
+from tapejit.errors import op_error
 from tapejit.ir import Primitive, TensorType
 from tapejit.primitives.decompositions import (
+    NotSupportedError,
     column,
     diagonal,
     eye,
@@ -37,7 +38,7 @@ NO_CONVERGENCE = "check the matrix for NaN or inf"
 
 
 def _no_derivative(op: str, why: str, fix: str):
-    return op_error(TapejitError, op, why, fix, user_site())
+    return op_error(NotSupportedError, op, why, fix, user_site())
 
 
 def _columns(x, start: int, stop: int):
