@@ -51,10 +51,10 @@ def _upper(x):
 
 
 SQUARE = [((3, 3),), ((1, 1),), ((2, 3, 3),), (Transposed((4, 4)),), ((2, 0, 0),)]
-TALL_WIDE = [((4, 3),), ((3, 4),), ((2, 4, 3),), ((3, 3),), ((1, 1),), (Transposed((3, 5)),)]
+TALL_WIDE = [((4, 3),), ((3, 4),), ((2, 4, 3),), ((3, 3),), (Transposed((3, 5)),)]
 NOT_SQUARE = np.ones((2, 3))
-# without 1x1: det and r are linear there, and second differences of a linear function are
-# rounding noise above the checker's floor
+# without 1x1 (also in TALL_WIDE): det, svd and qr are linear there, and second differences of
+# a linear function are rounding noise above the checker's floor
 NOT_LINEAR = [s for s in SQUARE if s != ((1, 1),)]
 
 
@@ -70,17 +70,11 @@ def _triangular(lower, trans, unit):
                                              lower)])
 
 
-def _svd_case(i, part):
-    return Case("svd", lambda x: tnp.linalg.svd(x, full_matrices=False)[i], TALL_WIDE,
-                name=f"svd_{part}", make=spread(5.0),
-                numpy=lambda x: np.linalg.svd(x, full_matrices=False)[i],
-                errors=[lambda: tnp.linalg.svd(np.ones(3))])
-
-
-def _qr_case(i, part):
-    return Case("qr", lambda x: tnp.linalg.qr(x)[i], TALL_WIDE[:4], name=f"qr_{part}",
-                make=shifted(4.0), numpy=lambda x: np.linalg.qr(x)[i],
-                errors=[lambda: tnp.linalg.qr(np.ones(3)), lambda: tnp.linalg.qr(np.eye(2), "raw")])
+def joined(*parts):
+    """Several results as one flat tensor (or array), so one case checks them all."""
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate([np.ravel(p) for p in parts])
+    return tj.concat([tj.reshape(p, (-1,)) for p in parts], 0)
 
 
 CASES = [
@@ -90,8 +84,8 @@ CASES = [
          name="cholesky_upper", make=shifted(7.0),
          numpy=lambda x: _upper(np.linalg.cholesky(_upper(x))),
          errors=[lambda: tnp.linalg.cholesky(np.ones(3), upper=True)]),
-    *[_triangular(lower, trans, unit) for lower in (True, False) for trans in (False, True)
-      for unit in (False, True)],
+    *[_triangular(lower, trans, unit) for lower, trans, unit in [
+        (True, False, False), (True, True, True), (False, False, True), (False, True, False)]],
     Case("triangular_solve", tj.linalg.triangular_solve,
          [((3, 3), (2, 3, 2)), ((2, 1, 3, 3), (4, 3, 1))], name="triangular_solve_broadcast",
          make=shifted(4.0), numpy=_tri_np,
@@ -109,25 +103,29 @@ CASES = [
     Case("slogdet", lambda x: (lambda s, ld: s * ld)(*tnp.linalg.slogdet(x)), SQUARE,
          make=shifted(-4.0), numpy=lambda x: (lambda s, ld: s * ld)(*np.linalg.slogdet(x)),
          errors=[lambda: tnp.linalg.slogdet(np.ones((3, 2)))]),
-    Case("pinv", tnp.linalg.pinv, TALL_WIDE, make=shifted(4.0), numpy=np.linalg.pinv,
+    Case("pinv", tnp.linalg.pinv, TALL_WIDE + [((1, 1),)], make=shifted(4.0), numpy=np.linalg.pinv,
          errors=[lambda: tnp.linalg.pinv(np.ones(3)),
                  lambda: dec.pinv(tj.constant(np.eye(2)), rcond=-1.0)]),
-    Case("eigh", lambda x: tnp.linalg.eigh(x)[1], SQUARE, name="eigh_vectors", make=spread(10.0),
-         numpy=lambda x: np.linalg.eigh(x)[1], errors=[lambda: tnp.linalg.eigh(NOT_SQUARE)]),
+    Case("eigh", lambda x: joined(*tnp.linalg.eigh(x)), SQUARE, make=spread(10.0),
+         numpy=lambda x: joined(*np.linalg.eigh(x)), errors=[lambda: tnp.linalg.eigh(NOT_SQUARE)]),
     Case("eigh", lambda x: tnp.linalg.eigh(x, UPLO="U")[0], SQUARE[:3], name="eigh_values_upper",
          make=spread(10.0), numpy=lambda x: np.linalg.eigh(x, UPLO="U")[0],
          errors=[lambda: tnp.linalg.eigh(np.eye(2), UPLO="X")]),
     Case("eigh", tnp.linalg.eigvalsh, SQUARE, name="eigvalsh", make=spread(1.0),
          numpy=np.linalg.eigvalsh,
          errors=[lambda: tnp.linalg.eigvalsh(np.ones((2, 2), np.float16))]),
-    *[_svd_case(i, part) for i, part in enumerate(["u", "s", "vh"])],
+    Case("svd", lambda x: joined(*tnp.linalg.svd(x, full_matrices=False)), TALL_WIDE,
+         make=spread(5.0), numpy=lambda x: joined(*np.linalg.svd(x, full_matrices=False)),
+         errors=[lambda: tnp.linalg.svd(np.ones(3))]),
     Case("svd", lambda x: tnp.linalg.svd(x)[0], [((3, 3),), ((2, 3, 3),)],
          name="svd_full_square", make=spread(5.0), numpy=lambda x: np.linalg.svd(x)[0],
          errors=[lambda: tnp.linalg.svd(np.eye(2), hermitian=True)]),
     Case("svd", tnp.linalg.svdvals, TALL_WIDE, name="svdvals",
          numpy=lambda x: np.linalg.svd(x, compute_uv=False),
          errors=[lambda: tnp.linalg.svdvals(np.ones(3))]),
-    *[_qr_case(i, part) for i, part in enumerate("qr")],
+    Case("qr", lambda x: joined(*tnp.linalg.qr(x)), TALL_WIDE, make=shifted(4.0),
+         numpy=lambda x: joined(*np.linalg.qr(x)),
+         errors=[lambda: tnp.linalg.qr(np.ones(3)), lambda: tnp.linalg.qr(np.eye(2), "raw")]),
     Case("qr", lambda x: tnp.linalg.qr(x, "complete")[0], [((3, 4),), ((3, 3),), ((2, 4, 6),)],
          name="qr_complete_wide", make=shifted(4.0),
          numpy=lambda x: np.linalg.qr(x, "complete")[0],
