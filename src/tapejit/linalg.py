@@ -203,7 +203,9 @@ def lstsq(matrix, rhs, l2_regularizer=0.0, fast=True, name=None):
         return ops.matmul(dec.pinv(matrix, rcond), rhs)
     at = mT(matrix)
     gram = ops.matmul(at, matrix) if m >= n else ops.matmul(matrix, at)
-    gram = gram + ops.cast(l2_regularizer, gram.dtype) * identity_like(gram)
+    if not isinstance(l2_regularizer, (int, float)):  # a Python number adopts gram's dtype
+        l2_regularizer = ops.cast(l2_regularizer, gram.dtype)
+    gram = gram + l2_regularizer * identity_like(gram)
     chol = dec.cholesky(gram)
     if m >= n:
         return _cholesky_solve(chol, ops.matmul(at, rhs))

@@ -347,8 +347,8 @@ def multi_dot(arrays, *, out=None):
         split = _chain_order([x.shape for x in arrays])
 
     def product(i, j):
-        return arrays[i] if i == j else dot(product(i, split[i, j]),
-                                            product(split[i, j] + 1, j))
+        k = split.get((i, j), i)
+        return arrays[i] if i == j else dot(product(i, k), product(k + 1, j))
 
     result = product(0, len(arrays) - 1)
     if first == 1 and last == 1:
