@@ -222,7 +222,7 @@ def svdvals(x, /):
 
 
 def _scalar_float(op: str, name: str, value) -> float:
-    if np.ndim(value) != 0 or isinstance(value, Tracer):
+    if isinstance(value, Tracer) or np.ndim(value) != 0:
         raise op_error(TypeError, op, f"{name} must be a number, got {value!r}",
                        "pass one Python float for the whole stack", user_site())
     return float(value)

@@ -45,9 +45,9 @@ class _Batch:
 
     def finish(self) -> list[str]:
         ctx = self.ctx
-        dtype = ctx.np_type(ctx.out_type.dtype)
-        return self.lines + [f"{ctx.out} = {self.result}.astype({dtype})"
-                             f".reshape({ctx.shape(ctx.out_type.shape)})"]
+        result = self.result if ctx.out_type.dtype == np.float64 else (
+            f"{self.result}.astype({ctx.np_type(ctx.out_type.dtype)})")
+        return self.lines + [f"{ctx.out} = {result}.reshape({ctx.shape(ctx.out_type.shape)})"]
 
 
 def _store(ctx, result: str, value: str, offset: int, shape) -> list[str]:
