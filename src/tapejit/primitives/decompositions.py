@@ -93,24 +93,14 @@ SINGULAR = ("the matrix is singular: use lstsq or pinv for a least-squares or mi
             "solution, or regularize it (a + eps * I)")
 
 
-def _stack(fn, *arrays):
-    """fn applied to each matrix of equally batched stacks (for 2-d-only routines)."""
-    batch = arrays[0].shape[:-2]
-    flat = [a.reshape((-1,) + a.shape[-2:]) for a in arrays]
-    results = [fn(*mats) for mats in zip(*flat)]
-    if not results:
-        return None
-    return np.stack(results).reshape(batch + results[0].shape)
-
-
 @lapack("triangular_solve", SINGULAR)
 def _triangular_impl(a, b, *, lower, transpose_a, unit_diagonal):
-    if b.size == 0 or a.shape[-1] == 0:
+    if b.size == 0:
         return np.zeros(b.shape)
-    out = _stack(lambda m, r: scipy.linalg.solve_triangular(
+    pairs = zip(a.reshape((-1,) + a.shape[-2:]), b.reshape((-1,) + b.shape[-2:]))
+    return np.stack([scipy.linalg.solve_triangular(
         m, r, trans=int(transpose_a), lower=lower, unit_diagonal=unit_diagonal,
-        check_finite=False), a, b)
-    return np.zeros(b.shape) if out is None else out
+        check_finite=False) for m, r in pairs]).reshape(b.shape)
 
 
 @lapack("cholesky", "the matrix must be symmetric positive definite (only its lower triangle "
