@@ -31,13 +31,14 @@ class NumbaKernel:
         return fn(self.sizes, self.consts, *arrays)
 
     def first_call(self, arrays: Sequence) -> tuple:
-        """Numba compiles or loads here; unreadable cache files are deleted and the call
+        """Numba compiles or loads here, under the kernel's lock, with its compiled files
+        checked against the manifest first; unreadable ones are deleted and the call
         retried."""
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", module="numba")
                 warnings.filterwarnings("ignore", message=".*Numba.*")
-                return self(arrays)
+                return self.handle.first_call(lambda: self(arrays))
         except Exception as e:
             if recover(self.handle, e):
                 return self.first_call(arrays)
