@@ -7,6 +7,7 @@ Variable are announced to the recording tapes and the active traces on the per-t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -202,6 +203,10 @@ def _python_policy(array: np.ndarray) -> np.ndarray:
     return array
 
 
+_CREATION_ORDER = itertools.count()
+"""Variables are numbered as they are made: tapes list watched ones in that order (TF)."""
+
+
 class Variable(_Operators):
     """Mutable state read by ops; trainable Variables are watched by tapes when read.
 
@@ -212,11 +217,12 @@ class Variable(_Operators):
         dtype: dtype to convert the initial value to.
     """
 
-    __slots__ = ("_tensor", "trainable", "_name", "__weakref__")
+    __slots__ = ("_tensor", "trainable", "_name", "_created", "__weakref__")
 
     def __init__(self, initial_value, trainable: bool = True, name: str | None = None,
                  dtype=None) -> None:
         self._tensor = Tensor(to_array(initial_value, dtype, what="Variable"))
+        self._created = next(_CREATION_ORDER)
         self.trainable = bool(trainable)
         self._name = name or "Variable"
 

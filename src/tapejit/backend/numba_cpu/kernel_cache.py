@@ -108,6 +108,7 @@ class CacheEntry:
     source: str
     reused_file: bool
     kernels: Path | None = None
+    recorded_compiles: int = 0
 
     @property
     def loaded_from_disk(self) -> bool:
@@ -122,19 +123,36 @@ class CacheEntry:
         return Path(getattr(cache, "_cache_path", self.path.parent / "__pycache__"))
 
     def first_call(self, call):
-        """Run `call()` (the kernel's first call) with the compiled code checked first and
-        recorded after, holding the kernel's lock: threads and processes compile it once."""
+        """Run `call()` (a first call of this kernel for some argument types) with the
+        compiled code checked first and recorded after, holding the kernel's lock: threads
+        and processes compile it once."""
         if self.kernels is None:
             return call()
         with compiled_code.exclusive(self.kernels, self.key):
+            self._record_own_compiles()
             trouble = compiled_code.problem(self.kernels, self.numba_folder, self.key)
             if trouble:
                 _warn_once(f"manifest:{self.key}", f"{trouble}; deleting it and recompiling")
                 compiled_code.purge(self.kernels, self.numba_folder, self.key)
             result = call()
-            if not self.loaded_from_disk:
-                compiled_code.record(self.kernels, self.numba_folder, self.key)
+            self._record_own_compiles()
             return result
+
+    def _compiles(self) -> int:
+        stats = getattr(self.fn, "stats", None)
+        return sum(stats.cache_misses.values()) if stats else 0
+
+    def _record_own_compiles(self) -> None:
+        """Numba compiled (and cached) code for this kernel since the manifest was last
+        written (new argument types, or the first compile): record it (lock held)."""
+        if self._compiles() != self.recorded_compiles:
+            compiled_code.record(self.kernels, self.numba_folder, self.key)
+            self.recorded_compiles = self._compiles()
+
+    def record_at_exit(self) -> None:
+        if self.kernels is not None and self._compiles() != self.recorded_compiles:
+            with compiled_code.exclusive(self.kernels, self.key):
+                self._record_own_compiles()
 
 
 @dataclass
@@ -152,6 +170,16 @@ class KernelCache:
         self._checked: Path | None = None
         if self.directory is None:
             self.directory = default_directory()
+        atexit.register(self._record_at_exit)
+
+    def _record_at_exit(self) -> None:
+        """Compiles that happened outside a first call (new argument types on a later call)
+        get their manifest before the process ends."""
+        for kernel in list(self._memory.values()):
+            try:
+                kernel.record_at_exit()
+            except OSError:
+                pass
 
     def load(self, source: str) -> CacheEntry:
         key = cache_key(source)
