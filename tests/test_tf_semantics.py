@@ -255,3 +255,28 @@ def test_batch_jacobian_checks_ranks_and_batch_sizes_as_tf(target_shape, source_
         y = tj.reduce_sum(x) * tj.constant(np.ones(target_shape))
     with pytest.raises(ValueError, match="Need first dimension of target shape"):
         g.batch_jacobian(y, x)
+
+
+# --- TF names the tape's users reach for ---------------------------------------------------
+
+def test_constant_shape_reshapes_fills_or_refuses_as_tf():
+    np.testing.assert_array_equal(tj.constant([1, 2, 3, 4, 5, 6], shape=[2, 3]).numpy(),
+                                  [[1, 2, 3], [4, 5, 6]])
+    filled = tj.constant(-1.0, shape=[2, 2])
+    assert filled.dtype == np.float32 and filled.numpy().tolist() == [[-1.0, -1.0]] * 2
+    with pytest.raises(TypeError, match="unsupported shape"):
+        tj.constant([1, 2, 3], shape=[2, 2])
+
+
+def test_identity_keeps_the_gradient():
+    v = tj.Variable(2.0)
+    with tj.GradientTape() as g:
+        y = tj.identity(v) * 3.0
+    assert float(g.gradient(y, v)) == 3.0
+
+
+@pytest.mark.parametrize("value", ["text", ["a", "b"], b"bytes", 1 + 2j])
+def test_unsupported_types_name_themselves(value):
+    with pytest.raises(tj.DTypeError, match="strings|complex") as info:
+        tj.constant(value)
+    assert "fix" in str(info.value)

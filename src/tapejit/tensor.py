@@ -150,16 +150,28 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
         value: a Python scalar, nested list, NumPy array or Tensor.
         dtype: the dtype to convert to; by default Python floats become float32 and
             ints int32, NumPy arrays keep theirs.
-        shape: optional shape to broadcast a scalar to (as tf.constant).
+        shape: as tf.constant: the value is reshaped to it when the element counts agree,
+            a scalar is filled into it, anything else is a TypeError.
         name: accepted for TF compatibility; eager tensors are unnamed.
     Raises:
         DTypeError: strings, objects, complex numbers.
+        TypeError: a `shape` the value cannot take.
     """
     del name
     array = to_array(_as_data(value), dtype, what="constant")
-    if shape is not None:
-        array = np.array(np.broadcast_to(array, tuple(shape)))
-    return Tensor(array)
+    return Tensor(array if shape is None else _shaped(array, tuple(int(d) for d in shape)))
+
+
+def _shaped(array, shape: tuple):
+    if np.size(array) == int(np.prod(shape)):
+        return np.reshape(array, shape)[()]
+    if np.ndim(array) == 0:
+        return np.full(shape, array)
+    raise op_error(TypeError, "constant", f"Eager execution of tf.constant with unsupported "
+                   f"shape: the value has {np.size(array)} elements, but `shape` {list(shape)} "
+                   f"has {int(np.prod(shape))} elements",
+                   "give a value with that many elements, or a scalar to fill it with",
+                   user_site())
 
 
 def _as_data(value):

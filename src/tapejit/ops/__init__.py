@@ -46,7 +46,7 @@ from tapejit.ops.elementwise import (
 from tapejit.ops.indexing import getitem
 from tapejit.ops.linalg import matmul, tensordot
 from tapejit.ops.methods import METHODS
-from tapejit.ops.operands import as_operand, cast, convert_to_tensor, stop_gradient
+from tapejit.ops.operands import as_operand, cast, convert_to_tensor, identity, stop_gradient
 from tapejit.ops.reduce import reduce_max, reduce_mean, reduce_min, reduce_sum
 from tapejit.ops.shape import (
     broadcast_to,
@@ -70,6 +70,7 @@ __all__ = [
     "abs", "add", "as_operand", "atan2", "broadcast_to", "cast", "concat", "convert_to_tensor",
     "cos", "divide", "equal",
     "exp", "expand_dims", "expm1", "full", "full_like", "getitem", "greater", "greater_equal",
+    "identity",
     "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or", "matmul",
     "maximum", "minimum", "multiply", "negative", "not_equal", "pad", "pow", "power",
     "reciprocal", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "reverse",

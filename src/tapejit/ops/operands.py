@@ -170,3 +170,8 @@ def numeric_operand(x, op: str):
 def stop_gradient(x):
     """x, with no gradient flowing back through it."""
     return bind(stop_gradient_p, as_operand(x, "stop_gradient"))
+
+
+def identity(x):
+    """x as a tensor (tf.identity): Variables are read, data converted; gradients flow."""
+    return as_operand(x, "identity") if isinstance(x, Tensor) else convert_to_tensor(x)
