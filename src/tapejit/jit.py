@@ -9,6 +9,7 @@ compiled kernel from the kernel cache.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -52,16 +53,57 @@ def _fast_key(args) -> tuple | None:
     return tuple(key)
 
 
+def require_callable(fn, who: str) -> None:
+    """A transform applied to something that is not a function fails where it is applied."""
+    if not callable(fn):
+        raise op_error(TypeError, who, f"Expected a callable value, got {fn!r}",
+                       f"pass the function itself, e.g. tj.{who}(f)", user_site())
+
+
+def _positional_count(fn) -> int | None:
+    """How many positional arguments `fn` takes, or None if it takes any number."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    kinds = [p.kind for p in parameters]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return None
+    return sum(k in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+               for k in kinds)
+
+
+def _check_static(fn, argnums: tuple[int, ...], argnames: frozenset) -> None:
+    count = _positional_count(fn)
+    if count is not None and any(i >= count or i < -count for i in argnums):
+        raise op_error(ValueError, "jit", f"static_argnums={argnums}, but the function takes "
+                       f"only {count} positional arguments",
+                       "give the positions of arguments it has (counting from 0)", user_site())
+    try:
+        parameters = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    unknown = sorted(argnames - set(parameters))
+    if unknown:
+        raise op_error(ValueError, "jit", f"static_argnames {unknown} name no parameter of the "
+                       f"function (it has {list(parameters)})", "use its parameter names",
+                       user_site())
+
+
 class JitFunction:
     """A function compiled per input signature; call it like the original."""
 
     def __init__(self, fn: Callable, static_argnums: Sequence[int] = (), check: bool = False,
                  static_argnames: Sequence[str] = ()):
+        require_callable(fn, "jit")
         self.fn = fn
         self.static_argnums = tuple(sorted({int(i) for i in (
             (static_argnums,) if isinstance(static_argnums, int) else static_argnums)}))
         self.static_argnames = frozenset(
             (static_argnames,) if isinstance(static_argnames, str) else static_argnames)
+        _check_static(fn, self.static_argnums, self.static_argnames)
         self._keyword_variants: dict = {}
         self.check = check
         self._cache: dict[tuple, SignatureCall] = {}

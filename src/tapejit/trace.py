@@ -46,6 +46,8 @@ class Tracer(Tensor):
         return self._var.type
 
     def _concrete_error(self, what: str, kind=TracerBoolError):
+        if not self._trace.active:
+            return leaked_tracer_error(what)
         return op_error(
             kind, what,
             f"this {self._var.type} value is traced: it has no data until the compiled "
@@ -68,6 +70,8 @@ class Tracer(Tensor):
         raise self._concrete_error("using a traced value as an index")
 
     def concrete(self, what: str = "NumPy conversion of a traced value"):
+        if not self._trace.active:
+            raise leaked_tracer_error(what)
         site = user_site()
         raise op_error(TracerArrayError, what,
                        f"NumPy needs data but this {self._var.type} value is traced",
@@ -122,10 +126,7 @@ class Trace:
             if value._trace is self:
                 return value._var
             if not value._trace.active:
-                raise LeakedTracerError(
-                    "a traced value escaped the function being traced (stored in a global, "
-                    "a closure or an attribute?) and was used after its trace ended; return it "
-                    "from the function instead")
+                raise leaked_tracer_error("using a traced value")
             return self._const(value)
         array = value._value if isinstance(value, Tensor) else value
         if isinstance(array, np.generic) or (isinstance(array, np.ndarray) and array.ndim == 0):
@@ -187,6 +188,14 @@ def top_trace(values) -> Trace | None:
     return top
 
 
+def leaked_tracer_error(what: str) -> LeakedTracerError:
+    return op_error(LeakedTracerError, what,
+                    "a traced value escaped the function being traced (stored in a global, a "
+                    "closure or an attribute?) and was used after its trace ended",
+                    "return the value from the jitted function instead of storing it",
+                    user_site())
+
+
 def _explain_failure(prim, values, params, error: Exception) -> TapejitError:
     site = user_site()
     try:
@@ -218,6 +227,8 @@ def bind(prim, *args, **params):
             for check in EAGER_CHECKS:
                 check(prim, args, params, out)
     else:
+        if not trace.active:
+            raise leaked_tracer_error(prim.name)
         out = trace.emit(prim, args, params)
     for tape in STATE.tapes:
         tape.on_op(prim, args, params, out)
