@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from tapejit import tree
 from tapejit.compiled import SignatureCall, compile_signature
 from tapejit.config import config
@@ -225,7 +227,17 @@ def _hashable_static(arg, index: int):
         raise op_error(TypeError, "jit", f"static argument {index} ({type(arg).__name__}) is not "
                        "hashable", "pass a hashable value (tuple, not list) as a static "
                        "argument", user_site()) from None
-    return arg
+    return _static_key(arg)
+
+
+def _static_key(value):
+    """A static value's identity in a signature: its type and, for floats, its bits, so 1
+    and 1.0 (or 0.0 and -0.0) trace apart and a NaN finds its trace again."""
+    if isinstance(value, (float, np.floating)):
+        return (type(value), float(value).hex())
+    if type(value) is tuple:
+        return (tuple, tuple(_static_key(v) for v in value))
+    return (type(value), value)
 
 
 def _miss_reason(key: tuple, known: list[tuple]) -> str:
@@ -248,7 +260,7 @@ def _distance(a: tuple, b: tuple) -> int:
 
 def _arg_change(i: int, new: tuple, old: tuple) -> str:
     if new[0] == "static" or old[0] == "static":
-        return f"argument {i}: new static value {new[1]!r} (was {old[1]!r})"
+        return f"argument {i}: new static value {_shown(new)} (was {_shown(old)})"
     if new[0] != old[0]:
         return f"argument {i}: new tree structure {new[0]} (was {old[0]})"
     for j, (a, b) in enumerate(zip(new[1], old[1])):
@@ -258,6 +270,14 @@ def _arg_change(i: int, new: tuple, old: tuple) -> str:
             return (f"argument {i}, leaf {j}: new {' and '.join(what)} {_describe(a)} "
                     f"(was {_describe(b)})")
     return f"argument {i}: new leaves"
+
+
+def _shown(part: tuple) -> str:
+    if part[0] != "static":
+        return "a traced value"
+    kind, value = part[1]
+    shown = float.fromhex(value) if issubclass(kind, (float, np.floating)) else value
+    return f"{shown!r} ({kind.__name__})"
 
 
 def _describe(sig: tuple) -> str:

@@ -188,8 +188,19 @@ def _as_data(value):
     return value
 
 
+def reject_masked(value, what: str) -> None:
+    """Masked arrays are refused everywhere (JAX does too): a mask that one path honoured
+    and another ignored would give different answers."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise op_error(TypeError, what, "masked arrays are not supported (tapejit would have to "
+                       "either honour or ignore the mask)", "fill it first, e.g. "
+                       "x.filled(0.0), or pass x.data with the mask as a separate tensor",
+                       user_site())
+
+
 def to_array(value, dtype=None, what: str = "value"):
     """A NumPy array (or scalar) under tapejit's dtype policy, copying user data."""
+    reject_masked(value, what)
     if isinstance(value, Variable):
         value = value.read()
     if isinstance(value, Tensor):

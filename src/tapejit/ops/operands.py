@@ -12,7 +12,7 @@ from tapejit.errors import DTypeError, TapejitError, op_error
 from tapejit.ops.containers import holds_tensors, pack
 from tapejit.primitives.convert import convert_element_type_p, stop_gradient_p
 from tapejit.site import user_site
-from tapejit.tensor import Tensor, Variable, to_array
+from tapejit.tensor import Tensor, Variable, reject_masked, to_array
 from tapejit.trace import bind
 
 _PY_SCALARS = (bool, int, float)
@@ -29,6 +29,7 @@ def as_operand(x, op: str = "op"):
     if isinstance(x, Variable):
         return x.read()
     if isinstance(x, (np.ndarray, np.generic)):
+        reject_masked(x, op)
         _check_dtype(x.dtype, op)
         return x
     if isinstance(x, (list, tuple)) and holds_tensors(x):

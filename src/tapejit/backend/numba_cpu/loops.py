@@ -70,6 +70,8 @@ class _Group:
             full = len(axes) == self.rank
             if r.prim.name != "reduce_sum" or (not full and 0 in axes):
                 return False
+            if full and r.out.type.dtype.kind != "f":  # integer sums wrap: no parfor reduction
+                return False
         return True
 
     # --- names ---------------------------------------------------------------------------
@@ -183,6 +185,10 @@ class _Group:
         kept = [self.index[d] for d in range(self.rank) if d not in eqn.params["axes"]]
         if kept:
             target = f"{target}[{', '.join(kept)}]"
+        dtype = eqn.out.type.dtype
+        if eqn.prim.name == "reduce_sum" and dtype.kind in "iu" and not kept:
+            # Numba widens int32 + int32 to int64; NumPy wraps in the input's dtype
+            return [f"{target} = {np_type(dtype)}({target} + {x})"]
         if eqn.prim.name == "reduce_sum":
             return [f"{target} += {x}"]
         helper = "nan_max" if eqn.prim.name == "reduce_max" else "nan_min"

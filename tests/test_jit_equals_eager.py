@@ -1,0 +1,79 @@
+"""Compiled results equal eager ones, and both equal NumPy: integer wrap-around, booleans,
+signed zeros, masked arrays and static arguments that compare equal but are not the same."""
+
+import numpy as np
+import pytest
+
+import tapejit as tj
+
+
+def _both(fn, *args):
+    eager = fn(*[tj.constant(a) for a in args]).numpy()
+    return eager, tj.jit(fn)(*args).numpy()
+
+
+def test_integer_sums_wrap_like_numpy():
+    x = np.full(10, 2**30, np.int32)
+    for fn in (tj.reduce_sum, lambda a: tj.reduce_sum(a) > 0,
+               lambda a: tj.reduce_sum(tj.reshape(a, (2, 5)), 1)):
+        eager, jitted = _both(fn, x)
+        np.testing.assert_array_equal(eager, jitted)
+    assert int(tj.jit(tj.reduce_sum)(x)) == int(np.sum(x, dtype=np.int32))
+
+
+@pytest.mark.parametrize("op", ["mul", "add", "maximum", "minimum"])
+def test_booleans_combine_as_in_numpy_eagerly_and_under_jit(op):
+    fn = {"mul": lambda a, b: a * b, "add": lambda a, b: a + b,
+          "maximum": tj.math.maximum, "minimum": tj.math.minimum}[op]
+    a, b = np.array([True, True, False, False]), np.array([True, False, True, False])
+    eager, jitted = _both(fn, a, b)
+    want = {"mul": a * b, "add": a + b, "maximum": np.maximum(a, b),
+            "minimum": np.minimum(a, b)}[op]
+    np.testing.assert_array_equal(eager, want)
+    np.testing.assert_array_equal(jitted, want)
+
+
+def test_subtracting_booleans_is_the_same_error_in_both():
+    a = np.array([True, False])
+    with pytest.raises(tj.DTypeError, match="booleans cannot be subtracted"):
+        tj.constant(a) - tj.constant(a)
+    with pytest.raises(tj.DTypeError, match="booleans cannot be subtracted"):
+        tj.jit(lambda x: x - x)(a)
+
+
+def test_sign_of_signed_zeros_and_nan():
+    x = np.array([-0.0, 0.0, np.nan, -2.0, np.inf])
+    eager, jitted = _both(tj.math.sign, x)
+    for got in (eager, jitted):
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(np.sign(x)))
+        np.testing.assert_array_equal(got, np.sign(x))
+
+
+def test_adding_zero_keeps_ieee_signed_zeros():
+    x = np.array([-0.0, 0.0], np.float32)
+    for fn in (lambda a: a + 0.0, lambda a: 0.0 + a, lambda a: a - 0.0, lambda a: a + -0.0):
+        eager, jitted = _both(fn, x)
+        want = fn(x)
+        np.testing.assert_array_equal(np.signbit(eager), np.signbit(want))
+        np.testing.assert_array_equal(np.signbit(jitted), np.signbit(want))
+
+
+@pytest.mark.parametrize("call", [lambda m: tj.constant(m), lambda m: tj.reduce_sum(m),
+                                  lambda m: tj.jit(tj.reduce_mean)(m),
+                                  lambda m: tj.constant(1.0) * m])
+def test_masked_arrays_are_refused_everywhere(call):
+    masked = np.ma.masked_array([1.0, 100.0, 2.0], mask=[0, 1, 0])
+    with pytest.raises(TypeError, match="masked arrays are not supported"):
+        call(masked)
+
+
+def test_static_arguments_are_keyed_by_type_and_bits():
+    f = tj.jit(lambda x, s: x * s, static_argnums=(1,))
+    x = np.ones(2, np.int32)
+    assert f(x, 1).dtype == np.int32 and f(x, 1.0).dtype == np.float32
+    g = tj.jit(lambda x, s: x + s, static_argnums=(1,))
+    assert np.signbit(g(np.float32(-0.0), -0.0).numpy())
+    assert not np.signbit(g(np.float32(-0.0), 0.0).numpy())
+    for _ in range(5):
+        g(np.float32(1.0), float("nan"))
+    assert g.cache_info().size == 3  # -0.0, 0.0 and one NaN: no trace per call
