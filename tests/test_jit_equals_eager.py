@@ -77,3 +77,28 @@ def test_static_arguments_are_keyed_by_type_and_bits():
     for _ in range(5):
         g(np.float32(1.0), float("nan"))
     assert g.cache_info().size == 3  # -0.0, 0.0 and one NaN: no trace per call
+
+
+def test_caches_are_bounded_and_say_so():
+    old = (tj.config.jit_cache_size, tj.config.vjp_cache_size)
+    tj.config.update("jit_cache_size", 16)
+    tj.config.update("vjp_cache_size", 8)
+    try:
+        f = tj.jit(lambda x: tj.reduce_sum(x * x))
+        for n in range(1, 60):
+            assert float(f(np.ones(n))) == n
+        info = f.cache_info()
+        assert info.size == 16 and info.maxsize == 16 and info.evictions == 59 - 16
+        assert float(f(np.ones(3))) == 3.0  # an evicted signature traces again
+        from tapejit.autodiff.eager import _VJPS
+
+        for n in range(1, 30):
+            x = tj.constant(np.ones(n))
+            with tj.GradientTape() as tape:
+                tape.watch(x)
+                y = tj.reduce_sum(tj.math.sin(x))
+            tape.gradient(y, x)
+        assert len(_VJPS) <= 8
+    finally:
+        tj.config.update("jit_cache_size", old[0])
+        tj.config.update("vjp_cache_size", old[1])

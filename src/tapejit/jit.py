@@ -23,6 +23,7 @@ from tapejit.debug import debug
 from tapejit.errors import op_error
 from tapejit.leaves import plain_signature, signature
 from tapejit.lowering import Lowered
+from tapejit.lru import LRU
 from tapejit.site import user_site
 from tapejit.state import STATE
 
@@ -35,6 +36,8 @@ class CacheInfo:
     misses: int
     size: int
     last_miss: str
+    maxsize: int = 0
+    evictions: int = 0
 
 
 def _fast_key(args) -> tuple | None:
@@ -108,7 +111,7 @@ class JitFunction:
         _check_static(fn, self.static_argnums, self.static_argnames)
         self._keyword_variants: dict = {}
         self.check = check
-        self._cache: dict[tuple, SignatureCall] = {}
+        self._cache: LRU = LRU(lambda: config.jit_cache_size)
         self._hits = self._misses = 0
         self._last_miss = ""
         self._lock = threading.Lock()
@@ -156,6 +159,8 @@ class JitFunction:
         if fast_key is not None and not self.static_argnums and not config.disable_jit:
             runner = entry.fast_runner(as_is=[k is float or k is bool for k in fast_key])
             if runner is not None:
+                if len(self._fast) >= config.jit_cache_size:
+                    self._fast.clear()  # rebuilt on demand; keeps evicted kernels collectable
                 self._fast[fast_key] = runner
         return result
 
@@ -182,8 +187,11 @@ class JitFunction:
             self._misses += 1
             self._last_miss = _miss_reason(key, list(self._cache))
             debug(1, f"tracing {getattr(self.fn, '__qualname__', self.fn)}: {self._last_miss}")
-            entry = self._cache[key] = compile_signature(self.fn, args, self.static_argnums,
-                                                         self.check)
+            entry = compile_signature(self.fn, args, self.static_argnums, self.check)
+            evicted = self._cache.evictions
+            self._cache.set(key, entry)
+            if self._cache.evictions != evicted:
+                self._fast.clear()
             return entry
 
     def _entry(self, args) -> tuple[SignatureCall, list]:
@@ -194,7 +202,8 @@ class JitFunction:
         return self._cache[key], leaves
 
     def cache_info(self) -> CacheInfo:
-        return CacheInfo(self._hits, self._misses, len(self._cache), self._last_miss)
+        return CacheInfo(self._hits, self._misses, len(self._cache), self._last_miss,
+                         config.jit_cache_size, self._cache.evictions)
 
     def wait(self) -> None:
         """Block until every background compile this function started has finished."""

@@ -42,6 +42,7 @@ from tapejit.backend.numba_cpu.cache_files import write_atomically as _write_ato
 from tapejit.backend.numba_cpu.numba_setup import configure, cpu_features
 from tapejit.config import config
 from tapejit.debug import debug
+from tapejit.lru import LRU
 from tapejit.version import __version__
 
 VMATH_SOURCES = tuple(sorted((Path(__file__).parent / "vmath").glob("*.py")))
@@ -164,7 +165,7 @@ class KernelCache:
     stats: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        self._memory: dict[str, CacheEntry] = {}
+        self._memory = LRU(lambda: config.kernel_cache_size)
         self._lock = threading.RLock()
         self._temp: Path | None = None
         self._checked: Path | None = None
@@ -200,7 +201,7 @@ class KernelCache:
                                  key, path)
             kernel = CacheEntry(module.entry, key, path, source, reused, folder)
             self.stats["disk_files_reused" if reused else "files_written"] += 1
-            self._memory[key] = kernel
+            self._memory.set(key, kernel)
             debug(1, f"kernel k_{key} {'found on disk' if reused else 'written'}: {path}")
             return kernel
 
