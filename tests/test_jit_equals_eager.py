@@ -102,3 +102,36 @@ def test_caches_are_bounded_and_say_so():
     finally:
         tj.config.update("jit_cache_size", old[0])
         tj.config.update("vjp_cache_size", old[1])
+
+
+def _compiled_quietly(fn, *args):
+    import warnings
+
+    f = tj.jit(fn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no "tapejit bug" fallback
+        out = f(*args)
+    assert "runs in the NumPy interpreter" not in f.lower(*args).source
+    return out
+
+
+def test_float16_compiles_in_float32_and_rounds_on_store():
+    x = np.linspace(-3, 3, 101).astype(np.float16)
+    fn = lambda a: tj.math.sin(a) * a + tj.math.exp(a * 0.5)  # noqa: E731
+    got = _compiled_quietly(fn, x)
+    assert got.dtype == np.float16
+    exact = fn(tj.constant(x.astype(np.float64))).numpy()
+    np.testing.assert_array_equal(got.numpy(), exact.astype(np.float16))  # one rounding
+    eager = fn(tj.constant(x)).numpy()  # rounds after every op
+    ulp = np.spacing(np.abs(eager)).astype(np.float64)
+    assert np.all(np.abs(got.numpy().astype(np.float64) - eager) <= 2 * ulp)
+    grad = _compiled_quietly(tj.grad(lambda a: tj.reduce_sum(a * a)), x)
+    assert grad.dtype == np.float16
+    np.testing.assert_array_equal(grad.numpy(), 2 * x)
+
+
+def test_arrays_of_rank_above_twenty_compile():
+    shape = (2, 1, 3) + (1,) * 17 + (2, 2)
+    x = np.random.default_rng(0).standard_normal(shape)
+    got = _compiled_quietly(lambda a: tj.reduce_sum(tj.math.sin(a) * a, axis=(0, 21)), x)
+    np.testing.assert_allclose(got.numpy(), (np.sin(x) * x).sum(axis=(0, 21)), rtol=1e-12)

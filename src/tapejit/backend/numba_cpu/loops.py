@@ -26,6 +26,8 @@ from tapejit.ir import Eqn, Lit, Var
 
 PARALLEL_MIN = 1 << 15
 """Loop groups with at least this many iterations run their outer loop in parallel."""
+MAX_NESTED_LOOPS = 16
+"""Groups of higher rank run as one flat loop (Python's limit is 20 nested blocks)."""
 
 
 def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
@@ -63,7 +65,7 @@ class _Group:
         self.finish: list[str] = []
 
     def _parallel_ok(self) -> bool:
-        if self.rank == 0 or prod(self.shape) < PARALLEL_MIN:
+        if self.rank == 0 or self.rank > MAX_NESTED_LOOPS or prod(self.shape) < PARALLEL_MIN:
             return False
         for r in self.reductions:
             axes = r.params["axes"]
@@ -134,11 +136,25 @@ class _Group:
     def open_loops(self) -> str:
         if self.huge:
             self.kernel.emit(f"{self.huge} = 0", self.base)
+        if self.rank > MAX_NESTED_LOOPS:
+            return self._open_flat_loop()
         indent = self.base
         for k, size in enumerate(self.shape):
             loop = "prange" if (k == 0 and self.parallel) else "range"
             self.kernel.emit(f"for {self.index[k]} in {loop}({self.kernel.size(size)}):", indent)
             indent += "    "
+        return indent
+
+    def _open_flat_loop(self) -> str:
+        """One loop over every element, its indices recovered by division: Python allows
+        only 20 nested blocks, and high ranks are rare enough not to need more speed."""
+        k, indent = self.kernel, self.base + "    "
+        k.emit(f"for flat in range({k.size(prod(self.shape))}):", self.base)
+        k.emit("rest = flat", indent)
+        for axis in reversed(range(self.rank)):
+            size = k.size(self.shape[axis])
+            k.emit(f"{self.index[axis]} = rest % {size}", indent)
+            k.emit(f"rest = rest // {size}", indent)
         return indent
 
     def statement(self, eqn: Eqn, indent: str) -> list[str]:
