@@ -162,3 +162,18 @@ def test_conversion_that_overflows_has_derivative_one(jit):
     for x in (1e300, 1e-300):
         assert float(grad(np.float64(x))) == 1.0
         assert float(second(np.float64(x))) == 0.0
+
+
+def test_reduce_logsumexp_gradient_runs_in_the_interpreter():
+    """Its jitted gradient has fused groups of one output, which the NumPy interpreter (the
+    first answer of a background compile) runs too."""
+    from tapejit.backend.executable import interpreted
+
+    f = tj.jit(tj.value_and_grad(lambda x: tj.reduce_sum(tj.math.reduce_logsumexp(x, 1))))
+    x = np.array([[0.4, 0.4, -INF], [-INF, -INF, -INF], [1.0, 2.0, 3.0]])
+    program = f.lower(x).fused
+    assert any(len(e.outputs) == 1 for e in program.eqns if e.prim.name == "fused")
+    value, grad = f(x)
+    got = interpreted(program, "test")([x])
+    np.testing.assert_allclose(got[0], value.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(got[1], grad.numpy(), rtol=1e-14)
