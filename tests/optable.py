@@ -59,6 +59,9 @@ class Case:
     numpy: Callable | None = None   # reference for the forward value
     name: str = ""
     kinks: list = field(default_factory=list)      # (args, expected gradients) at kinks
+    # (args, first derivatives, second derivatives) of reduce_sum(fn) at special points:
+    # one gradient per argument, and hessian[i][j] = d grads[i] / d args[j], block by block
+    special_points: list = field(default_factory=list)
     errors: list = field(default_factory=list)     # calls that must raise a clear error
     special: bool = False           # compare with numpy at SPECIAL_VALUES (elementwise)
 

@@ -39,14 +39,22 @@ from tapejit.ops import (
     subtract,
     tan,
     tanh,
+    where,
 )
 from tapejit.ops import stop_gradient as _stop_gradient
 
 
 def reduce_logsumexp(x, axis=None, keepdims: bool = False):
-    """log(sum(exp(x))) over `axis`, computed stably (shifted by the max)."""
-    peak = _stop_gradient(reduce_max(x, axis, keepdims=True))
-    out = log(reduce_sum(exp(x - peak), axis, keepdims=True)) + peak
+    """log(sum(exp(x))) over `axis`, computed stably (shifted by the max where it is finite).
+
+    Its derivatives are those of log(sum(exp(x))) at every order (the shift is a constant);
+    an all -inf slice gives -inf with a zero gradient, as no finite change of x moves it.
+    """
+    peak = reduce_max(x, axis, keepdims=True)
+    peak = _stop_gradient(where(less(abs(peak), float("inf")), peak, 0))
+    total = reduce_sum(exp(x - peak), axis, keepdims=True)
+    empty = equal(total, 0)
+    out = where(empty, float("-inf"), log(where(empty, 1, total))) + peak
     return out if keepdims else reduce_sum(out, axis) if axis is not None else reduce_sum(out)
 
 

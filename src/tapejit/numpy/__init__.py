@@ -44,6 +44,7 @@ from tapejit.numpy.ufuncs import (
     log,
     log1p,
     logaddexp,
+    logaddexp2,
     maximum,
     minimum,
     multiply,

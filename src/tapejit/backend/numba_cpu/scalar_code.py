@@ -7,6 +7,8 @@ functions, libm where there is none) and branch-free helpers (`ctx.helper`).
 
 from __future__ import annotations
 
+import numpy as np
+
 VMATH = frozenset({"exp", "expm1", "log", "log1p", "sin", "cos", "tanh", "sigmoid",
                    "softplus"})
 """Functions `vmath` provides for float32 and float64 (`exp_f32`, `exp_f64`, ...)."""
@@ -39,6 +41,13 @@ def _convert(ctx, x, *, new_dtype):
     return f"({x} != 0)" if new_dtype.kind == "b" else x  # the loop casts every result
 
 
+def _logaddexp(ctx, x, y):
+    """NumPy's: x + log(2) at ties (so equal infinities stay), else max + log1p(e**-|x - y|)."""
+    tail = ctx.math("log1p", ctx.math("exp", f"(-abs({x} - {y}))"))
+    return ctx.helper("where", f"{x} == {y}", f"{x} + {ctx.const(np.log(2.0))}",
+                      f"{ctx.helper('nan_max', x, y)} + {tail}")
+
+
 SCALAR_CODE = {
     "add": infix("+"), "sub": infix("-"), "mul": infix("*"), "div": infix("/"),
     "neg": lambda c, x: f"(-{x})", "square": lambda c, x: f"({x} * {x})",
@@ -50,7 +59,7 @@ SCALAR_CODE = {
     "rsqrt": lambda c, x: f"({c.const(1)} / np.sqrt({x}))",
     "abs": lambda c, x: f"abs({x})", "sign": helper("sign"),
     "sigmoid": vmath("sigmoid"), "softplus": vmath("softplus"),
-    "atan2": lambda c, y, x: f"math.atan2({y}, {x})",
+    "atan2": lambda c, y, x: f"math.atan2({y}, {x})", "logaddexp": _logaddexp,
     "gt": infix(">"), "ge": infix(">="), "lt": infix("<"), "le": infix("<="),
     "eq": infix("=="), "ne": infix("!="), "and": infix("and"), "or": infix("or"),
     "not": lambda c, x: f"(not {x})",
