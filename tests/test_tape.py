@@ -326,3 +326,11 @@ def test_a_ten_thousand_op_chain_differentiates_without_recursion():
         for _ in range(10_000):
             y = tj.math.sin(y) * 1.0001 + 0.001
     assert np.isfinite(float(tape.gradient(y, x)))
+
+
+def test_a_watched_scalar_captured_by_a_staged_function_keeps_its_gradient():
+    """Staging turns captured scalars into literals, except those a tape is watching."""
+    assert float(tj.grad(lambda a: tj.jvp(lambda b: a * b, (2.0,), (1.0,))[1])(3.0)) == 1.0
+    fwd = tj.grad(lambda a: tj.reduce_sum(
+        tj.jacobian(lambda b: a * b * b, mode="fwd")(tj.constant([1.0, 2.0]))))
+    assert float(fwd(3.0)) == 6.0

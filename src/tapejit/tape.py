@@ -149,6 +149,11 @@ class GradientTape:
             if type(a) is np.ndarray and id(a) not in self._snapshots:
                 self._snapshots[id(a)] = (a, a.copy(), user_site())
 
+    def watches(self, tensor) -> bool:
+        """Whether gradients can flow to `tensor` on this tape (it is watched or computed
+        from watched values)."""
+        return id(tensor) in self._watched
+
     def on_read(self, var: Variable, tensor) -> None:
         """Called when a Variable is read while this tape is recording."""
         key = id(var)

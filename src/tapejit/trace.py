@@ -128,6 +128,8 @@ class Trace:
             if not value._trace.active:
                 raise leaked_tracer_error("using a traced value")
             return self._const(value)
+        if isinstance(value, Tensor) and any(tape.watches(value) for tape in STATE.tapes):
+            return self._const(value)  # a literal would cut it from the tape that watches it
         array = value._value if isinstance(value, Tensor) else value
         if isinstance(array, np.generic) or (isinstance(array, np.ndarray) and array.ndim == 0):
             return Lit(array[()] if isinstance(array, np.ndarray) else array)
