@@ -11,6 +11,7 @@ from tapejit.ops.compare import (
     less_equal,
     not_equal,
 )
+from tapejit.ops.at import IndexUpdateHelper
 from tapejit.ops.elementwise import abs
 from tapejit.ops.indexing import getitem
 from tapejit.ops.linalg import matmul
@@ -30,4 +31,5 @@ METHODS = {
     "__getitem__": getitem,
     "T": property(transpose),
     "astype": cast,
+    "at": property(IndexUpdateHelper),
 }
