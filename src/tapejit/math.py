@@ -67,11 +67,10 @@ def squared_difference(x, y):
     return square(subtract(x, y))
 
 
-__all__ = ["abs", "add", "argmax", "argmin", "atan2", "cos", "divide", "equal", "exp", "expm1", "greater",
-           "greater_equal",
-           "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or",
-           "maximum", "minimum", "multiply", "negative", "not_equal", "pow", "reciprocal",
-           "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_std",
-           "reduce_sum", "reduce_variance", "rsqrt", "segment_sum", "sigmoid", "sign", "sin", "softplus",
-           "sqrt", "square", "squared_difference", "subtract", "tan", "tanh",
-           "unsorted_segment_sum"]
+__all__ = ["abs", "add", "argmax", "argmin", "atan2", "cos", "divide", "equal", "exp", "expm1",
+           "greater", "greater_equal", "less", "less_equal", "log", "log1p", "logical_and",
+           "logical_not", "logical_or", "maximum", "minimum", "multiply", "negative",
+           "not_equal", "pow", "reciprocal", "reduce_logsumexp", "reduce_max", "reduce_mean",
+           "reduce_min", "reduce_std", "reduce_sum", "reduce_variance", "rsqrt", "segment_sum",
+           "sigmoid", "sign", "sin", "softplus", "sqrt", "square", "squared_difference",
+           "subtract", "tan", "tanh", "unsorted_segment_sum"]

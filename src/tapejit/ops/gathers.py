@@ -19,14 +19,24 @@ from tapejit.ops.shape import (
     broadcast_to,
     concat,
     expand_dims,
-    full,
     normalize_axes,
     transpose,
 )
 from tapejit.primitives import indexing as prims
+from tapejit.primitives.broadcast import broadcast_in_dim_p
 from tapejit.primitives.compare import eq_p, select_p
 from tapejit.site import user_site
-from tapejit.trace import bind
+from tapejit.trace import bind, top_trace
+
+
+def _zeros(shape, dtype, *beside):
+    """Zeros of `shape`: a broadcast literal, emitted into the trace of `beside`'s traced
+    values if any (not computed eagerly and captured as an array)."""
+    scalar = np.zeros((), dtype)[()]
+    params = dict(shape=tuple(shape), broadcast_dimensions=())
+    trace = top_trace(beside)
+    return trace.emit(broadcast_in_dim_p, (scalar,), params) if trace else bind(
+        broadcast_in_dim_p, scalar, **params)
 
 
 def _error(kind, op: str, problem: str, fix: str):
@@ -141,8 +151,9 @@ def scatter_nd(indices, updates, shape, name=None):
                      f"{tuple(indices.shape)} do not fit shape {shape}",
                      f"updates need the shape indices.shape[:-1] + shape[{depth}:] = {want}")
     _check_rows(indices, shape[:depth], "scatter_nd", "shape")
-    return bind(prims.scatter_add_p, full(shape, 0, updates.dtype), indices, updates,
-                axes=tuple(range(depth)), mode="drop")
+    zeros = _zeros(shape, updates.dtype, indices, updates)
+    return bind(prims.scatter_add_p, zeros, indices, updates, axes=tuple(range(depth)),
+                mode="drop")
 
 
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
@@ -163,7 +174,7 @@ def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
                      "make num_segments larger than every id")
     rest = tuple(data.shape[len(ids.shape):])
     index = expand_dims(ids, -1) if is_traced(ids) else ids[..., None]
-    return bind(prims.scatter_add_p, full((count,) + rest, 0, data.dtype), index, data,
+    return bind(prims.scatter_add_p, _zeros((count,) + rest, data.dtype, index, data), index, data,
                 axes=(0,), mode="drop")
 
 

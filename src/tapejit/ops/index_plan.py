@@ -159,10 +159,10 @@ class Plan:
         try:
             values = broadcast_to(values, self.shape)
         except ValueError:
-            raise index_error(op, f"shape mismatch: value array of shape {tuple(values.shape)} "
-                              f"could not be broadcast to indexing result of shape "
-                              f"{self.shape}", "give values that broadcast to that shape") \
-                from None
+            raise op_error(ValueError, op, f"shape mismatch: value array of shape "
+                           f"{tuple(values.shape)} could not be broadcast to indexing result "
+                           f"of shape {self.shape}", "give values that broadcast to that shape",
+                           user_site()) from None
         if self.new_axes:
             values = bind(squeeze_p, values, dimensions=self.new_axes)
         if self.order != tuple(range(len(self.order))):

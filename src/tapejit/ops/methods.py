@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tapejit.ops.arithmetic import add, divide, multiply, negative, power, subtract
+from tapejit.ops.at import IndexUpdateHelper
 from tapejit.ops.compare import (
     equal,
     greater,
@@ -11,7 +12,6 @@ from tapejit.ops.compare import (
     less_equal,
     not_equal,
 )
-from tapejit.ops.at import IndexUpdateHelper
 from tapejit.ops.elementwise import abs
 from tapejit.ops.indexing import getitem
 from tapejit.ops.linalg import matmul

@@ -21,10 +21,10 @@ import numpy as np
 
 from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
+from tapejit.primitives import compare
 from tapejit.primitives.arithmetic import maximum
 from tapejit.primitives.base import is_undefined, require_numeric, same_dtype
 from tapejit.primitives.broadcast import broadcast_in_dim, full, zeros_like_type
-from tapejit.primitives import compare
 from tapejit.primitives.compare import equal, select
 from tapejit.primitives.convert import convert
 from tapejit.primitives.jvp import zero_jvp
@@ -184,8 +184,8 @@ def _product_partials(x, idx, u, out, axes, mode):
     one = np.ones((), u.dtype)[()]
     nonzero = bind(compare.ne_p, u, _zero(u.dtype))
     safe = select(nonzero, u, one)
-    zero_counts = scatter_add(zeros_like_type(x), idx, convert(bind(compare.not_p, nonzero), u.dtype),
-                              axes, mode)
+    is_zero = convert(bind(compare.not_p, nonzero), u.dtype)
+    zero_counts = scatter_add(zeros_like_type(x), idx, is_zero, axes, mode)
     nonzero_products = scatter_mul(full(x.shape, 1, x.dtype), idx, safe, axes, mode)
     lone_zero = convert(equal(gather(zero_counts, idx, axes, mode), one), u.dtype)
     at_zero = gather(x, idx, axes, mode) * gather(nonzero_products, idx, axes, mode) * lone_zero
