@@ -13,18 +13,22 @@ jit (JAX's rule for updates). "drop" and "clip" apply to known indices too.
 
 from __future__ import annotations
 
+import numpy as np
+
 from tapejit.ops import arithmetic
 from tapejit.ops.index_plan import make_plan, parse_index
 from tapejit.ops.index_values import check_mode, stack_columns
 from tapejit.ops.indexing import getitem
 from tapejit.ops.operands import as_operand, cast
 from tapejit.primitives import indexing as prims
+from tapejit.tensor import Tensor
 from tapejit.trace import bind
 
 _SCATTERS = {"set": prims.scatter_p, "add": prims.scatter_add_p, "mul": prims.scatter_mul_p,
              "min": prims.scatter_min_p, "max": prims.scatter_max_p}
-_WHOLE = {"set": lambda x, v: v, "add": arithmetic.add, "mul": arithmetic.multiply,
-          "min": arithmetic.minimum, "max": arithmetic.maximum}
+_WHOLE = {"set": lambda x, v: v if isinstance(v, Tensor) else Tensor(np.array(v)),
+          "add": arithmetic.add, "mul": arithmetic.multiply, "min": arithmetic.minimum,
+          "max": arithmetic.maximum}
 
 
 def update(x, index, values, how: str, mode=None):
