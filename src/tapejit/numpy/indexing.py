@@ -13,11 +13,11 @@ from tapejit.ops.index_values import (
     index_value,
     is_traced,
     stack_columns,
+    values_as,
     widened,
     wrap_negative,
 )
 from tapejit.ops.numpy_policy import operands
-from tapejit.ops.operands import cast
 from tapejit.ops.shape import broadcast_to, normalize_axes, reshape
 from tapejit.primitives import arithmetic, convert
 from tapejit.primitives import indexing as prims
@@ -124,7 +124,7 @@ def put_along_axis(arr, indices, values, axis):
     value in row-major order wins. Differentiable in arr and values."""
     original = _one(arr, "put_along_axis")
     flat, index, shape = _along_axis(original, indices, axis, "put_along_axis")
-    updates = broadcast_to(cast(_one(values, "put_along_axis"), flat.dtype), shape)
+    updates = broadcast_to(values_as(values, flat.dtype, "put_along_axis"), shape)
     out = bind(prims.scatter_p, flat, index, updates, axes=tuple(range(len(flat.shape))),
                mode="drop")
     return reshape(out, tuple(original.shape))

@@ -17,9 +17,9 @@ import numpy as np
 
 from tapejit.ops import arithmetic
 from tapejit.ops.index_plan import make_plan, parse_index
-from tapejit.ops.index_values import check_mode, stack_columns
+from tapejit.ops.index_values import check_mode, stack_columns, values_as
 from tapejit.ops.indexing import getitem
-from tapejit.ops.operands import as_operand, cast
+from tapejit.ops.operands import as_operand
 from tapejit.primitives import indexing as prims
 from tapejit.tensor import Tensor
 from tapejit.trace import bind
@@ -36,7 +36,7 @@ def update(x, index, values, how: str, mode=None):
     op = f"at[].{how}"
     check_mode(mode, op)
     x = as_operand(x, op)
-    values = cast(as_operand(values, op), x.dtype)
+    values = values_as(values, x.dtype, op)
     items = parse_index(tuple(x.shape), index, op, checked=mode is None)
     plan = make_plan(tuple(x.shape), items, op, checked=mode is None)
     updates = plan.updates(values, op)
@@ -70,7 +70,7 @@ class IndexUpdateRef:
     def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         del indices_are_sorted, unique_indices
         x = as_operand(self._x, "at[].subtract")
-        negated = arithmetic.negative(cast(as_operand(values, "at[].subtract"), x.dtype))
+        negated = arithmetic.negative(values_as(values, x.dtype, "at[].subtract"))
         return update(x, self._index, negated, "add", mode)
 
     def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):

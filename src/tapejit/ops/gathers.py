@@ -13,7 +13,13 @@ import numpy as np
 
 from tapejit import dtypes
 from tapejit.errors import DTypeError, ShapeError, TracerArrayError, op_error
-from tapejit.ops.index_values import index_value, is_traced, require_integer, stack_columns
+from tapejit.ops.index_values import (
+    index_value,
+    is_traced,
+    require_integer,
+    stack_columns,
+    values_as,
+)
 from tapejit.ops.operands import as_operand, cast, is_python_scalar
 from tapejit.ops.shape import (
     broadcast_to,
@@ -212,8 +218,8 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     hits = bind(eq_p, expand_dims(indices, axis), classes)
     if on_value is None and off_value is None:
         return cast(hits, dtype)
-    on = cast(as_operand(1 if on_value is None else on_value, "one_hot"), dtype)
-    off = cast(as_operand(0 if off_value is None else off_value, "one_hot"), dtype)
+    on = values_as(1 if on_value is None else on_value, dtype, "one_hot")
+    off = values_as(0 if off_value is None else off_value, dtype, "one_hot")
     return bind(select_p, hits, on, off)
 
 
@@ -274,6 +280,6 @@ def dynamic_slice(operand, start_indices, slice_sizes):
 def dynamic_update_slice(operand, update, start_indices):
     """operand with `update` written at the (clamped) starts (lax.dynamic_update_slice)."""
     x = as_operand(operand, "dynamic_update_slice")
-    update = cast(as_operand(update, "dynamic_update_slice"), x.dtype)
+    update = values_as(update, x.dtype, "dynamic_update_slice")
     starts = [as_operand(s, "dynamic_update_slice") for s in start_indices]
     return bind(prims.dynamic_update_slice_p, x, update, *starts)

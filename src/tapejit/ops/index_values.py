@@ -12,10 +12,11 @@ from tapejit.ops.containers import holds_tensors
 from tapejit.ops.operands import as_operand, cast
 from tapejit.ops.shape import broadcast_to, stack
 from tapejit.primitives.arithmetic import add_p
+from tapejit.primitives.broadcast import broadcast_in_dim_p
 from tapejit.primitives.compare import lt_p, select_p
 from tapejit.site import user_site
 from tapejit.tensor import Tensor, Variable
-from tapejit.trace import Tracer, bind
+from tapejit.trace import Tracer, bind, top_trace
 
 INT32_MAX = np.iinfo(np.int32).max
 UPDATE_MODES = (None, "clip", "drop")
@@ -103,7 +104,29 @@ def stack_columns(columns, sizes, shape):
              for c, n in zip(columns, sizes)]
     if not traced:
         return np.stack([np.broadcast_to(c, shape) for c in known], -1)
-    return stack([broadcast_to(cast(c, dtype), shape) for c in known], -1)
+    trace = top_trace(columns)
+    return stack([broadcast_to(cast(c, dtype), shape) if is_traced(c)
+                  else _traced_broadcast(trace, c, shape) for c in known], -1)
+
+
+def _traced_broadcast(trace, value: np.ndarray, shape):
+    """A known column broadcast inside the trace, so only its own values become a constant
+    (not the broadcast array)."""
+    if value.shape == tuple(shape):
+        return value
+    lead = len(shape) - value.ndim
+    params = dict(shape=tuple(shape), broadcast_dimensions=tuple(range(lead, len(shape))))
+    return trace.emit(broadcast_in_dim_p, (value[()] if value.ndim == 0 else value,), params)
+
+
+def values_as(values, dtype, op: str):
+    """Values written into a tensor of `dtype`: tensors cast by a recorded op, other data
+    (Python numbers, lists, arrays) converted straight to `dtype`, with no stop at float32."""
+    if isinstance(values, (Tensor, Variable)) or (isinstance(values, (list, tuple))
+                                                  and holds_tensors(values)):
+        return cast(as_operand(values, op), dtype)
+    as_operand(values, op)  # the usual errors for data that is not numbers
+    return np.asarray(np.asarray(values).astype(dtype))
 
 
 def check_mode(mode, op: str, allowed=UPDATE_MODES) -> None:
