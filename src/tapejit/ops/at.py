@@ -17,12 +17,12 @@ import numpy as np
 
 from tapejit.ops import arithmetic
 from tapejit.ops.index_plan import make_plan, parse_index
-from tapejit.ops.index_values import check_mode, stack_columns, values_as
+from tapejit.ops.index_values import check_mode, into_trace, stack_columns, values_as
 from tapejit.ops.indexing import getitem
 from tapejit.ops.operands import as_operand
 from tapejit.primitives import indexing as prims
 from tapejit.tensor import Tensor
-from tapejit.trace import bind
+from tapejit.trace import bind, top_trace
 
 _SCATTERS = {"set": prims.scatter_p, "add": prims.scatter_add_p, "mul": prims.scatter_mul_p,
              "min": prims.scatter_min_p, "max": prims.scatter_max_p}
@@ -39,7 +39,7 @@ def update(x, index, values, how: str, mode=None):
     values = values_as(values, x.dtype, op)
     items = parse_index(tuple(x.shape), index, op, checked=mode is None)
     plan = make_plan(tuple(x.shape), items, op, checked=mode is None)
-    updates = plan.updates(values, op)
+    updates = plan.updates(into_trace(values, top_trace([x, values, *plan.columns])), op)
     if not plan.axes:  # whole axes and new axes only: every element is updated once
         return _WHOLE[how](x, updates)
     index = stack_columns(plan.columns, plan.sizes, plan.batch)

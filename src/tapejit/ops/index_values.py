@@ -46,7 +46,11 @@ def index_value(value, op: str):
     if isinstance(value, (list, tuple)):
         if holds_tensors(value):
             return index_value(as_operand(value, op), op)
-        array = np.asarray(value)
+        try:
+            array = np.asarray(value)
+        except ValueError as e:
+            raise index_error(op, f"cannot make an index array of {value!r}: {e}",
+                              "give a rectangular list of integers or booleans") from None
         return array.astype(np.int64) if array.size == 0 and array.dtype.kind == "f" else array
     return np.asarray(value)
 
@@ -109,10 +113,19 @@ def stack_columns(columns, sizes, shape):
                   else _traced_broadcast(trace, c, shape) for c in known], -1)
 
 
-def _traced_broadcast(trace, value: np.ndarray, shape):
+def into_trace(value, trace):
+    """A known value as a value of `trace` (None: as it is), so that what is computed from it
+    there (broadcasts, above all) is traced rather than computed and captured."""
+    if trace is None or isinstance(value, Tracer):
+        return value
+    array = value._value if isinstance(value, Tensor) else np.asarray(value)
+    return _traced_broadcast(trace, array, array.shape, always=True)
+
+
+def _traced_broadcast(trace, value: np.ndarray, shape, always: bool = False):
     """A known column broadcast inside the trace, so only its own values become a constant
     (not the broadcast array)."""
-    if value.shape == tuple(shape):
+    if value.shape == tuple(shape) and not always:
         return value
     lead = len(shape) - value.ndim
     params = dict(shape=tuple(shape), broadcast_dimensions=tuple(range(lead, len(shape))))

@@ -24,11 +24,11 @@ from tapejit.ir import Primitive, TensorType
 from tapejit.primitives import compare
 from tapejit.primitives.arithmetic import maximum
 from tapejit.primitives.base import is_undefined, require_numeric, same_dtype
-from tapejit.primitives.broadcast import broadcast_in_dim, full, zeros_like_type
+from tapejit.primitives.broadcast import broadcast_in_dim_p
 from tapejit.primitives.compare import equal, select
 from tapejit.primitives.convert import convert
 from tapejit.primitives.jvp import zero_jvp
-from tapejit.trace import bind
+from tapejit.trace import bind, top_trace
 
 MODES = ("clip", "drop")
 
@@ -134,18 +134,34 @@ def _zero(dtype):
     return np.zeros((), dtype)[()]
 
 
+def _beside(values, array, shape, dims=()):
+    """`array` broadcast to `shape` along `dims`, in the trace of `values` if they are traced:
+    a rule's constants stay a broadcast (of a literal, usually) rather than arrays computed
+    while deriving and captured by the program."""
+    params = dict(shape=tuple(shape), broadcast_dimensions=tuple(dims))
+    trace = top_trace(values)
+    return trace.emit(broadcast_in_dim_p, (array,), params) if trace else bind(
+        broadcast_in_dim_p, array, **params)
+
+
+def _filled(like, value, *values, dtype=None):
+    """`like`'s shape filled with `value` (of like's dtype unless given), beside `values`."""
+    dtype = like.dtype if dtype is None else dtype
+    return _beside(values, np.asarray(value, dtype)[()], like.shape)
+
+
 def _gather_jvp(primals, tangents, out, *, axes, mode):
     return None if tangents[0] is None else gather(tangents[0], primals[1], axes, mode)
 
 
 def _gather_transpose(ct, x, idx, *, axes, mode):
-    return scatter_add(zeros_like_type(x), idx, ct, axes, mode), None
+    return scatter_add(_filled(x, 0, ct, idx), idx, ct, axes, mode), None
 
 
 def _scatter_add_jvp(primals, tangents, out, *, axes, mode):
     (x, idx, u), (tx, _, tu) = primals, tangents
-    return scatter_add(zeros_like_type(x) if tx is None else tx, idx,
-                       zeros_like_type(u) if tu is None else tu, axes, mode)
+    return scatter_add(_filled(x, 0, idx, tu) if tx is None else tx, idx,
+                       _filled(u, 0, idx, tx) if tu is None else tu, axes, mode)
 
 
 def _scatter_add_transpose(ct, x, idx, u, *, axes, mode):
@@ -166,15 +182,15 @@ def _scatter_jvp(primals, tangents, out, *, axes, mode):
     (x, idx, u), (tx, _, tu) = primals, tangents
     batch = tuple(idx.shape[:-1])
     numbers = np.arange(1, prod(batch) + 1, dtype=np.int64).reshape(batch)
-    numbers = broadcast_in_dim(numbers, u.shape, range(len(batch)))
-    winners = scatter(full(x.shape, 0, np.int64), idx, numbers, axes, mode)
+    numbers = _beside((x, idx, u), numbers, u.shape, range(len(batch)))
+    winners = scatter(_filled(x, 0, idx, dtype=np.int64), idx, numbers, axes, mode)
     zero = _zero(x.dtype)
     terms = []
     if tx is not None:
         terms.append(select(equal(winners, _zero(np.int64)), tx, zero))
     if tu is not None:
         won = equal(gather(winners, idx, axes, mode), numbers)
-        terms.append(scatter_add(zeros_like_type(x), idx, select(won, tu, zero), axes, mode))
+        terms.append(scatter_add(_filled(x, 0, idx, tu), idx, select(won, tu, zero), axes, mode))
     return _sum_terms(terms)
 
 
@@ -185,8 +201,8 @@ def _product_partials(x, idx, u, out, axes, mode):
     nonzero = bind(compare.ne_p, u, _zero(u.dtype))
     safe = select(nonzero, u, one)
     is_zero = convert(bind(compare.not_p, nonzero), u.dtype)
-    zero_counts = scatter_add(zeros_like_type(x), idx, is_zero, axes, mode)
-    nonzero_products = scatter_mul(full(x.shape, 1, x.dtype), idx, safe, axes, mode)
+    zero_counts = scatter_add(_filled(x, 0, idx, u), idx, is_zero, axes, mode)
+    nonzero_products = scatter_mul(_filled(x, 1, idx, u), idx, safe, axes, mode)
     lone_zero = convert(equal(gather(zero_counts, idx, axes, mode), one), u.dtype)
     at_zero = gather(x, idx, axes, mode) * gather(nonzero_products, idx, axes, mode) * lone_zero
     return select(nonzero, gather(out, idx, axes, mode) / safe, at_zero)
@@ -199,7 +215,7 @@ def _scatter_mul_jvp(primals, tangents, out, *, axes, mode):
         terms.append(scatter_mul(tx, idx, u, axes, mode))
     if tu is not None:
         partials = _product_partials(x, idx, u, out, axes, mode)
-        terms.append(scatter_add(zeros_like_type(x), idx, tu * partials, axes, mode))
+        terms.append(scatter_add(_filled(x, 0, idx, tu), idx, tu * partials, axes, mode))
     return _sum_terms(terms)
 
 
@@ -214,13 +230,13 @@ def _extremum_jvp(primals, tangents, out, *, axes, mode):
     (x, idx, u), (tx, _, tu) = primals, tangents
     at_x = convert(equal(x, out), x.dtype)
     at_u = convert(equal(u, gather(out, idx, axes, mode)), x.dtype)
-    count = maximum(at_x + scatter_add(zeros_like_type(x), idx, at_u, axes, mode),
+    count = maximum(at_x + scatter_add(_filled(x, 0, idx, u), idx, at_u, axes, mode),
                     np.ones((), x.dtype)[()])
     terms = []
     if tx is not None:
         terms.append(tx * at_x)
     if tu is not None:
-        terms.append(scatter_add(zeros_like_type(x), idx, tu * at_u, axes, mode))
+        terms.append(scatter_add(_filled(x, 0, idx, tu), idx, tu * at_u, axes, mode))
     return _sum_terms(terms) / count
 
 
@@ -287,17 +303,17 @@ def _dynamic_update_impl(x, u, *starts):
 
 
 def _dynamic_slice_transpose(ct, x, *starts, slice_sizes):
-    return (dynamic_update_slice(zeros_like_type(x), ct, starts),) + (None,) * len(starts)
+    return (dynamic_update_slice(_filled(x, 0, ct), ct, starts),) + (None,) * len(starts)
 
 
 def _dynamic_update_jvp(primals, tangents, out):
     (x, u, *starts), (tx, tu, *_) = primals, tangents
-    return dynamic_update_slice(zeros_like_type(x) if tx is None else tx,
-                                zeros_like_type(u) if tu is None else tu, starts)
+    return dynamic_update_slice(_filled(x, 0, tu) if tx is None else tx,
+                                _filled(u, 0, tx) if tu is None else tu, starts)
 
 
 def _dynamic_update_transpose(ct, x, u, *starts):
-    ct_x = dynamic_update_slice(ct, zeros_like_type(u), starts) if is_undefined(x) else None
+    ct_x = dynamic_update_slice(ct, _filled(u, 0, ct), starts) if is_undefined(x) else None
     ct_u = dynamic_slice(ct, starts, u.shape) if is_undefined(u) else None
     return (ct_x, ct_u) + (None,) * len(starts)
 
