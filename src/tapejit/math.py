@@ -3,6 +3,8 @@
 from tapejit.ops import (
     abs,
     add,
+    argmax,
+    argmin,
     atan2,
     cos,
     divide,
@@ -30,6 +32,7 @@ from tapejit.ops import (
     reduce_min,
     reduce_sum,
     rsqrt,
+    segment_sum,
     sigmoid,
     sign,
     sin,
@@ -40,6 +43,7 @@ from tapejit.ops import (
     tan,
     tanh,
     where,
+    unsorted_segment_sum,
 )
 from tapejit.ops import stop_gradient as _stop_gradient
 
@@ -71,10 +75,10 @@ def squared_difference(x, y):
     return square(subtract(x, y))
 
 
-__all__ = ["abs", "add", "atan2", "cos", "divide", "equal", "exp", "expm1", "greater",
-           "greater_equal",
-           "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or",
-           "maximum", "minimum", "multiply", "negative", "not_equal", "pow", "reciprocal",
-           "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_std",
-           "reduce_sum", "reduce_variance", "rsqrt", "sigmoid", "sign", "sin", "softplus",
-           "sqrt", "square", "squared_difference", "subtract", "tan", "tanh"]
+__all__ = ["abs", "add", "argmax", "argmin", "atan2", "cos", "divide", "equal", "exp", "expm1",
+           "greater", "greater_equal", "less", "less_equal", "log", "log1p", "logical_and",
+           "logical_not", "logical_or", "maximum", "minimum", "multiply", "negative",
+           "not_equal", "pow", "reciprocal", "reduce_logsumexp", "reduce_max", "reduce_mean",
+           "reduce_min", "reduce_std", "reduce_sum", "reduce_variance", "rsqrt", "segment_sum",
+           "sigmoid", "sign", "sin", "softplus", "sqrt", "square", "squared_difference",
+           "subtract", "tan", "tanh", "unsorted_segment_sum"]

@@ -20,6 +20,13 @@ from tapejit.numpy.creation import (
     zeros,
     zeros_like,
 )
+from tapejit.numpy.indexing import (
+    argmax,
+    argmin,
+    put_along_axis,
+    take,
+    take_along_axis,
+)
 from tapejit.numpy.reductions import amax, amin, max, mean, min, sum
 from tapejit.numpy.shaping import (
     broadcast_to,

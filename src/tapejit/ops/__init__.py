@@ -43,6 +43,18 @@ from tapejit.ops.elementwise import (
     tan,
     tanh,
 )
+from tapejit.ops.gathers import (
+    argmax,
+    argmin,
+    dynamic_slice,
+    dynamic_update_slice,
+    gather,
+    gather_nd,
+    one_hot,
+    scatter_nd,
+    segment_sum,
+    unsorted_segment_sum,
+)
 from tapejit.ops.indexing import getitem
 from tapejit.ops.linalg import matmul, tensordot
 from tapejit.ops.methods import METHODS
@@ -67,10 +79,11 @@ from tapejit.tensor import install_methods
 install_methods(METHODS)
 
 __all__ = [
-    "abs", "add", "as_operand", "atan2", "broadcast_to", "cast", "concat", "convert_to_tensor",
-    "cos", "divide", "equal",
-    "exp", "expand_dims", "expm1", "full", "full_like", "getitem", "greater", "greater_equal",
-    "identity",
+    "abs", "add", "argmax", "argmin", "as_operand", "atan2", "broadcast_to", "cast", "concat",
+    "convert_to_tensor", "cos", "divide", "dynamic_slice", "dynamic_update_slice", "equal",
+    "exp", "expand_dims", "expm1", "full", "full_like", "gather", "gather_nd", "getitem",
+    "greater", "greater_equal", "identity", "one_hot", "scatter_nd", "segment_sum",
+    "unsorted_segment_sum",
     "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or", "matmul",
     "maximum", "minimum", "multiply", "negative", "not_equal", "pad", "pow", "power",
     "reciprocal", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "reverse",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tapejit.ops.arithmetic import add, divide, multiply, negative, power, subtract
+from tapejit.ops.at import IndexUpdateHelper
 from tapejit.ops.compare import (
     equal,
     greater,
@@ -30,4 +31,5 @@ METHODS = {
     "__getitem__": getitem,
     "T": property(transpose),
     "astype": cast,
+    "at": property(IndexUpdateHelper),
 }

@@ -15,14 +15,15 @@ from tapejit.primitives import (
     convert,
     elementwise,
     fused,
+    indexing,
     linalg,
     reduce,
     shape,
     slicing,
 )
 
-FAMILIES = (arithmetic, broadcast, compare, convert, elementwise, fused, linalg, reduce, shape,
-            slicing)
+FAMILIES = (arithmetic, broadcast, compare, convert, elementwise, fused, indexing, linalg, reduce,
+            shape, slicing)
 
 
 def all_primitives() -> dict[str, Primitive]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit.backend.interface import LoweringError
+from tapejit.backend.numba_cpu.indexing_code import INDEXING_CODE
 from tapejit.primitives.linalg import free_dims
 from tapejit.primitives.slicing import padded_limit
 
@@ -110,4 +111,5 @@ ARRAY_CODE = {
     "transpose": _transpose, "slice": _slice, "rev": _rev,
     "concatenate": _concatenate, "pad": _pad,
     "dot_general": _dot_general,
+    **INDEXING_CODE,
 }
