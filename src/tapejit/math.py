@@ -42,8 +42,8 @@ from tapejit.ops import (
     subtract,
     tan,
     tanh,
-    where,
     unsorted_segment_sum,
+    where,
 )
 from tapejit.ops import stop_gradient as _stop_gradient
 
