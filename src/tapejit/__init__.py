@@ -16,9 +16,9 @@ from tapejit.errors import (DTypeError, LeakedTracerError, ShapeError, TapeError
                             TapeWarning, TracerArrayError, TracerBoolError)
 from tapejit.jit import jit
 from tapejit.module import Module
-from tapejit.ops import (broadcast_to, cast, concat, convert_to_tensor, expand_dims, matmul,
-                         pad, reduce_max, reduce_mean, reduce_min, reduce_sum, reshape, reverse,
-                         squeeze, stack, stop_gradient, tensordot, transpose, where)
+from tapejit.ops import (broadcast_to, cast, concat, convert_to_tensor, einsum, expand_dims,
+                         matmul, pad, reduce_max, reduce_mean, reduce_min, reduce_sum, reshape,
+                         reverse, squeeze, stack, stop_gradient, tensordot, transpose, where)
 from tapejit.tape import GradientTape
 from tapejit.tensor import Tensor, Variable, constant
 from tapejit.version import __version__

@@ -43,6 +43,7 @@ from tapejit.ops.elementwise import (
     tan,
     tanh,
 )
+from tapejit.ops.einsum import einsum
 from tapejit.ops.indexing import getitem
 from tapejit.ops.linalg import matmul, tensordot
 from tapejit.ops.methods import METHODS
@@ -68,7 +69,7 @@ install_methods(METHODS)
 
 __all__ = [
     "abs", "add", "as_operand", "atan2", "broadcast_to", "cast", "concat", "convert_to_tensor",
-    "cos", "divide", "equal",
+    "cos", "divide", "einsum", "equal",
     "exp", "expand_dims", "expm1", "full", "full_like", "getitem", "greater", "greater_equal",
     "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or", "matmul",
     "maximum", "minimum", "multiply", "negative", "not_equal", "pad", "pow", "power",
