@@ -26,6 +26,7 @@ from tapejit.ops.compare import (
     not_equal,
     where,
 )
+from tapejit.ops.einsum import einsum
 from tapejit.ops.elementwise import (
     abs,
     atan2,
@@ -43,7 +44,6 @@ from tapejit.ops.elementwise import (
     tan,
     tanh,
 )
-from tapejit.ops.einsum import einsum
 from tapejit.ops.indexing import getitem
 from tapejit.ops.linalg import matmul, tensordot
 from tapejit.ops.methods import METHODS
