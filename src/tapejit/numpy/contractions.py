@@ -12,7 +12,7 @@ from tapejit.errors import DTypeError, ShapeError, op_error
 from tapejit.numpy.ufuncs import multiply
 from tapejit.ops import linalg
 from tapejit.ops.einsum import einsum_of
-from tapejit.ops.linalg import describe
+from tapejit.ops.linalg import AxisError, describe
 from tapejit.ops.numpy_policy import operands
 from tapejit.ops.operands import cast
 from tapejit.ops.shape import reshape
@@ -73,15 +73,25 @@ _AXES = ("axes is an int N (the last N axes of a with the first N of b) or a pai
          "(axes of a, axes of b), each an int or a sequence")
 
 
-def _numpy_tensordot_axes(axes) -> tuple[list, list]:
+def _iterable(x) -> bool:
     try:
-        iter(axes)
+        iter(x)
     except TypeError:
+        return False
+    return True
+
+
+def _numpy_tensordot_axes(a, b, axes) -> tuple[list, list]:
+    if not _iterable(axes):
         try:
             n = operator.index(axes)
         except TypeError:
             raise op_error(TypeError, "tensordot", f"axes={axes!r} is not an integer",
                            _AXES, user_site()) from None
+        if n > min(a.ndim, b.ndim):
+            raise op_error(AxisError, "tensordot", f"axes={n} but the operands "
+                           f"{describe(a)} and {describe(b)} have {a.ndim} and {b.ndim} axes",
+                           f"give axes <= {min(a.ndim, b.ndim)}", user_site())
         return list(range(-n, 0)), list(range(0, n))
     axes = list(axes)
     if len(axes) != 2:
@@ -102,7 +112,7 @@ def tensordot(a, b, axes=2):
     the first N of b, as NumPy's range(-N, 0) and range(N), so a negative N is the outer
     product; or a pair of axis sequences; negative axes count from the end)."""
     a, b = operands("tensordot", a, b)
-    return linalg.contract("tensordot", a, b, *_numpy_tensordot_axes(axes))
+    return linalg.contract("tensordot", a, b, *_numpy_tensordot_axes(a, b, axes))
 
 
 def _interleaved(args) -> tuple[str, list]:

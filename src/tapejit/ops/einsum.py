@@ -113,7 +113,7 @@ def parse(op: str, subscripts: str, shapes) -> Spec:
 
 
 def _name(label: Label) -> str:
-    return repr(label) if isinstance(label, str) else f"'...' axis {label}"
+    return repr(label) if isinstance(label, str) else f"axis {label} of '...'"
 
 
 def label_sizes(op: str, spec: Spec, shapes) -> dict[Label, int]:

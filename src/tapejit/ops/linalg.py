@@ -81,12 +81,13 @@ def _checked_axes(x, axes, op: str, operand: str) -> tuple[int, ...]:
             raise op_error(TypeError, op, f"axis {axis!r} of {operand} is not an integer",
                            "give axes as ints", user_site()) from None
         if not -x.ndim <= axis < x.ndim:
-            raise op_error(AxisError, op, f"axis {axis} is out of range for {operand} "
-                           f"{describe(x)}", f"use axes in [{-x.ndim}, {x.ndim})", user_site())
+            raise op_error(AxisError, op, f"axis {axis} is out of range for the {operand} "
+                           f"operand, {describe(x)}", f"use axes in [{-x.ndim}, {x.ndim})",
+                           user_site())
         out.append(axis % x.ndim)
     if len(set(out)) != len(out):
-        raise op_error(ShapeError, op, f"duplicate axes {tuple(axes)} for {operand} "
-                       f"{describe(x)}", "contract each axis once", user_site())
+        raise op_error(ShapeError, op, f"duplicate axes {tuple(axes)} for the {operand} "
+                       f"operand, {describe(x)}", "contract each axis once", user_site())
     return tuple(out)
 
 
@@ -95,7 +96,7 @@ def contract(op: str, a, b, a_axes, b_axes):
     count from the end); the result has a's other axes, then b's. Bad pairings are clear
     errors naming `op`."""
     a, b = as_operand(a, op), as_operand(b, op)
-    la, lb = _checked_axes(a, a_axes, op, "a"), _checked_axes(b, b_axes, op, "b")
+    la, lb = _checked_axes(a, a_axes, op, "first"), _checked_axes(b, b_axes, op, "second")
     if len(la) != len(lb):
         raise op_error(ShapeError, op, f"shape-mismatch for sum: {len(la)} axes {la} of "
                        f"{describe(a)} paired with {len(lb)} axes {lb} of {describe(b)}",
@@ -117,8 +118,8 @@ _TF_AXES = ("axes is an int N (the last N axes of a with the first N of b), a pa
 def _tf_axes(a, axes) -> tuple[list, list]:
     if isinstance(axes, (int, np.integer)):
         if not 0 <= axes <= a.ndim:
-            raise op_error(ShapeError, "tensordot", f"axes={int(axes)} for a of rank {a.ndim}",
-                           f"give 0 <= axes <= {a.ndim}", user_site())
+            raise op_error(ShapeError, "tensordot", f"axes={int(axes)} for a first operand "
+                           f"of rank {a.ndim}", f"give 0 <= axes <= {a.ndim}", user_site())
         return list(range(a.ndim - int(axes), a.ndim)), list(range(int(axes)))
     if not isinstance(axes, (list, tuple)):
         axes = np.asarray(axes)

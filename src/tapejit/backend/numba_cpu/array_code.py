@@ -68,7 +68,7 @@ def _as_matrix(ctx, x, ttype, groups, lines) -> str:
     sizes = tuple(int(np.prod([ttype.shape[d] for d in g], dtype=np.int64)) for g in groups)
     name = ctx.temp("m")
     if ttype.ndim == 0:
-        lines.append(f"{name} = np.full({ctx.shape(sizes)}, {x})")
+        lines.append(f"{name} = np.full({ctx.shape(sizes)}, {x}, {ctx.np_type(ttype.dtype)})")
         return name
     permuted = x if order == tuple(range(ttype.ndim)) else f"np.transpose({x}, {order})"
     lines.append(f"{name} = np.ascontiguousarray({permuted}).reshape({ctx.shape(sizes)})")
