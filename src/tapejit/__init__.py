@@ -16,7 +16,7 @@ from tapejit.errors import (DTypeError, LeakedTracerError, ShapeError, TapeError
                             TapeWarning, TracerArrayError, TracerBoolError)
 from tapejit.jit import jit
 from tapejit.module import Module
-from tapejit.ops import (argmax, argmin, broadcast_to, cast, concat, convert_to_tensor,
+from tapejit.ops import (argmax, argmin, broadcast_to, cast, concat, convert_to_tensor, einsum,
                          expand_dims, gather, gather_nd, identity, matmul, one_hot, pad,
                          reduce_max, reduce_mean, reduce_min, reduce_sum, reshape, reverse,
                          scatter_nd, squeeze, stack, stop_gradient, tensordot, transpose, where)

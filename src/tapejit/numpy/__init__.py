@@ -7,7 +7,7 @@ would default a Python number to float64/int64 (see tapejit/ops/numpy_policy.py)
 
 import numpy as _np
 
-from tapejit.numpy.contractions import dot, inner, matmul, outer, tensordot, vdot
+from tapejit.numpy.contractions import dot, einsum, inner, matmul, outer, tensordot, vdot
 from tapejit.numpy.creation import (
     arange,
     array,

@@ -26,6 +26,7 @@ from tapejit.ops.compare import (
     not_equal,
     where,
 )
+from tapejit.ops.einsum import einsum
 from tapejit.ops.elementwise import (
     abs,
     atan2,
@@ -80,9 +81,9 @@ install_methods(METHODS)
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "as_operand", "atan2", "broadcast_to", "cast", "concat",
-    "convert_to_tensor", "cos", "divide", "dynamic_slice", "dynamic_update_slice", "equal",
-    "exp", "expand_dims", "expm1", "full", "full_like", "gather", "gather_nd", "getitem",
-    "greater", "greater_equal", "identity", "one_hot", "scatter_nd", "segment_sum",
+    "convert_to_tensor", "cos", "divide", "dynamic_slice", "dynamic_update_slice", "einsum",
+    "equal", "exp", "expand_dims", "expm1", "full", "full_like", "gather", "gather_nd",
+    "getitem", "greater", "greater_equal", "identity", "one_hot", "scatter_nd", "segment_sum",
     "unsorted_segment_sum",
     "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or", "matmul",
     "maximum", "minimum", "multiply", "negative", "not_equal", "pad", "pow", "power",
