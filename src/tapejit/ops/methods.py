@@ -14,8 +14,18 @@ from tapejit.ops.compare import (
 from tapejit.ops.elementwise import abs
 from tapejit.ops.indexing import getitem
 from tapejit.ops.linalg import matmul
-from tapejit.ops.operands import cast
+from tapejit.ops.operands import binary_function, cast
 from tapejit.ops.shape import transpose
+from tapejit.primitives.rounding import floor_divide_p, mod_p
+
+floordiv = binary_function(floor_divide_p, "floordiv", "x // y: the largest integer <= x / y "
+                           "(tf.math.floordiv; Python's and NumPy's result, integer x // 0 is 0).")
+floormod = binary_function(mod_p, "floormod", "x % y with the divisor's sign "
+                           "(tf.math.floormod; Python's and NumPy's result, integer x % 0 is 0).")
+
+
+def _divmod(x, y):
+    return floordiv(x, y), floormod(x, y)
 
 METHODS = {
     "__add__": add, "__radd__": lambda self, other: add(other, self),
@@ -30,4 +40,7 @@ METHODS = {
     "__getitem__": getitem,
     "T": property(transpose),
     "astype": cast,
+    "__floordiv__": floordiv, "__rfloordiv__": lambda self, other: floordiv(other, self),
+    "__mod__": floormod, "__rmod__": lambda self, other: floormod(other, self),
+    "__divmod__": _divmod, "__rdivmod__": lambda self, other: _divmod(other, self),
 }

@@ -17,12 +17,17 @@ from tapejit.primitives import (
     fused,
     linalg,
     reduce,
+    rounding,
+    scan,
     shape,
     slicing,
+    sort,
+    special,
+    trig,
 )
 
 FAMILIES = (arithmetic, broadcast, compare, convert, elementwise, fused, linalg, reduce, shape,
-            slicing)
+            slicing, rounding, scan, sort, special, trig)
 
 
 def all_primitives() -> dict[str, Primitive]:
