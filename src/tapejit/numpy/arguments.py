@@ -12,6 +12,7 @@ from tapejit.ops import numpy_policy
 from tapejit.ops.operands import cast
 from tapejit.ops.shape import normalize_axes
 from tapejit.site import user_site
+from tapejit.tensor import Tensor
 
 
 def reject_complex(x, op: str) -> None:
@@ -25,10 +26,12 @@ def reject_complex(x, op: str) -> None:
 
 
 def operands(op: str, *xs) -> list:
-    """All of `xs` as operands of NumPy's common dtype (ops/numpy_policy.py)."""
+    """All of `xs` as tensors of NumPy's common dtype (ops/numpy_policy.py): NumPy and
+    Python values become constant tensors, so every function returns a tensor."""
     for x in xs:
         reject_complex(x, op)
-    return numpy_policy.operands(op, *xs)
+    return [v if isinstance(v, Tensor) else Tensor(np.array(v) if v.ndim else v)
+            for v in numpy_policy.operands(op, *xs)]
 
 
 def operand(x, op: str):

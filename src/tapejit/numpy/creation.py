@@ -93,12 +93,14 @@ def full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None, *, d
     return _full_like(a, fill_value, dtype)
 
 
-def arange(start, stop=None, step=None, dtype=None) -> Tensor:
-    """NumPy's arange; Python numbers give int32 or float32 by default."""
-    values = np.arange(start, stop, step) if step is not None else (
-        np.arange(start, stop) if stop is not None else np.arange(start))
+def arange(start, stop=None, step=None, dtype=None, *, device=None, like=None) -> Tensor:
+    """NumPy's arange: int64 or float64 by default, as NumPy, except that Python numbers
+    alone give int32 or float32 (tapejit's policy)."""
+    given = [v for v in (start, stop, step) if v is not None]
+    values = np.arange(start, stop, step)
     if dtype is None:
-        dtype = result_dtype(*[v for v in (start, stop, step) if v is not None], op="arange")
+        dtype = values.dtype if not all(is_weak(v) for v in given) else result_dtype(
+            *given, op="arange")
     return Tensor(values.astype(dtypes.canonical(dtype, "arange")))
 
 

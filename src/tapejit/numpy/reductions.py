@@ -153,7 +153,10 @@ def _extremum(name: str, reduce_fn, combine):
             raise op_error(ValueError, name, f"zero-size array to reduction operation "
                            f"{name}imum which has no identity (shape {x.shape})",
                            "pass initial=..., or reduce a non-empty axis", user_site())
-        result = reduce_fn(x, reduced, keepdims)
+        if x.dtype.kind == "b":
+            result = truth_reduce(reduce_fn, x, reduced, keepdims)
+        else:
+            result = reduce_fn(x, reduced, keepdims)
         return result if initial is _NO_VALUE else combine(result, x.dtype.type(initial))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = (f"The {name}imum over `axis` (np.{name}); NaN propagates; an empty "

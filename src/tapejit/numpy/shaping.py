@@ -81,7 +81,7 @@ def rollaxis(a, axis, start=0):
     if not -x.ndim <= start <= x.ndim:
         raise op_error(ShapeError, "rollaxis", f"start {start} is out of range for a "
                        f"{x.ndim}-d array", f"use start in [{-x.ndim}, {x.ndim}]", user_site())
-    start = start % (x.ndim + 1) if start < 0 else start
+    start = start + x.ndim if start < 0 else start
     if axis < start:
         start -= 1
     if axis == start:

@@ -63,21 +63,24 @@ def _position(x, index: int):
     return reshape(slice_(x, start, end, (1,) * x.ndim), tuple(x.shape[:-1]))
 
 
-def _lerp(low, high, weight: float):
-    """NumPy's interpolation between order statistics (exact at both ends)."""
+def _lerp(low, high, weight: float, dtype):
+    """NumPy's interpolation between order statistics: the difference in the data's dtype,
+    the rest in the result's; exact at both ends."""
+    diff = cast(high - low, dtype)
+    low, high = cast(low, dtype), cast(high, dtype)
     if weight >= 0.5:
-        return high - (high - low) * (1 - weight)
-    return low + (high - low) * weight
+        return high - diff * (1 - weight)
+    return low + diff * weight
 
 
-def _quantile_of_sorted(ordered, q: float):
+def _quantile_of_sorted(ordered, q: float, dtype):
     n = ordered.shape[-1]
     index = n * q + (1 - q) - 1
     below = int(np.clip(np.floor(index), 0, n - 1))
     above = int(np.clip(below + 1, 0, n - 1))
     weight = float(index - np.floor(index)) if 0 <= index < n - 1 else 0.0
     low, high = _position(ordered, below), _position(ordered, above)
-    return low if weight == 0 else _lerp(low, high, weight)
+    return cast(low, dtype) if weight == 0 else _lerp(low, high, weight, dtype)
 
 
 def _static_q(q, op: str, scale: float = 1.0) -> tuple[np.ndarray, np.dtype | None]:
@@ -120,7 +123,7 @@ def _quantile(op: str, a, q, axis, out, method, keepdims, weights):
     qs, q_dtype = q
     x = operand(a, op)
     dtype = x.dtype if x.dtype.kind == "f" else dtypes.float64
-    x = cast(x, dtype if q_dtype is None else np.promote_types(dtype, q_dtype))
+    dtype = dtype if q_dtype is None else np.promote_types(dtype, q_dtype)
     reduced = axes(axis, x.ndim, op)
     shape = kept_shape(x.shape, reduced, keepdims)
     merged = lanes(x, reduced)
@@ -129,7 +132,7 @@ def _quantile(op: str, a, q, axis, out, method, keepdims, weights):
                        "reduce a non-empty axis", user_site())
     ordered = sort(merged, -1)
     nan_lane = truth_reduce(reduce_max, isnan(merged), (merged.ndim - 1,))
-    results = [reshape(_select(nan_lane, np.nan, _quantile_of_sorted(ordered, float(v))),
+    results = [reshape(_select(nan_lane, np.nan, _quantile_of_sorted(ordered, float(v), dtype)),
                        shape) for v in qs.ravel()]
     if qs.ndim == 0:
         return results[0]

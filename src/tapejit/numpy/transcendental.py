@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 
-from tapejit.numpy.arguments import float_operands
+from tapejit import dtypes
+from tapejit.numpy.arguments import float_operands, operand
 from tapejit.numpy.ufunc import float_binary, float_unary, unary
 from tapejit.ops.compare import where as _select
 from tapejit.ops.elementwise import abs as _abs
 from tapejit.ops.elementwise import sin as _sin
+from tapejit.ops.operands import cast
 from tapejit.primitives import special, trig
 
 arcsin = float_unary("arcsin", trig.asin_p)
@@ -45,8 +47,10 @@ below float64's resolution there), so its derivatives are right at 0 too."""
 
 
 def sinc(x):
-    """sin(pi x) / (pi x), 1 at 0 (np.sinc), with its derivatives of every order at 0."""
-    (x,) = float_operands("sinc", x)
+    """sin(pi x) / (pi x), 1 at 0 (np.sinc), with its derivatives of every order at 0.
+    Not a ufunc: integers and booleans give float64."""
+    x = operand(x, "sinc")
+    x = cast(x, x.dtype if x.dtype.kind == "f" else dtypes.float64)
     y = x * math.pi
     small = _abs(y) < _SINC_SERIES_BELOW
     safe = _select(small, 1.0, y)

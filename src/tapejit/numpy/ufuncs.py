@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit.errors import DTypeError, op_error
-from tapejit.ops.numpy_policy import operands
+from tapejit.numpy.arguments import operands
 from tapejit.ops.operands import cast
 from tapejit.primitives import arithmetic as arith
 from tapejit.primitives import compare, elementwise

@@ -66,9 +66,9 @@ SCALAR_CODE = {
     "select": helper("where"),
     "convert_element_type": _convert, "stop_gradient": lambda c, x: x,
     # primitives/trig.py, special.py, rounding.py
-    "asin": call("math.asin"), "acos": call("math.acos"), "atan": call("math.atan"),
-    "sinh": call("math.sinh"), "cosh": call("math.cosh"), "asinh": call("math.asinh"),
-    "acosh": call("math.acosh"), "atanh": call("math.atanh"), "hypot": call("math.hypot"),
+    "asin": call("np.arcsin"), "acos": call("np.arccos"), "atan": call("np.arctan"),
+    "sinh": call("np.sinh"), "cosh": call("np.cosh"), "asinh": call("np.arcsinh"),
+    "acosh": call("np.arccosh"), "atanh": call("np.arctanh"), "hypot": call("np.hypot"),
     "exp2": call("np.exp2"), "log2": call("np.log2"), "log10": call("np.log10"),
     "cbrt": call("np.cbrt"), "erf": call("math.erf"), "erfc": call("math.erfc"),
     "floor": call("np.floor"), "ceil": call("np.ceil"), "round": call("np.rint"),
