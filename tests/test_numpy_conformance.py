@@ -446,6 +446,7 @@ GRADIENTS = [
     ("meshgrid", lambda a, b: tnp.meshgrid(a, b)[0] * tnp.meshgrid(a, b)[1], [(2,), (3,)]),
     ("round_decimals", lambda x: tnp.round(x, 2) + x, [(4,)]),
     ("full", lambda x: tnp.full((2, 3), x) * x, [()]),
+    ("prod", lambda x: tnp.prod(x, axis=(0, 2)), [(2, 3, 2)]),
 ]
 
 

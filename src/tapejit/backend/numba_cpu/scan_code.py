@@ -1,53 +1,46 @@
 """The Numba backend's code for scans along an axis (cumsum, cumprod, linear_recurrence):
-the axis is moved last and the array seen as (rows, n), each row scanned in a loop."""
+the array is seen as (outer, n, inner) around the scanned axis (a reshape, no transpose) and
+each lane scanned in a loop."""
 
 from __future__ import annotations
 
 from math import prod
 
 
-def _last_axis_order(ndim: int, axis: int) -> tuple[int, ...]:
-    return tuple(i for i in range(ndim) if i != axis) + (axis,)
+def lanes_shape(shape: tuple, axis: int) -> tuple[int, int, int]:
+    """(outer, n, inner): the sizes before, along and after `axis`."""
+    return prod(shape[:axis]), shape[axis], prod(shape[axis + 1:])
 
 
-def as_rows(ctx, x: str, ttype, axis: int, lines: list[str]) -> str:
-    """A contiguous (rows, n) array holding x's lanes along `axis`, one per row."""
-    order = _last_axis_order(ttype.ndim, axis)
-    moved = x if order == tuple(range(ttype.ndim)) else f"np.transpose({x}, {order})"
-    rows = prod(ttype.shape[i] for i in order[:-1])
-    name = ctx.temp("rows")
-    lines.append(f"{name} = np.ascontiguousarray({moved}).reshape("
-                 f"{ctx.shape((rows, ttype.shape[axis]))})")
+def as_lanes(ctx, x: str, ttype, axis: int, lines: list[str]) -> str:
+    """A contiguous (outer, n, inner) array with x's data."""
+    name = ctx.temp("lanes")
+    lines.append(f"{name} = np.ascontiguousarray({x}).reshape("
+                 f"{ctx.shape(lanes_shape(ttype.shape, axis))})")
     return name
 
 
-def from_rows(ctx, rows: str, ttype, axis: int, lines: list[str]) -> None:
-    """Assign ctx.out from (rows, n) results laid out as as_rows gave them."""
-    order = _last_axis_order(ttype.ndim, axis)
-    shaped = f"{rows}.reshape({ctx.shape(tuple(ttype.shape[i] for i in order))})"
-    if order == tuple(range(ttype.ndim)):
-        lines.append(f"{ctx.out} = {shaped}")
-        return
-    inverse = tuple(order.index(i) for i in range(ttype.ndim))
-    lines.append(f"{ctx.out} = np.ascontiguousarray(np.transpose({shaped}, {inverse}))")
+def lane_loops(ctx, lanes: str) -> list[str]:
+    """The loops over every lane of an (outer, n, inner) array: `o` and `i` index it."""
+    return [f"for o in range({lanes}.shape[0]):", f"    for i in range({lanes}.shape[2]):"]
 
 
 def _scan(ctx, operands: list[str], axis: int, reverse: bool, first: str, step: str):
-    """Loop over each row: acc starts as `first` at the first position and becomes `step`
-    after it (expressions of `acc` and the loaded operands `u0`, `u1`, ...)."""
+    """acc starts as `first` at the first position of each lane and becomes `step` after it
+    (expressions of `acc` and the operands' elements `u0`, `u1`, ...)."""
     (ttype, *_), out = ctx.in_types, ctx.out_type
     lines: list[str] = []
-    rows = [as_rows(ctx, x, ttype, axis, lines) for x in operands]
-    result, n = ctx.temp("scan"), ctx.size(ttype.shape[axis])
-    lines += [f"{result} = np.empty_like({rows[-1]}, {ctx.np_type(out.dtype)})",
-              f"for r in range({result}.shape[0]):",
-              f"    acc = {ctx.np_type(out.dtype)}(0)",
-              f"    for k in range({n}):",
-              f"        j = {n} - 1 - k" if reverse else "        j = k",
-              *[f"        u{i} = {name}[r, j]" for i, name in enumerate(rows)],
-              f"        acc = {first} if k == 0 else {step}",
-              f"        {result}[r, j] = acc"]
-    from_rows(ctx, result, ttype, axis, lines)
+    lanes = [as_lanes(ctx, x, ttype, axis, lines) for x in operands]
+    result = ctx.temp("scan")
+    lines += [f"{result} = np.empty({lanes[-1]}.shape, {ctx.np_type(out.dtype)})",
+              *lane_loops(ctx, lanes[-1]),
+              f"        acc = {ctx.np_type(out.dtype)}(0)",
+              f"        for k in range({lanes[-1]}.shape[1]):",
+              f"            j = {lanes[-1]}.shape[1] - 1 - k" if reverse else "            j = k",
+              *[f"            u{n} = {name}[o, j, i]" for n, name in enumerate(lanes)],
+              f"            acc = {first} if k == 0 else {step}",
+              f"            {result}[o, j, i] = acc",
+              f"{ctx.out} = {result}.reshape({ctx.shape(out.shape)})"]
     return lines
 
 
