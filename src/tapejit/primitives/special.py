@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special as _scipy
 
 from tapejit.primitives.base import quiet, unary
 from tapejit.primitives.elementwise import exp
@@ -15,10 +14,13 @@ from tapejit.primitives.jvp import defjvp
 _LN2, _LN10, _TWO_OVER_SQRT_PI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
 
 
-def _in_dtype(fn):
-    """SciPy computes float16 in float32: give back the operand's dtype."""
+def _scipy(name: str):
+    """scipy.special.<name> in the operand's dtype (SciPy computes float16 in float32),
+    SciPy imported on first use: it would double the time `import tapejit` takes."""
     def impl(x):
-        out = fn(x)
+        from scipy import special
+
+        out = getattr(special, name)(x)
         return out if out.dtype == x.dtype else out.astype(x.dtype)
     return impl
 
@@ -31,5 +33,5 @@ exp2_p = unary("exp2", quiet(np.exp2), defjvp(lambda t, x, out: t * (out * _LN2)
 log2_p = unary("log2", quiet(np.log2), defjvp(lambda t, x, out: t / (x * _LN2)))
 log10_p = unary("log10", quiet(np.log10), defjvp(lambda t, x, out: t / (x * _LN10)))
 cbrt_p = unary("cbrt", np.cbrt, defjvp(lambda t, x, out: t / (out * out * 3)))
-erf_p = unary("erf", _in_dtype(_scipy.erf), defjvp(lambda t, x, out: t * _erf_slope(x)))
-erfc_p = unary("erfc", _in_dtype(_scipy.erfc), defjvp(lambda t, x, out: -(t * _erf_slope(x))))
+erf_p = unary("erf", _scipy("erf"), defjvp(lambda t, x, out: t * _erf_slope(x)))
+erfc_p = unary("erfc", _scipy("erfc"), defjvp(lambda t, x, out: -(t * _erf_slope(x))))
