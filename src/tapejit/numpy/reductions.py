@@ -15,7 +15,7 @@ from tapejit.numpy.ufuncs import maximum, minimum, subtract
 from tapejit.ops import reduce as tf_reduce
 from tapejit.ops.elementwise import sqrt
 from tapejit.ops.operands import cast
-from tapejit.ops.shape import full, reshape, transpose
+from tapejit.ops.shape import broadcast_to, full, reshape, transpose
 from tapejit.primitives import scan
 from tapejit.primitives.slicing import slice_
 from tapejit.site import user_site
@@ -220,7 +220,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     _check_nonzero(scale)
     avg = tf_reduce.reduce_sum(x * w, reduced, keepdims) / scale
     if returned:
-        return avg, scale if scale.shape == avg.shape else full(avg.shape, 0, dtype) + scale
+        return avg, broadcast_to(scale, avg.shape)
     return avg
 
 
