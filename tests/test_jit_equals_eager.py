@@ -21,24 +21,29 @@ def test_integer_sums_wrap_like_numpy():
     assert int(tj.jit(tj.reduce_sum)(x)) == int(np.sum(x, dtype=np.int32))
 
 
-@pytest.mark.parametrize("op", ["mul", "add", "maximum", "minimum"])
-def test_booleans_combine_as_in_numpy_eagerly_and_under_jit(op):
-    fn = {"mul": lambda a, b: a * b, "add": lambda a, b: a + b,
+@pytest.mark.parametrize("op", ["mul", "add", "sub", "maximum", "minimum"])
+def test_boolean_arithmetic_is_the_same_error_eagerly_and_under_jit(op):
+    """tj follows TF: booleans are not numbers (tapejit.numpy combines them as NumPy)."""
+    fn = {"mul": lambda a, b: a * b, "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
           "maximum": tj.math.maximum, "minimum": tj.math.minimum}[op]
-    a, b = np.array([True, True, False, False]), np.array([True, False, True, False])
-    eager, jitted = _both(fn, a, b)
-    want = {"mul": a * b, "add": a + b, "maximum": np.maximum(a, b),
-            "minimum": np.minimum(a, b)}[op]
-    np.testing.assert_array_equal(eager, want)
-    np.testing.assert_array_equal(jitted, want)
+    a, b = np.array([True, True, False]), np.array([True, False, True])
+    old = tj.config.checks
+    tj.config.update("checks", False)  # the user functions refuse, not only the type rules
+    try:
+        with pytest.raises(tj.DTypeError, match="numeric"):
+            fn(tj.constant(a), tj.constant(b))
+        with pytest.raises(tj.DTypeError, match="numeric"):
+            tj.jit(fn)(a, b)
+    finally:
+        tj.config.update("checks", old)
+    import tapejit.numpy as tnp
 
-
-def test_subtracting_booleans_is_the_same_error_in_both():
-    a = np.array([True, False])
-    with pytest.raises(tj.DTypeError, match="booleans cannot be subtracted"):
-        tj.constant(a) - tj.constant(a)
-    with pytest.raises(tj.DTypeError, match="booleans cannot be subtracted"):
-        tj.jit(lambda x: x - x)(a)
+    numpy_fn = {"mul": tnp.multiply, "add": tnp.add, "maximum": tnp.maximum,
+                "minimum": tnp.minimum}.get(op)
+    if numpy_fn is not None:
+        want = getattr(np, numpy_fn.__name__)(a, b)
+        np.testing.assert_array_equal(numpy_fn(a, b).numpy(), want)
+        np.testing.assert_array_equal(tj.jit(numpy_fn)(a, b).numpy(), want)
 
 
 def test_sign_of_signed_zeros_and_nan():

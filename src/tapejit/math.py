@@ -46,6 +46,21 @@ from tapejit.ops import (
     where,
 )
 from tapejit.ops import stop_gradient as _stop_gradient
+from tapejit.ops.operands import float_operand as _float_operand
+from tapejit.primitives.special import erf_p as _erf_p
+from tapejit.primitives.special import erfc_p as _erfc_p
+from tapejit.trace import bind as _bind
+
+
+def erf(x):
+    """The error function 2/sqrt(pi) * integral of exp(-t**2) from 0 to x (tf.math.erf);
+    integer inputs become float32."""
+    return _bind(_erf_p, _float_operand(x, "erf"))
+
+
+def erfc(x):
+    """1 - erf(x), accurate where erf(x) is near 1 (tf.math.erfc)."""
+    return _bind(_erfc_p, _float_operand(x, "erfc"))
 
 
 def reduce_logsumexp(x, axis=None, keepdims: bool = False):
@@ -75,10 +90,10 @@ def squared_difference(x, y):
     return square(subtract(x, y))
 
 
-__all__ = ["abs", "add", "argmax", "argmin", "atan2", "cos", "divide", "equal", "exp", "expm1",
-           "greater", "greater_equal", "less", "less_equal", "log", "log1p", "logical_and",
-           "logical_not", "logical_or", "maximum", "minimum", "multiply", "negative",
-           "not_equal", "pow", "reciprocal", "reduce_logsumexp", "reduce_max", "reduce_mean",
-           "reduce_min", "reduce_std", "reduce_sum", "reduce_variance", "rsqrt", "segment_sum",
-           "sigmoid", "sign", "sin", "softplus", "sqrt", "square", "squared_difference",
-           "subtract", "tan", "tanh", "unsorted_segment_sum"]
+__all__ = ["abs", "add", "argmax", "argmin", "atan2", "cos", "divide", "equal", "erf", "erfc",
+           "exp", "expm1", "greater", "greater_equal", "less", "less_equal", "log", "log1p",
+           "logical_and", "logical_not", "logical_or", "maximum", "minimum", "multiply",
+           "negative", "not_equal", "pow", "reciprocal", "reduce_logsumexp", "reduce_max",
+           "reduce_mean", "reduce_min", "reduce_std", "reduce_sum", "reduce_variance", "rsqrt",
+           "segment_sum", "sigmoid", "sign", "sin", "softplus", "sqrt", "square",
+           "squared_difference", "subtract", "tan", "tanh", "unsorted_segment_sum"]

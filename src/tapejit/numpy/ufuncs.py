@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit.errors import DTypeError, op_error
-from tapejit.ops.numpy_policy import operands
+from tapejit.numpy.arguments import operands
 from tapejit.ops.operands import cast
 from tapejit.primitives import arithmetic as arith
 from tapejit.primitives import compare, elementwise
@@ -118,19 +118,6 @@ absolute = abs
 def arctan2(x1, x2):
     """The angle of (x2, x1) in [-pi, pi], NumPy's arctan2."""
     return bind(elementwise.atan2_p, *_floats("arctan2", x1, x2))
-
-
-def clip(a, a_min=None, a_max=None):
-    """a limited to [a_min, a_max] (either may be None), in NumPy's result dtype."""
-    if a_min is None and a_max is None:
-        raise op_error(ValueError, "clip", "one of a_min and a_max must be given",
-                       "pass a lower or an upper bound", user_site())
-    out = a
-    if a_min is not None:
-        out = maximum(out, a_min)
-    if a_max is not None:
-        out = minimum(out, a_max)
-    return out
 
 
 def logaddexp(x1, x2):

@@ -18,33 +18,29 @@ from tapejit.primitives.arithmetic import (
     square_p,
     sub_p,
 )
-from tapejit.primitives.compare import and_p, or_p
 from tapejit.site import user_site
 from tapejit.trace import bind
 
 
-def _binary(prim, op, on_bool=None):
-    """The user function of a binary primitive; two booleans combine as in NumPy (add and
-    maximum are `or`, multiply and minimum are `and`, subtract is an error), eagerly and
-    under jit alike."""
+def _binary(prim, op):
+    """The user function of a binary primitive. Booleans are not numbers here (TF's rule;
+    tapejit.numpy combines them as NumPy does): refused eagerly and under jit alike."""
     def fn(x, y):
         a, b = binary_operands(op, x, y)
         if a.dtype.kind == "b":
-            if on_bool is None:
-                raise op_error(DTypeError, op, "booleans cannot be subtracted (as in NumPy)",
-                               "use tj.math.not_equal for xor, or cast to a number first",
-                               user_site())
-            return bind(on_bool, a, b)
+            raise op_error(DTypeError, op, f"expects a numeric operand, got bool{list(a.shape)}",
+                           "use tj.math.logical_and/logical_or for booleans, or cast them to a "
+                           "number first", user_site())
         return bind(prim, a, b)
     fn.__name__, fn.__doc__ = op, f"Elementwise {op} with NumPy broadcasting."
     return fn
 
 
-add = _binary(add_p, "add", or_p)
+add = _binary(add_p, "add")
 subtract = _binary(sub_p, "subtract")
-multiply = _binary(mul_p, "multiply", and_p)
-maximum = _binary(maximum_p, "maximum", or_p)
-minimum = _binary(minimum_p, "minimum", and_p)
+multiply = _binary(mul_p, "multiply")
+maximum = _binary(maximum_p, "maximum")
+minimum = _binary(minimum_p, "minimum")
 
 
 def divide(x, y):

@@ -18,12 +18,17 @@ from tapejit.primitives import (
     indexing,
     linalg,
     reduce,
+    rounding,
+    scan,
     shape,
     slicing,
+    sort,
+    special,
+    trig,
 )
 
 FAMILIES = (arithmetic, broadcast, compare, convert, elementwise, fused, indexing, linalg, reduce,
-            shape, slicing)
+            rounding, scan, shape, slicing, sort, special, trig)
 
 
 def all_primitives() -> dict[str, Primitive]:

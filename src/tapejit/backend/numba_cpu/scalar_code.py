@@ -37,6 +37,15 @@ def _integer_pow(ctx, x, *, y):
     return f"({product})" if y > 0 else f"({ctx.const(1)} / ({product}))"
 
 
+def by_kind(float_code, int_code):
+    """Code for a binary op whose float and integer versions differ."""
+    return lambda ctx, x, y: (float_code if ctx.in_dtypes[0].kind == "f" else int_code)(ctx, x, y)
+
+
+def call(fn: str):
+    return lambda ctx, *args: f"{fn}({', '.join(args)})"
+
+
 def _convert(ctx, x, *, new_dtype):
     return f"({x} != 0)" if new_dtype.kind == "b" else x  # the loop casts every result
 
@@ -65,6 +74,17 @@ SCALAR_CODE = {
     "not": lambda c, x: f"(not {x})",
     "select": helper("where"),
     "convert_element_type": _convert, "stop_gradient": lambda c, x: x,
+    # primitives/trig.py, special.py, rounding.py
+    "asin": call("np.arcsin"), "acos": call("np.arccos"), "atan": call("np.arctan"),
+    "sinh": call("np.sinh"), "cosh": call("np.cosh"), "asinh": call("np.arcsinh"),
+    "acosh": call("np.arccosh"), "atanh": call("np.arctanh"), "hypot": call("np.hypot"),
+    "exp2": call("np.exp2"), "log2": call("np.log2"), "log10": call("np.log10"),
+    "cbrt": call("np.cbrt"), "erf": call("math.erf"), "erfc": call("math.erfc"),
+    "floor": call("np.floor"), "ceil": call("np.ceil"), "round": call("np.rint"),
+    "trunc": call("np.trunc"), "signbit": call("np.signbit"),
+    "fmod": by_kind(call("np.fmod"), helper("fmod_int")),
+    "mod": by_kind(helper("mod_float"), infix("%")),
+    "floor_divide": by_kind(helper("floor_divide_float"), infix("//")),
 }
 
 REDUCTION_INIT = {"reduce_sum": "zero", "reduce_max": "lowest", "reduce_min": "highest"}
