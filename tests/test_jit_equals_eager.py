@@ -140,3 +140,19 @@ def test_arrays_of_rank_above_twenty_compile():
     x = np.random.default_rng(0).standard_normal(shape)
     got = _compiled_quietly(lambda a: tj.reduce_sum(tj.math.sin(a) * a, axis=(0, 21)), x)
     np.testing.assert_allclose(got.numpy(), (np.sin(x) * x).sum(axis=(0, 21)), rtol=1e-12)
+
+
+def test_boolean_extrema_compile():
+    x = np.array([[True, False], [False, False]])
+    for fn in (lambda a: tj.reduce_max(a, 1), lambda a: tj.reduce_min(a, 0)):
+        eager, jitted = _both(fn, x)
+        np.testing.assert_array_equal(eager, jitted)
+    assert _compiled_quietly(lambda a: tj.reduce_max(a), x).numpy() == np.True_
+
+
+def test_the_interpreter_takes_scalars_as_the_kernel_does():
+    from tapejit.backend.executable import interpreted
+
+    program = tj.make_ir(lambda a, b: tj.cast(a, tj.float32) * b)(np.bool_(True), 2.0)
+    out = interpreted(program, "a test")([True, 2.0])
+    assert float(out[0]) == 2.0 and out[0].dtype == np.float32

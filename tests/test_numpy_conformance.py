@@ -121,20 +121,7 @@ def _call_jitted(fn, args, want, what: str):
     return got
 
 
-INTERPRETER_SCALAR_BUG = pytest.mark.xfail(
-    strict=True, reason="outside tapejit.numpy: when a kernel falls back to the interpreter "
-    "(float16 here), a 0-d bool argument reaches convert_element_type's impl as a Python bool "
-    "(no .astype)")
-
-
-def _jit_param(p):
-    entry, dtype = p.values
-    if entry.name == "copysign" and dtype == BOOL:
-        return pytest.param(entry, dtype, id=p.id, marks=INTERPRETER_SCALAR_BUG)
-    return p
-
-
-JIT_PARAMS = [_jit_param(p) for p in PARAMS if p.values[0].jit]
+JIT_PARAMS = [p for p in PARAMS if p.values[0].jit]
 
 
 @pytest.mark.parametrize("entry,dtype", JIT_PARAMS)

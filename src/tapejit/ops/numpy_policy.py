@@ -37,6 +37,9 @@ def strong_dtype(x, op: str) -> np.dtype:
         return dtypes.canonical(x.dtype, op)
     if isinstance(x, (list, tuple)):
         return list_dtype(x, op)
+    if isinstance(x, complex):
+        raise op_error(DTypeError, op, "complex numbers are not supported",
+                       "use real and imaginary parts as separate float tensors", user_site())
     raise op_error(TypeError, op, f"expected an array, tensor or number, got "
                    f"{type(x).__name__}", "convert it with tnp.asarray(...)", user_site())
 

@@ -40,6 +40,8 @@ def _init_value(prim: str, dtype: np.dtype):
         return 0
     if dtype.kind == "f":
         return -np.inf if kind == "lowest" else np.inf
+    if dtype.kind == "b":
+        return kind == "highest"
     info = np.iinfo(dtype)
     return info.min if kind == "lowest" else info.max
 
