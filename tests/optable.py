@@ -39,6 +39,21 @@ class EveryOther:
         return f"S{self.n}"
 
 
+@dataclass(frozen=True)
+class Indices:
+    """An integer-index argument of `shape` with values k in [low, high), drawn as the float
+    k + 0.5 (k - 0.5 when negative) so that it survives the float casts of the generic checks
+    and finite differences never cross an integer: the case recovers k with
+    `tj.cast(i, tj.int32)` (truncation), and its derivative in it is zero."""
+
+    shape: tuple
+    low: int
+    high: int
+
+    def __repr__(self) -> str:
+        return f"I{self.shape}[{self.low},{self.high})"
+
+
 UNARY_SHAPES = [((),), ((1,),), ((5,),), ((3, 4),), ((0, 3),), (Transposed((3, 4)),),
                 (EveryOther(1026),)]
 BINARY_SHAPES = [((), ()), ((1,), (5,)), ((3, 4), (3, 4)), ((3, 1), (1, 4)),
@@ -59,6 +74,9 @@ class Case:
     numpy: Callable | None = None   # reference for the forward value
     name: str = ""
     kinks: list = field(default_factory=list)      # (args, expected gradients) at kinks
+    # (args, first derivatives, second derivatives) of reduce_sum(fn) at special points:
+    # one gradient per argument, and hessian[i][j] = d grads[i] / d args[j], block by block
+    special_points: list = field(default_factory=list)
     errors: list = field(default_factory=list)     # calls that must raise a clear error
     special: bool = False           # compare with numpy at SPECIAL_VALUES (elementwise)
     make: Callable | None = None    # drawn arrays -> the arguments (e.g. made well conditioned)
@@ -239,13 +257,17 @@ def _draw(case: Case, shape, rng) -> np.ndarray:
 
 
 def sample(case: Case, shapes, rng) -> list[np.ndarray]:
-    """Arguments for one shape spec: plain, transposed (non-contiguous) or strided."""
+    """Arguments for one shape spec: plain, transposed (non-contiguous), strided or integer
+    indices."""
     out = []
     for spec in shapes:
         if isinstance(spec, Transposed):
             out.append(_draw(case, spec.shape[::-1], rng).T)
         elif isinstance(spec, EveryOther):
             out.append(_draw(case, (spec.n,), rng)[::2])
+        elif isinstance(spec, Indices):
+            k = rng.integers(spec.low, spec.high, size=spec.shape)
+            out.append(np.asarray(k + np.where(k < 0, -0.5, 0.5), np.float64))
         else:
             out.append(_draw(case, spec, rng))
     return list(case.make(*out)) if case.make else out
@@ -255,4 +277,4 @@ def covered_primitives() -> set[str]:
     return {c.prim for c in CASES}
 
 
-__all__ = ["CASES", "Case", "covered_primitives", "sample", "tj"]
+__all__ = ["CASES", "Case", "Indices", "covered_primitives", "sample", "tj"]

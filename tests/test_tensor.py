@@ -46,6 +46,9 @@ def test_numpy_functions_take_tensors_and_return_arrays():
     t = tj.constant([1.0, 2.0])
     out = np.mean(t)
     assert isinstance(out, np.floating) and out == 1.5
+    assert isinstance(np.exp(t), np.ndarray)
+    for fn in (np.sum, np.max, np.std, np.cumsum, np.round, np.transpose, np.ravel):
+        assert not isinstance(fn(t), tj.Tensor), fn  # NumPy's answer, not a recorded op
     arr = np.asarray(t)
     with pytest.raises(ValueError):
         arr[0] = 5.0  # the tensor's data is not writable through the view

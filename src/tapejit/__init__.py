@@ -5,6 +5,7 @@
 
 from tapejit import ops  # first: it gives tensors their operators
 from tapejit import layers, linalg, math, nn, optimizers, random, testing
+from tapejit import numpy  # gives tensors NumPy's methods (x.sum(), x.reshape(2, 3), ...)
 from tapejit.api import grad, hessian, jacobian, jvp, make_ir, value_and_grad, vjp
 from tapejit.autodiff.backward import UnconnectedGradients
 from tapejit.backend.numba_cpu.kernel_cache import CacheWarning
@@ -16,9 +17,10 @@ from tapejit.errors import (DTypeError, LeakedTracerError, ShapeError, TapeError
                             TapeWarning, TracerArrayError, TracerBoolError)
 from tapejit.jit import jit
 from tapejit.module import Module
-from tapejit.ops import (broadcast_to, cast, concat, convert_to_tensor, expand_dims, matmul,
-                         pad, reduce_max, reduce_mean, reduce_min, reduce_sum, reshape, reverse,
-                         squeeze, stack, stop_gradient, tensordot, transpose, where)
+from tapejit.ops import (argmax, argmin, broadcast_to, cast, concat, convert_to_tensor, einsum,
+                         expand_dims, gather, gather_nd, identity, matmul, one_hot, pad,
+                         reduce_max, reduce_mean, reduce_min, reduce_sum, reshape, reverse,
+                         scatter_nd, squeeze, stack, stop_gradient, tensordot, transpose, where)
 from tapejit.tape import GradientTape
 from tapejit.tensor import Tensor, Variable, constant
 from tapejit.version import __version__

@@ -14,6 +14,7 @@ from tapejit.autodiff.forward import jvp_eval
 from tapejit.dtypes import is_float
 from tapejit.errors import op_error
 from tapejit.jacobians import forward_jacobian
+from tapejit.jit import require_callable
 from tapejit.leaves import as_tensor
 from tapejit.ops import zeros_like_type
 from tapejit.site import user_site
@@ -53,6 +54,7 @@ def value_and_grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool
 
     With has_aux, fn returns (value, aux) and the result is ((value, aux), grads).
     """
+    require_callable(fn, "value_and_grad")
     nums, single = _normalize_argnums(argnums)
 
     @wraps(fn)
@@ -84,6 +86,7 @@ def _scalar_output(value):
 
 def grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
     """The gradient of a scalar function with respect to args[argnums]."""
+    require_callable(fn, "grad")
     vg = value_and_grad(fn, argnums, has_aux)
 
     @wraps(fn)
@@ -96,6 +99,7 @@ def grad(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
 
 def vjp(fn: Callable, *primals, has_aux: bool = False):
     """(fn(*primals), vjp_fn) where vjp_fn(cotangent) gives one cotangent per primal."""
+    require_callable(fn, "vjp")
     with GradientTape(persistent=True, watch_accessed_variables=False) as tape:
         args, picked = _diff_args(primals, range(len(primals)), "vjp")
         tape.watch(picked)
@@ -118,6 +122,7 @@ def _tensor_leaves(value, who: str) -> tuple[list, tree.TreeDef]:
 
 def jvp(fn: Callable, primals: Sequence, tangents: Sequence):
     """(fn(*primals), the directional derivative along `tangents`), by forward mode."""
+    require_callable(fn, "jvp")
     staged = stage(fn, primals)
     flat_p = [leaf for p in primals for leaf in tree.leaves(p)]
     flat_t = [leaf for t in tangents for leaf in tree.leaves(t)]
@@ -146,6 +151,7 @@ def jacobian(fn: Callable, argnums: int | Sequence[int] = 0, mode: str = "rev"):
     mode="rev" runs one backward pass per output element, "fwd" one forward pass per input
     element (cheaper when inputs are fewer than outputs).
     """
+    require_callable(fn, "jacobian")
     nums, single = _normalize_argnums(argnums)
     if mode not in ("rev", "fwd"):
         raise ValueError(f"jacobian mode must be 'rev' or 'fwd', not {mode!r}")
@@ -167,11 +173,13 @@ def jacobian(fn: Callable, argnums: int | Sequence[int] = 0, mode: str = "rev"):
 
 def hessian(fn: Callable, argnums: int | Sequence[int] = 0):
     """Second derivatives: the jacobian of the gradient."""
+    require_callable(fn, "hessian")
     return jacobian(grad(fn, argnums), argnums)
 
 
 def make_ir(fn: Callable, static_argnums: Sequence[int] = ()):
     """A function returning the Program `fn` traces to for given arguments (printable)."""
+    require_callable(fn, "make_ir")
     @wraps(fn)
     def wrapped(*args):
         return stage(fn, args, tuple(static_argnums)).program

@@ -34,6 +34,11 @@ class Config:
         kernel takes over.
     wide_vectors: TAPEJIT_WIDE_VECTORS=0 keeps LLVM's 256-bit vectors on AVX-512 CPUs (read
         before Numba's first compile; see backend/numba_setup.py).
+    jit_cache_size: TAPEJIT_JIT_CACHE_SIZE, signatures each jitted function keeps (least
+        recently used ones are dropped and retrace when they come back).
+    kernel_cache_size: TAPEJIT_KERNEL_CACHE_SIZE, compiled kernels kept in memory (the disk
+        keeps all).
+    vjp_cache_size: TAPEJIT_VJP_CACHE_SIZE, single-op VJPs the eager tape keeps.
     """
 
     debug: int = 0
@@ -45,6 +50,9 @@ class Config:
     cache_dir: str = ""
     background_compile: bool = False
     wide_vectors: bool = True
+    jit_cache_size: int = 1024
+    kernel_cache_size: int = 1024
+    vjp_cache_size: int = 4096
 
     @classmethod
     def from_env(cls) -> Config:
@@ -58,6 +66,9 @@ class Config:
             cache_dir=os.environ.get("TAPEJIT_CACHE_DIR", ""),
             background_compile=bool(_env_int("TAPEJIT_BACKGROUND_COMPILE")),
             wide_vectors=bool(_env_int("TAPEJIT_WIDE_VECTORS", 1)),
+            jit_cache_size=_env_int("TAPEJIT_JIT_CACHE_SIZE", 1024),
+            kernel_cache_size=_env_int("TAPEJIT_KERNEL_CACHE_SIZE", 1024),
+            vjp_cache_size=_env_int("TAPEJIT_VJP_CACHE_SIZE", 4096),
         )
 
     def update(self, name: str, value) -> None:

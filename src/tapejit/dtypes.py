@@ -26,6 +26,11 @@ def short_name(dtype: np.dtype) -> str:
     return _SHORT[dtype]
 
 
+_UNSUPPORTED_KINDS = {"U": "strings", "S": "byte strings", "c": "complex numbers",
+                      "O": "Python objects", "M": "datetimes", "m": "timedeltas",
+                      "V": "structured records", "f": "extended-precision floats"}
+
+
 def canonical(dtype, what: str = "value") -> np.dtype:
     """Turn anything NumPy understands as a dtype into a supported np.dtype, or raise."""
     try:
@@ -34,8 +39,9 @@ def canonical(dtype, what: str = "value") -> np.dtype:
         raise op_error(DTypeError, what, f"{dtype!r} is not a dtype",
                        "pass a NumPy dtype such as tj.float32") from None
     if dt not in _SHORT:
-        raise op_error(DTypeError, what, f"dtype {dt} is not supported: tapejit computes on "
-                       f"bool, signed/unsigned integers and float16/32/64",
+        kind = _UNSUPPORTED_KINDS.get(dt.kind, "this dtype")
+        raise op_error(DTypeError, what, f"{kind} (dtype {dt}) are not supported: tapejit "
+                       f"computes on bool, signed/unsigned integers and float16/32/64",
                        "convert the data first, e.g. np.asarray(x, np.float32)")
     return dt
 

@@ -8,9 +8,8 @@ from math import prod
 import numpy as np
 
 from tapejit import ops, tree
-from tapejit.autodiff.backward import UnconnectedGradients
 from tapejit.autodiff.forward import jvp_eval
-from tapejit.errors import ShapeError, op_error
+from tapejit.errors import op_error
 from tapejit.leaves import as_tensor
 from tapejit.site import user_site
 from tapejit.staging import stage
@@ -22,37 +21,25 @@ def _one_hot(shape, dtype, index: int):
     return ct.reshape(shape)[()]
 
 
-def _stack_rows(rows, target_shape, source, unconnected_zero: bool):
-    if all(r is None for r in rows):
-        if not unconnected_zero:
-            return None
-        return ops.full(tuple(target_shape) + tuple(source.shape), 0, source.dtype)
+def _stack_rows(rows, target_shape, source):
+    """The rows' gradients stacked to target.shape + source.shape; zeros for rows (or a
+    whole source) the target does not depend on."""
+    shape = tuple(target_shape) + tuple(source.shape)
+    if not rows or all(r is None for r in rows):
+        return ops.full(shape, 0, source.dtype)
     rows = [ops.zeros_like_type(source) if r is None else r for r in rows]
-    stacked = ops.stack(rows, 0) if rows else ops.full((0,) + tuple(source.shape), 0,
-                                                       source.dtype)
-    return ops.reshape(stacked, tuple(target_shape) + tuple(source.shape))
+    return ops.reshape(ops.stack(rows, 0), shape)
 
 
-def _zero_if_unconnected(unconnected) -> bool:
-    return UnconnectedGradients(unconnected) is UnconnectedGradients.ZERO
-
-
-def jacobian_of(prepared, target, sources, unconnected) -> list:
+def jacobian_of(prepared, target, sources) -> list:
     """d target / d source for each source, from `prepared` (a prepared tape gradient)."""
     n = prod(target.shape)
     rows = [prepared.run([_one_hot(target.shape, target.dtype, i)]) for i in range(n)]
-    zero = _zero_if_unconnected(unconnected)
-    return [_stack_rows([r[j] for r in rows], target.shape, s, zero)
-            for j, s in enumerate(sources)]
+    return [_stack_rows([r[j] for r in rows], target.shape, s) for j, s in enumerate(sources)]
 
 
-def batch_jacobian_of(prepared, target, source, unconnected):
+def batch_jacobian_of(prepared, target, source):
     """Per-example jacobians of `target` with respect to `source` (batch first in both)."""
-    if not target.shape or not source.shape or target.shape[0] != source.shape[0]:
-        raise op_error(ShapeError, "GradientTape.batch_jacobian",
-                       f"target {tuple(target.shape)} and source {tuple(source.shape)} need the "
-                       f"same leading batch dimension", "use jacobian for unbatched values",
-                       user_site())
     batch, inner = target.shape[0], tuple(target.shape[1:])
     rows = []
     for j in range(prod(inner)):
@@ -60,12 +47,11 @@ def batch_jacobian_of(prepared, target, source, unconnected):
         ct[:, j] = 1
         rows.append(prepared.run([ct.reshape(target.shape)])[0])
     per_example = tuple(source.shape[1:])
-    if all(r is None for r in rows) and not _zero_if_unconnected(unconnected):
-        return None
+    shape = (batch,) + inner + per_example
+    if not rows or all(r is None for r in rows):
+        return ops.full(shape, 0, source.dtype)
     rows = [ops.zeros_like_type(source) if r is None else r for r in rows]
-    stacked = ops.stack(rows, 1) if rows else ops.full((batch, 0) + per_example, 0,
-                                                       source.dtype)
-    return ops.reshape(stacked, (batch,) + inner + per_example)
+    return ops.reshape(ops.stack(rows, 1), shape)
 
 
 def forward_jacobian(fn, args, argnums):

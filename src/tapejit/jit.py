@@ -9,9 +9,12 @@ compiled kernel from the kernel cache.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from tapejit import tree
 from tapejit.compiled import SignatureCall, compile_signature
@@ -20,6 +23,7 @@ from tapejit.debug import debug
 from tapejit.errors import op_error
 from tapejit.leaves import plain_signature, signature
 from tapejit.lowering import Lowered
+from tapejit.lru import LRU
 from tapejit.site import user_site
 from tapejit.state import STATE
 
@@ -32,6 +36,8 @@ class CacheInfo:
     misses: int
     size: int
     last_miss: str
+    maxsize: int = 0
+    evictions: int = 0
 
 
 def _fast_key(args) -> tuple | None:
@@ -52,19 +58,60 @@ def _fast_key(args) -> tuple | None:
     return tuple(key)
 
 
+def require_callable(fn, who: str) -> None:
+    """A transform applied to something that is not a function fails where it is applied."""
+    if not callable(fn):
+        raise op_error(TypeError, who, f"Expected a callable value, got {fn!r}",
+                       f"pass the function itself, e.g. tj.{who}(f)", user_site())
+
+
+def _positional_count(fn) -> int | None:
+    """How many positional arguments `fn` takes, or None if it takes any number."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    kinds = [p.kind for p in parameters]
+    if inspect.Parameter.VAR_POSITIONAL in kinds:
+        return None
+    return sum(k in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+               for k in kinds)
+
+
+def _check_static(fn, argnums: tuple[int, ...], argnames: frozenset) -> None:
+    count = _positional_count(fn)
+    if count is not None and any(i >= count or i < -count for i in argnums):
+        raise op_error(ValueError, "jit", f"static_argnums={argnums}, but the function takes "
+                       f"only {count} positional arguments",
+                       "give the positions of arguments it has (counting from 0)", user_site())
+    try:
+        parameters = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    unknown = sorted(argnames - set(parameters))
+    if unknown:
+        raise op_error(ValueError, "jit", f"static_argnames {unknown} name no parameter of the "
+                       f"function (it has {list(parameters)})", "use its parameter names",
+                       user_site())
+
+
 class JitFunction:
     """A function compiled per input signature; call it like the original."""
 
     def __init__(self, fn: Callable, static_argnums: Sequence[int] = (), check: bool = False,
                  static_argnames: Sequence[str] = ()):
+        require_callable(fn, "jit")
         self.fn = fn
         self.static_argnums = tuple(sorted({int(i) for i in (
             (static_argnums,) if isinstance(static_argnums, int) else static_argnums)}))
         self.static_argnames = frozenset(
             (static_argnames,) if isinstance(static_argnames, str) else static_argnames)
+        _check_static(fn, self.static_argnums, self.static_argnames)
         self._keyword_variants: dict = {}
         self.check = check
-        self._cache: dict[tuple, SignatureCall] = {}
+        self._cache: LRU = LRU(lambda: config.jit_cache_size)
         self._hits = self._misses = 0
         self._last_miss = ""
         self._lock = threading.Lock()
@@ -112,6 +159,8 @@ class JitFunction:
         if fast_key is not None and not self.static_argnums and not config.disable_jit:
             runner = entry.fast_runner(as_is=[k is float or k is bool for k in fast_key])
             if runner is not None:
+                if len(self._fast) >= config.jit_cache_size:
+                    self._fast.clear()  # rebuilt on demand; keeps evicted kernels collectable
                 self._fast[fast_key] = runner
         return result
 
@@ -138,8 +187,11 @@ class JitFunction:
             self._misses += 1
             self._last_miss = _miss_reason(key, list(self._cache))
             debug(1, f"tracing {getattr(self.fn, '__qualname__', self.fn)}: {self._last_miss}")
-            entry = self._cache[key] = compile_signature(self.fn, args, self.static_argnums,
-                                                         self.check)
+            entry = compile_signature(self.fn, args, self.static_argnums, self.check)
+            evicted = self._cache.evictions
+            self._cache.set(key, entry)
+            if self._cache.evictions != evicted:
+                self._fast.clear()
             return entry
 
     def _entry(self, args) -> tuple[SignatureCall, list]:
@@ -150,7 +202,8 @@ class JitFunction:
         return self._cache[key], leaves
 
     def cache_info(self) -> CacheInfo:
-        return CacheInfo(self._hits, self._misses, len(self._cache), self._last_miss)
+        return CacheInfo(self._hits, self._misses, len(self._cache), self._last_miss,
+                         config.jit_cache_size, self._cache.evictions)
 
     def wait(self) -> None:
         """Block until every background compile this function started has finished."""
@@ -183,7 +236,17 @@ def _hashable_static(arg, index: int):
         raise op_error(TypeError, "jit", f"static argument {index} ({type(arg).__name__}) is not "
                        "hashable", "pass a hashable value (tuple, not list) as a static "
                        "argument", user_site()) from None
-    return arg
+    return _static_key(arg)
+
+
+def _static_key(value):
+    """A static value's identity in a signature: its type and, for floats, its bits, so 1
+    and 1.0 (or 0.0 and -0.0) trace apart and a NaN finds its trace again."""
+    if isinstance(value, (float, np.floating)):
+        return (type(value), float(value).hex())
+    if type(value) is tuple:
+        return (tuple, tuple(_static_key(v) for v in value))
+    return (type(value), value)
 
 
 def _miss_reason(key: tuple, known: list[tuple]) -> str:
@@ -206,7 +269,7 @@ def _distance(a: tuple, b: tuple) -> int:
 
 def _arg_change(i: int, new: tuple, old: tuple) -> str:
     if new[0] == "static" or old[0] == "static":
-        return f"argument {i}: new static value {new[1]!r} (was {old[1]!r})"
+        return f"argument {i}: new static value {_shown(new)} (was {_shown(old)})"
     if new[0] != old[0]:
         return f"argument {i}: new tree structure {new[0]} (was {old[0]})"
     for j, (a, b) in enumerate(zip(new[1], old[1])):
@@ -216,6 +279,14 @@ def _arg_change(i: int, new: tuple, old: tuple) -> str:
             return (f"argument {i}, leaf {j}: new {' and '.join(what)} {_describe(a)} "
                     f"(was {_describe(b)})")
     return f"argument {i}: new leaves"
+
+
+def _shown(part: tuple) -> str:
+    if part[0] != "static":
+        return "a traced value"
+    kind, value = part[1]
+    shown = float.fromhex(value) if issubclass(kind, (float, np.floating)) else value
+    return f"{shown!r} ({kind.__name__})"
 
 
 def _describe(sig: tuple) -> str:

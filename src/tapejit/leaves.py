@@ -9,7 +9,7 @@ from tapejit.dtypes import SUPPORTED_SET, bool_, canonical, float32, int32, int6
 from tapejit.errors import op_error
 from tapejit.ir import TensorType
 from tapejit.site import user_site
-from tapejit.tensor import Tensor, Variable, to_array
+from tapejit.tensor import Tensor, Variable, reject_masked, to_array
 
 _SCALARS = {float: (float32, ()), bool: (bool_, ())}
 
@@ -48,6 +48,7 @@ def signature(leaf, who: str = "jit") -> tuple:
 
 
 def _checked(leaf, who: str) -> tuple:
+    reject_masked(leaf, f"{who} argument")
     if isinstance(leaf, (Tensor, np.ndarray, np.generic)):
         return (canonical(leaf.dtype, f"{who} argument"), tuple(leaf.shape))
     if isinstance(leaf, bool):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from tapejit import ops
 from tapejit.math import reduce_logsumexp
 from tapejit.ops import sigmoid, softplus, tanh
@@ -95,12 +93,9 @@ def sigmoid_cross_entropy_with_logits(labels, logits):
     return ops.maximum(logits, 0) - logits * labels + ops.log1p(ops.exp(-ops.abs(logits)))
 
 
-def one_hot(indices, depth: int, dtype=None):
-    """One-hot rows: out[..., k] = 1 where indices == k."""
-    indices = ops.as_operand(indices, "one_hot")
-    classes = np.arange(depth, dtype=indices.dtype)
-    hits = ops.equal(ops.expand_dims(indices, -1), classes)
-    return ops.cast(hits, np.float32 if dtype is None else dtype)
+def one_hot(indices, depth: int, dtype=None, on_value=None, off_value=None, axis=None):
+    """tj.one_hot (TF's tf.one_hot), keeping this name's (indices, depth, dtype) order."""
+    return ops.one_hot(indices, depth, on_value, off_value, axis, dtype)
 
 
 def l2_loss(x):

@@ -55,13 +55,19 @@ class GradientTape:
         self._notes: list[Note] = []
         self._snapshots: dict[int, tuple] = {}  # user arrays the backward pass will read
         self._released: TapeRecord | None = None
+        self._used = False
 
     # --- recording -------------------------------------------------------------------------
 
     def __enter__(self) -> GradientTape:
-        if self._released is not None:
-            raise TapeError("this non-persistent tape was already used for a gradient; "
-                            "create a new GradientTape")
+        if self._recording:
+            raise op_error(ValueError, "GradientTape", "Tape is still recording, This can "
+                           "happen if you try to re-enter an already-active tape.",
+                           "leave the inner `with tape:`; one block records on a tape",
+                           user_site())
+        if self._released is not None:  # as TF: a released tape records afresh
+            self.__init__(self._persistent, self._watch_accessed)
+        self._used = True
         STATE.tapes.append(self)
         return self
 
@@ -69,22 +75,41 @@ class GradientTape:
         if self in STATE.tapes:
             STATE.tapes.remove(self)
 
+    @property
+    def _recording(self) -> bool:
+        return any(t is self for t in STATE.tapes)
+
     @contextlib.contextmanager
     def stop_recording(self):
-        """A block whose ops this tape does not record (other tapes still do)."""
-        position = next((i for i, t in enumerate(STATE.tapes) if t is self), None)
-        if position is None:
-            yield
-            return
+        """A block whose ops this tape does not record (other tapes still do).
+
+        Raises:
+            RuntimeError: the tape never recorded (or was released), as in TF.
+            ValueError: the tape is not recording now.
+        """
+        self._check_recording("stop_recording")
+        position = next(i for i, t in enumerate(STATE.tapes) if t is self)
         STATE.tapes.pop(position)
         try:
             yield
         finally:
             STATE.tapes.insert(position, self)
 
+    def _check_recording(self, what: str) -> None:
+        if what == "stop_recording" and (not self._used or self._released is not None):
+            raise op_error(RuntimeError, f"GradientTape.{what}", "Trying to stop recording a "
+                           "tape which is not recording.", "use it inside the tape's `with` "
+                           "block", user_site())
+        if not self._recording:
+            raise op_error(ValueError, f"GradientTape.{what}", "Tape is not recording.",
+                           "use it inside the tape's `with` block", user_site())
+
     def reset(self) -> None:
-        """Forget everything recorded so far (recording continues if inside the block)."""
+        """Forget everything recorded so far; recording goes on (inside the `with` block only,
+        as in TF)."""
+        self._check_recording("reset")
         self.__init__(self._persistent, self._watch_accessed)
+        self._used = True
 
     def watch(self, tensor) -> None:
         """Watch tensors or Variables (any nested structure of them)."""
@@ -97,14 +122,14 @@ class GradientTape:
                 self._watched[id(item)] = item
                 _warn_if_not_float(item)
             else:
-                raise op_error(TypeError, "GradientTape.watch",
-                               f"cannot watch a {type(item).__name__}: only Tensors and "
-                               f"Variables carry gradients",
+                raise op_error(ValueError, "GradientTape.watch",
+                               f"Passed in object of type {type(item)}, not tf.Tensor or "
+                               f"tf.Variable (tapejit watches tj.Tensor and tj.Variable)",
                                "convert it first: x = tj.constant(x); tape.watch(x)", user_site())
 
     def watched_variables(self) -> tuple[Variable, ...]:
-        """Variables this tape watches, in the order they were first watched or read."""
-        return tuple(self._variables.values())
+        """Variables this tape watches, in order of construction (as TF)."""
+        return tuple(sorted(self._variables.values(), key=lambda v: v._created))
 
     def on_op(self, prim, args, params, out) -> None:
         """Called by `bind` for every op while this tape is recording."""
@@ -123,6 +148,11 @@ class GradientTape:
         for a in args:
             if type(a) is np.ndarray and id(a) not in self._snapshots:
                 self._snapshots[id(a)] = (a, a.copy(), user_site())
+
+    def watches(self, tensor) -> bool:
+        """Whether gradients can flow to `tensor` on this tape (it is watched or computed
+        from watched values)."""
+        return id(tensor) in self._watched
 
     def on_read(self, var: Variable, tensor) -> None:
         """Called when a Variable is read while this tape is recording."""
@@ -165,16 +195,23 @@ class GradientTape:
         Returns:
             Gradients shaped and typed like their sources, in the structure of `sources`.
         Raises:
-            TapeError: a second call on a non-persistent tape.
+            TapeError (a RuntimeError): a second call on a non-persistent tape.
+            ValueError: an unknown `unconnected_gradients`.
             TypeError: a source that is not a Tensor or Variable.
+
+        Called inside the tape's `with` block, a non-persistent tape stops recording; a
+        persistent one records the gradient's own ops, so it can be differentiated again
+        (as TF does).
         """
         self._check_usable("gradient")
+        unconnected = _unconnected(unconnected_gradients)
+        self._start_gradient()
         targets = self._targets(target)
         source_leaves, source_def = tree.flatten(sources)
         self._check_sources(source_leaves)
         cts = self._output_gradients(targets, tree.flatten(target)[1], output_gradients)
         grads = self.prepare(targets, source_leaves).run(cts)
-        grads = self._fill_unconnected(grads, source_leaves, unconnected_gradients)
+        grads = self._fill_unconnected(grads, source_leaves, unconnected)
         self._debug_none_hints(grads, source_leaves, targets)
         self._release_if_done()
         return tree.unflatten(source_def, grads)
@@ -182,10 +219,17 @@ class GradientTape:
     def _check_usable(self, what: str) -> None:
         if self._released is not None:
             raise op_error(TapeError, f"GradientTape.{what}",
-                           "a non-persistent tape can compute gradients only once (its recorded "
-                           "values were released after the first call)",
+                           "GradientTape.gradient can only be called once on non-persistent "
+                           "tapes (its recorded values were released by the first gradient, "
+                           "jacobian or batch_jacobian)",
                            "create the tape with tj.GradientTape(persistent=True) to call "
                            "gradient/jacobian several times", user_site())
+
+    def _start_gradient(self) -> None:
+        """Inside the `with` block: a non-persistent tape stops recording for good; a
+        persistent one goes on recording, the gradient's ops included."""
+        if self._recording and not self._persistent:
+            self.__exit__()
 
     def _release_if_done(self) -> None:
         """A non-persistent tape drops its values; a data-free record stays for `explain`."""
@@ -201,12 +245,19 @@ class GradientTape:
         out = []
         for t in tree.leaves(target):
             if isinstance(t, Variable):
-                with self.stop_recording():
-                    t = t.read()
+                t = self._read_target(t)
             if not isinstance(t, Tensor):
                 raise self._not_a_target(t)
             out.append(t)
         return out
+
+    def _read_target(self, var: Variable):
+        """A Variable target is read as if inside the block (TF converts it so): a
+        trainable one is then its own watched source."""
+        tensor = var.read()
+        if not self._recording and self._released is None:
+            self.on_read(var, tensor)
+        return tensor
 
     def _not_a_target(self, target) -> Exception:
         problem = f"the target must be a tensor, got {type(target).__name__}"
@@ -261,11 +312,10 @@ class GradientTape:
         groups = [self._source_tensors(s) for s in sources]
         unique = list({id(t): t for g in groups for t in g}.values())
         if not unique:
-            return PreparedGradient(groups, unique, None, [], [], self.stop_recording)
-        if self._alone_and_eager(targets, unique):
+            return PreparedGradient(groups, unique, None, [], [])
+        if self._nothing_records(targets, unique):
             return EagerGradient(self._entries, groups, unique, targets)
-        return PreparedGradient.derive(self._entries, targets, groups, unique,
-                                       self.stop_recording)
+        return PreparedGradient.derive(self._entries, targets, groups, unique)
 
     def _check_snapshots(self) -> None:
         """A NumPy array an op read must still hold what it held then: the backward pass
@@ -278,16 +328,16 @@ class GradientTape:
                                f"gradient would be wrong", "modify a copy instead, or pass "
                                "tj.constant(array) (tapejit copies it)", user_site())
 
-    def _alone_and_eager(self, targets, sources) -> bool:
-        """Nothing else records the backward pass and every value is concrete."""
-        return (not STATE.traces and all(t is self for t in STATE.tapes)
+    def _nothing_records(self, targets, sources) -> bool:
+        """No tape (this one included) and no trace would see the backward pass, and every
+        value is concrete: it can run as plain NumPy."""
+        return (not STATE.traces and not STATE.tapes
                 and not any(isinstance(x, Tracer) for x in (*targets, *sources)))
 
     def _fill_unconnected(self, grads, sources, unconnected) -> list:
-        if UnconnectedGradients(unconnected) is UnconnectedGradients.NONE:
+        if unconnected is UnconnectedGradients.NONE:
             return grads
-        with self.stop_recording():
-            return [full_like(s, 0) if g is None else g for g, s in zip(grads, sources)]
+        return [full_like(s, 0) if g is None else g for g, s in zip(grads, sources)]
 
     def _debug_none_hints(self, grads, sources, targets) -> None:
         if not debugging(1):
@@ -301,26 +351,45 @@ class GradientTape:
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):
-        """d target[i] / d source[j] for every element: shape target.shape + source.shape."""
-        self._check_usable("jacobian")
+        """d target[i] / d source[j] for every element: shape target.shape + source.shape.
+        A source the target does not depend on gets zeros (as TF's jacobian), an empty
+        target or source an empty jacobian."""
+        self._check_jacobian("jacobian", unconnected_gradients, experimental_use_pfor)
         (target,) = self._targets([target])
         leaves, treedef = tree.flatten(sources)
         self._check_sources(leaves)
-        prepared = self.prepare([target], leaves)
-        with self.stop_recording():
-            result = jacobian_of(prepared, target, leaves, unconnected_gradients)
+        result = jacobian_of(self.prepare([target], leaves), target, leaves)
         self._release_if_done()
         return tree.unflatten(treedef, result)
 
+    def _check_jacobian(self, what: str, unconnected, use_pfor: bool) -> None:
+        self._check_usable(what)
+        _unconnected(unconnected)
+        if not use_pfor and not self._persistent:
+            raise op_error(RuntimeError, f"GradientTape.{what}",
+                           f"GradientTape must be created with persistent=True to compute the "
+                           f"{what} with eager execution enabled and with "
+                           f"experimental_use_pfor set to False.",
+                           "create it with tj.GradientTape(persistent=True)", user_site())
+        self._start_gradient()
+
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
                        parallel_iterations=None, experimental_use_pfor=True):
-        """Per-example jacobians: (batch, *target.shape[1:], *source.shape[1:])."""
-        self._check_usable("batch_jacobian")
+        """Per-example jacobians: (batch, *target.shape[1:], *source.shape[1:]).
+
+        Raises:
+            ValueError: target or source of rank below 2, or batch sizes that differ.
+        """
+        self._check_jacobian("batch_jacobian", unconnected_gradients, experimental_use_pfor)
         (target,) = self._targets([target])
         self._check_sources([source])
-        prepared = self.prepare([target], [source])
-        with self.stop_recording():
-            result = batch_jacobian_of(prepared, target, source, unconnected_gradients)
+        if target.ndim < 2 or source.ndim < 2 or target.shape[0] != source.shape[0]:
+            raise op_error(ValueError, "GradientTape.batch_jacobian",
+                           f"Need first dimension of target shape ({tuple(target.shape)}) and "
+                           f"source shape ({tuple(source.shape)}) to match.",
+                           "both need rank 2 or more and the same batch size first; use "
+                           "jacobian for unbatched values", user_site())
+        result = batch_jacobian_of(self.prepare([target], [source]), target, source)
         self._release_if_done()
         return result
 
@@ -353,3 +422,13 @@ class GradientTape:
     def residuals(self) -> ResidualReport:
         """The values this tape holds for the backward pass, with their bytes."""
         return ResidualReport.of(self._entries)
+
+
+def _unconnected(value) -> UnconnectedGradients:
+    try:
+        return UnconnectedGradients(value)
+    except ValueError:
+        raise op_error(ValueError, "GradientTape.gradient",
+                       f"Unknown value for unconnected_gradients: {value!r}",
+                       "pass tj.UnconnectedGradients.NONE or .ZERO ('none' or 'zero')",
+                       user_site()) from None

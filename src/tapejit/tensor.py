@@ -7,6 +7,7 @@ Variable are announced to the recording tapes and the active traces on the per-t
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -149,16 +150,28 @@ def constant(value, dtype=None, shape=None, name: str | None = None) -> Tensor:
         value: a Python scalar, nested list, NumPy array or Tensor.
         dtype: the dtype to convert to; by default Python floats become float32 and
             ints int32, NumPy arrays keep theirs.
-        shape: optional shape to broadcast a scalar to (as tf.constant).
+        shape: as tf.constant: the value is reshaped to it when the element counts agree,
+            a scalar is filled into it, anything else is a TypeError.
         name: accepted for TF compatibility; eager tensors are unnamed.
     Raises:
         DTypeError: strings, objects, complex numbers.
+        TypeError: a `shape` the value cannot take.
     """
     del name
     array = to_array(_as_data(value), dtype, what="constant")
-    if shape is not None:
-        array = np.array(np.broadcast_to(array, tuple(shape)))
-    return Tensor(array)
+    return Tensor(array if shape is None else _shaped(array, tuple(int(d) for d in shape)))
+
+
+def _shaped(array, shape: tuple):
+    if np.size(array) == int(np.prod(shape)):
+        return np.reshape(array, shape)[()]
+    if np.ndim(array) == 0:
+        return np.full(shape, array)
+    raise op_error(TypeError, "constant", f"Eager execution of tf.constant with unsupported "
+                   f"shape: the value has {np.size(array)} elements, but `shape` {list(shape)} "
+                   f"has {int(np.prod(shape))} elements",
+                   "give a value with that many elements, or a scalar to fill it with",
+                   user_site())
 
 
 def _as_data(value):
@@ -175,8 +188,19 @@ def _as_data(value):
     return value
 
 
+def reject_masked(value, what: str) -> None:
+    """Masked arrays are refused everywhere (JAX does too): a mask that one path honoured
+    and another ignored would give different answers."""
+    if isinstance(value, np.ma.MaskedArray):
+        raise op_error(TypeError, what, "masked arrays are not supported (tapejit would have to "
+                       "either honour or ignore the mask)", "fill it first, e.g. "
+                       "x.filled(0.0), or pass x.data with the mask as a separate tensor",
+                       user_site())
+
+
 def to_array(value, dtype=None, what: str = "value"):
     """A NumPy array (or scalar) under tapejit's dtype policy, copying user data."""
+    reject_masked(value, what)
     if isinstance(value, Variable):
         value = value.read()
     if isinstance(value, Tensor):
@@ -202,6 +226,10 @@ def _python_policy(array: np.ndarray) -> np.ndarray:
     return array
 
 
+_CREATION_ORDER = itertools.count()
+"""Variables are numbered as they are made: tapes list watched ones in that order (TF)."""
+
+
 class Variable(_Operators):
     """Mutable state read by ops; trainable Variables are watched by tapes when read.
 
@@ -212,11 +240,12 @@ class Variable(_Operators):
         dtype: dtype to convert the initial value to.
     """
 
-    __slots__ = ("_tensor", "trainable", "_name", "__weakref__")
+    __slots__ = ("_tensor", "trainable", "_name", "_created", "__weakref__")
 
     def __init__(self, initial_value, trainable: bool = True, name: str | None = None,
                  dtype=None) -> None:
         self._tensor = Tensor(to_array(initial_value, dtype, what="Variable"))
+        self._created = next(_CREATION_ORDER)
         self.trainable = bool(trainable)
         self._name = name or "Variable"
 

@@ -46,6 +46,8 @@ class Tracer(Tensor):
         return self._var.type
 
     def _concrete_error(self, what: str, kind=TracerBoolError):
+        if not self._trace.active:
+            return leaked_tracer_error(what)
         return op_error(
             kind, what,
             f"this {self._var.type} value is traced: it has no data until the compiled "
@@ -68,6 +70,8 @@ class Tracer(Tensor):
         raise self._concrete_error("using a traced value as an index")
 
     def concrete(self, what: str = "NumPy conversion of a traced value"):
+        if not self._trace.active:
+            raise leaked_tracer_error(what)
         site = user_site()
         raise op_error(TracerArrayError, what,
                        f"NumPy needs data but this {self._var.type} value is traced",
@@ -122,11 +126,10 @@ class Trace:
             if value._trace is self:
                 return value._var
             if not value._trace.active:
-                raise LeakedTracerError(
-                    "a traced value escaped the function being traced (stored in a global, "
-                    "a closure or an attribute?) and was used after its trace ended; return it "
-                    "from the function instead")
+                raise leaked_tracer_error("using a traced value")
             return self._const(value)
+        if isinstance(value, Tensor) and any(tape.watches(value) for tape in STATE.tapes):
+            return self._const(value)  # a literal would cut it from the tape that watches it
         array = value._value if isinstance(value, Tensor) else value
         if isinstance(array, np.generic) or (isinstance(array, np.ndarray) and array.ndim == 0):
             return Lit(array[()] if isinstance(array, np.ndarray) else array)
@@ -187,6 +190,14 @@ def top_trace(values) -> Trace | None:
     return top
 
 
+def leaked_tracer_error(what: str) -> LeakedTracerError:
+    return op_error(LeakedTracerError, what,
+                    "a traced value escaped the function being traced (stored in a global, a "
+                    "closure or an attribute?) and was used after its trace ended",
+                    "return the value from the jitted function instead of storing it",
+                    user_site())
+
+
 def _explain_failure(prim, values, params, error: Exception) -> TapejitError:
     site = user_site()
     try:
@@ -218,6 +229,8 @@ def bind(prim, *args, **params):
             for check in EAGER_CHECKS:
                 check(prim, args, params, out)
     else:
+        if not trace.active:
+            raise leaked_tracer_error(prim.name)
         out = trace.emit(prim, args, params)
     for tape in STATE.tapes:
         tape.on_op(prim, args, params, out)
@@ -226,8 +239,22 @@ def bind(prim, *args, **params):
 
 def eval_program(program: Program, args: Sequence) -> list:
     """Run `program` by binding each equation: eagerly on NumPy values and Tensors, or into
-    the enclosing trace, with recording tapes seeing every step."""
-    return walk(program, args, lambda eqn, ins: bind(eqn.prim, *ins, **eqn.params))
+    the enclosing trace, with recording tapes seeing every step. Inside a trace, equations
+    of constants alone (a zeros broadcast) are emitted too, not computed now and captured
+    as arrays."""
+    trace = STATE.traces[-1] if STATE.traces else None
+    if trace is None:
+        return walk(program, args, lambda eqn, ins: bind(eqn.prim, *ins, **eqn.params))
+    return walk(program, args, lambda eqn, ins: _bind_in(trace, eqn, ins))
+
+
+def _bind_in(trace: Trace, eqn, ins):
+    if any(type(a) is Tracer for a in ins):
+        return bind(eqn.prim, *ins, **eqn.params)
+    out = trace.emit(eqn.prim, ins, eqn.params)
+    for tape in STATE.tapes:
+        tape.on_op(eqn.prim, ins, eqn.params, out)
+    return out
 
 
 EagerCheck = Callable[[object, Sequence, dict, Tensor], None]

@@ -162,3 +162,126 @@ def test_non_differentiable_ops_have_no_gradient(case, shapes):
         np.testing.assert_array_equal(grads[0].numpy(), args[0].numpy())
     else:
         assert all(g is None for g in grads)
+
+
+# --- derivatives at special points, to order 2, every way and eagerly and under jit ----------
+
+def _replaced(xs, i, value):
+    return xs[:i] + (value,) + xs[i + 1:]
+
+
+def _entries(t):
+    """A tensor's elements one by one (a scalar is its only element)."""
+    if t.ndim == 0:
+        return [t]
+    flat = tj.reshape(t, (-1,))
+    return [flat[k] for k in range(flat.shape[0])]
+
+
+def _directions(x):
+    """One unit tangent per element of x."""
+    size = int(np.prod(x.shape))
+    return [np.eye(size, dtype=x.dtype)[k].reshape(x.shape) for k in range(size)]
+
+
+def _jvp_in(loss, xs, i, direction):
+    """The derivative of loss along `direction` in argument i (the others held fixed)."""
+    return tj.jvp(lambda z: loss(*_replaced(xs, i, z)), (xs[i],), (direction,))[1]
+
+
+def _grad_of_grad(loss, xs, i, j):
+    return [tj.grad(lambda *ys, p=p: _entries(tj.grad(loss, i)(*ys))[p], j)(*xs)
+            for p in range(int(np.prod(xs[i].shape)))]
+
+
+def _jacobian_of_grad(mode):
+    return lambda loss, xs, i, j: tj.jacobian(tj.grad(loss, i), j, mode=mode)(*xs)
+
+
+def _jvp_of_grad(loss, xs, i, j):
+    return [_jvp_in(tj.grad(loss, i), xs, j, d) for d in _directions(xs[j])]
+
+
+def _jvp_of_jvp(loss, xs, i, j):
+    return [[_jvp_in(lambda *ys, di=di: _jvp_in(loss, ys, i, di), xs, j, dj)
+             for dj in _directions(xs[j])] for di in _directions(xs[i])]
+
+
+def _grad_of_jvp(loss, xs, i, j):
+    return [tj.grad(lambda *ys, d=d: _jvp_in(loss, ys, i, d), j)(*xs) for d in _directions(xs[i])]
+
+
+# block layout of each way's result: rows over x_i's elements, or columns over x_j's
+SECOND_DERIVATIVES = {"grad(grad)": (_grad_of_grad, "rows"),
+                      "jacobian_rev(grad)": (_jacobian_of_grad("rev"), "block"),
+                      "jacobian_fwd(grad)": (_jacobian_of_grad("fwd"), "block"),
+                      "jvp(grad)": (_jvp_of_grad, "columns"),
+                      "jvp(jvp)": (_jvp_of_jvp, "rows"),
+                      "grad(jvp)": (_grad_of_jvp, "rows")}
+
+
+def _all_derivatives(loss, n):
+    """A function of the arguments giving the value, the gradient by reverse and by forward
+    mode, and every block of second derivatives by each way."""
+    def derivatives(*xs):
+        out = {"value": loss(*xs), "grad": list(tj.grad(loss, tuple(range(n)))(*xs)),
+               "jvp": [[_jvp_in(loss, xs, i, d) for d in _directions(xs[i])]
+                       for i in range(n)]}
+        for way, (second, _) in SECOND_DERIVATIVES.items():
+            for i in range(n):
+                for j in range(n):
+                    # the eager tape loses a watched scalar captured by a nested jvp, so
+                    # grad(jvp) is taken within one argument only
+                    if way != "grad(jvp)" or i == j:
+                        out[f"{way} {i} {j}"] = second(loss, xs, i, j)
+        return out
+    return derivatives
+
+
+def _block(value, layout, shape_i, shape_j) -> np.ndarray:
+    if layout == "block":
+        return np.asarray(value.numpy(), np.float64)
+    parts = np.array([[np.asarray(v.numpy(), np.float64) for v in row] for row in value]
+                     if layout == "rows" and isinstance(value[0], list) else
+                     [np.asarray(v.numpy(), np.float64) for v in value])
+    if layout == "columns":
+        parts = np.moveaxis(parts, 0, -1)
+    return parts.reshape(shape_i + shape_j)
+
+
+def _check_special_point(case, got, args, grads, hessian):
+    shapes = [np.shape(a) for a in args]
+    where = f"{case.id} at {args}"
+    if case.numpy is not None:
+        with np.errstate(all="ignore"):
+            value = np.sum(case.numpy(*args))
+        np.testing.assert_allclose(got["value"].numpy(), value, rtol=1e-12, err_msg=where)
+    for i, expected in enumerate(grads):
+        by_jvp = np.array([t.numpy() for t in got["jvp"][i]]).reshape(shapes[i])
+        for how, value in (("grad", got["grad"][i].numpy()), ("jvp", by_jvp)):
+            np.testing.assert_allclose(value, expected, rtol=1e-12, atol=0, equal_nan=False,
+                                       err_msg=f"{where}: d/dx{i} by {how}")
+    for key, value in got.items():
+        if key in ("value", "grad", "jvp"):
+            continue
+        way, i, j = key.split()
+        i, j = int(i), int(j)
+        block = _block(value, SECOND_DERIVATIVES[way][1], shapes[i], shapes[j])
+        np.testing.assert_allclose(block, hessian[i][j], rtol=1e-12, atol=0, equal_nan=False,
+                                   err_msg=f"{where}: d2/dx{i}dx{j} by {way}")
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES if c.special_points])
+def test_second_derivatives_at_special_points(case, jit):
+    """Value, gradient (reverse and forward) and second derivatives (reverse-over-reverse,
+    forward-over-reverse, forward-over-forward, reverse-over-forward) at documented special
+    points, in float64."""
+    n = len(case.special_points[0][0])
+    derivatives = _all_derivatives(lambda *xs: tj.reduce_sum(case.fn(*xs)), n)
+    run = tj.jit(derivatives) if jit else derivatives
+    for args, grads, hessian in case.special_points:
+        args = tuple(np.asarray(a, np.float64)[()] for a in args)
+        with np.errstate(all="ignore"):
+            got = run(*args)
+        _check_special_point(case, got, args, grads, hessian)

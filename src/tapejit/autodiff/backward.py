@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 
 from tapejit.autodiff.eager import op_vjp
 from tapejit.autodiff.record import Recorded, recorded_program, relevant_entries
@@ -22,10 +20,6 @@ class UnconnectedGradients(enum.Enum):
 
     NONE = "none"
     ZERO = "zero"
-
-
-Pause = Callable[[], AbstractContextManager]
-"""Stops the tape being differentiated from recording the backward pass itself."""
 
 
 def _sum(terms):
@@ -49,12 +43,12 @@ class PreparedGradient:
     stands for each read); their gradients are summed.
     """
 
-    def __init__(self, groups, unique, vjp: VJP | None, residuals, kept, pause: Pause) -> None:
+    def __init__(self, groups, unique, vjp: VJP | None, residuals, kept) -> None:
         self.groups, self.unique, self.vjp = groups, unique, vjp
-        self.residuals, self.kept, self.pause = residuals, kept, pause
+        self.residuals, self.kept = residuals, kept
 
     @classmethod
-    def derive(cls, entries: list[Recorded], targets, groups, unique, pause: Pause):
+    def derive(cls, entries: list[Recorded], targets, groups, unique):
         """Derive the backward program of the recorded ops from `unique` to `targets`."""
         program, values, kept = recorded_program(entries, targets, unique)
         start = time.perf_counter()
@@ -62,19 +56,19 @@ class PreparedGradient:
         for trace in STATE.traces:
             trace.note_backward(vjp.program, time.perf_counter() - start)
         residuals = [values[id(v)] for v in vjp.residuals]
-        return cls(groups, unique, vjp, residuals, kept, pause)
+        return cls(groups, unique, vjp, residuals, kept)
 
     def run(self, cts) -> list:
-        """Gradient per source group for the targets' cotangents `cts`."""
+        """Gradient per source group for the targets' cotangents `cts` (every recording
+        tape, the differentiated one included, records the backward pass)."""
         if self.vjp is None:
             return [None] * len(self.groups)
         args = self.residuals + [cts[i] for i in self.kept] + list(self.vjp.const_values)
-        with self.pause():
-            results = iter(r if isinstance(r, Tensor) else Tensor(r)
-                           for r in eval_program(self.vjp.program, args))
-            by_tensor = {id(t): next(results) if ok else None
-                         for t, ok in zip(self.unique, self.vjp.connected)}
-            return [_sum([by_tensor[id(t)] for t in g]) for g in self.groups]
+        results = iter(r if isinstance(r, Tensor) else Tensor(r)
+                       for r in eval_program(self.vjp.program, args))
+        by_tensor = {id(t): next(results) if ok else None
+                     for t, ok in zip(self.unique, self.vjp.connected)}
+        return [_sum([by_tensor[id(t)] for t in g]) for g in self.groups]
 
 
 class EagerGradient:

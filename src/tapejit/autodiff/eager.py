@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 from tapejit.autodiff.vjp import vjp_program
 from tapejit.backend.interpreter import python_function
+from tapejit.config import config
 from tapejit.ir import Eqn, Program, TensorType, Var
+from tapejit.lru import LRU
 
 
 class OpVJP:
@@ -41,7 +43,7 @@ class OpVJP:
         """run(inputs, output, ct): cotangents for the connected positions `self.wrt`."""
 
 
-_VJPS: dict[tuple, OpVJP] = {}
+_VJPS = LRU(lambda: config.vjp_cache_size)
 
 
 def op_vjp(prim, params: dict, inputs: Sequence, output, wrt: tuple) -> OpVJP:
@@ -53,5 +55,6 @@ def op_vjp(prim, params: dict, inputs: Sequence, output, wrt: tuple) -> OpVJP:
     if found is None:
         in_types = tuple(TensorType(a.dtype, tuple(a.shape)) for a in inputs)
         out_type = TensorType(output.dtype, tuple(output.shape))
-        found = _VJPS[key] = OpVJP(prim, params, in_types, out_type, wrt)
+        found = OpVJP(prim, params, in_types, out_type, wrt)
+        _VJPS.set(key, found)
     return found

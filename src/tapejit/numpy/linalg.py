@@ -2,7 +2,7 @@
 computed in float64, float32 kept), differentiable, LAPACK in compiled kernels.
 
 Eagerly a matrix LAPACK cannot handle raises `LinAlgError` (a subclass of NumPy's), as NumPy
-does; in a compiled kernel it gives NaN in that matrix's results instead (ir/SPEC.md §5.9).
+does; in a compiled kernel it gives NaN in that matrix's results instead (ir/SPEC.md §5.15).
 Eigenvector and singular-vector derivatives are inf/NaN where eigenvalues (singular values)
 repeat: the vectors are not unique there (eigvalsh and svdvals stay finite).
 """

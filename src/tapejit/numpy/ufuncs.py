@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit.errors import DTypeError, op_error
-from tapejit.ops.numpy_policy import operands
+from tapejit.numpy.arguments import operands
 from tapejit.ops.operands import cast
 from tapejit.primitives import arithmetic as arith
 from tapejit.primitives import compare, elementwise
@@ -120,21 +120,16 @@ def arctan2(x1, x2):
     return bind(elementwise.atan2_p, *_floats("arctan2", x1, x2))
 
 
-def clip(a, a_min=None, a_max=None):
-    """a limited to [a_min, a_max] (either may be None), in NumPy's result dtype."""
-    if a_min is None and a_max is None:
-        raise op_error(ValueError, "clip", "one of a_min and a_max must be given",
-                       "pass a lower or an upper bound", user_site())
-    out = a
-    if a_min is not None:
-        out = maximum(out, a_min)
-    if a_max is not None:
-        out = minimum(out, a_max)
-    return out
-
-
 def logaddexp(x1, x2):
-    """log(exp(x1) + exp(x2)), computed without overflow."""
-    a, b = _floats("logaddexp", x1, x2)
-    top = maximum(a, b)
-    return add(top, log1p(exp(negative(abs(subtract(a, b))))))
+    """log(exp(x1) + exp(x2)) without overflow, as NumPy's (ties, infinities and NaN included);
+    its derivatives are smooth: d/dx1 = sigmoid(x1 - x2)."""
+    return bind(elementwise.logaddexp_p, *_floats("logaddexp", x1, x2))
+
+
+def logaddexp2(x1, x2):
+    """log2(2**x1 + 2**x2), as NumPy's, with logaddexp's smooth derivatives: computed as
+    logaddexp(x1·log 2, x2·log 2) / log 2, whose scaling costs about |x1 - x2| ulp where the
+    result is the far tail alone (logaddexp2(-1000, 0) = 1.3e-301 to 1e-13)."""
+    a, b = _floats("logaddexp2", x1, x2)
+    ln2 = np.log(2.0).astype(a.dtype)
+    return bind(arith.div_p, bind(elementwise.logaddexp_p, a * ln2, b * ln2), ln2)

@@ -26,6 +26,7 @@ from tapejit.ops.compare import (
     not_equal,
     where,
 )
+from tapejit.ops.einsum import einsum
 from tapejit.ops.elementwise import (
     abs,
     atan2,
@@ -43,10 +44,22 @@ from tapejit.ops.elementwise import (
     tan,
     tanh,
 )
+from tapejit.ops.gathers import (
+    argmax,
+    argmin,
+    dynamic_slice,
+    dynamic_update_slice,
+    gather,
+    gather_nd,
+    one_hot,
+    scatter_nd,
+    segment_sum,
+    unsorted_segment_sum,
+)
 from tapejit.ops.indexing import getitem
 from tapejit.ops.linalg import matmul, tensordot
 from tapejit.ops.methods import METHODS
-from tapejit.ops.operands import as_operand, cast, convert_to_tensor, stop_gradient
+from tapejit.ops.operands import as_operand, cast, convert_to_tensor, identity, stop_gradient
 from tapejit.ops.reduce import reduce_max, reduce_mean, reduce_min, reduce_sum
 from tapejit.ops.shape import (
     broadcast_to,
@@ -67,9 +80,11 @@ from tapejit.tensor import install_methods
 install_methods(METHODS)
 
 __all__ = [
-    "abs", "add", "as_operand", "atan2", "broadcast_to", "cast", "concat", "convert_to_tensor",
-    "cos", "divide", "equal",
-    "exp", "expand_dims", "expm1", "full", "full_like", "getitem", "greater", "greater_equal",
+    "abs", "add", "argmax", "argmin", "as_operand", "atan2", "broadcast_to", "cast", "concat",
+    "convert_to_tensor", "cos", "divide", "dynamic_slice", "dynamic_update_slice", "einsum",
+    "equal", "exp", "expand_dims", "expm1", "full", "full_like", "gather", "gather_nd",
+    "getitem", "greater", "greater_equal", "identity", "one_hot", "scatter_nd", "segment_sum",
+    "unsorted_segment_sum",
     "less", "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or", "matmul",
     "maximum", "minimum", "multiply", "negative", "not_equal", "pad", "pow", "power",
     "reciprocal", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "reverse",

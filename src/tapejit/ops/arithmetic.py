@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapejit.ops.operands import binary_function, binary_operands, cast, numeric_operand
+from tapejit.errors import DTypeError, op_error
+from tapejit.ops.operands import binary_operands, cast, numeric_operand
 from tapejit.primitives.arithmetic import (
     add_p,
     div_p,
@@ -17,11 +18,22 @@ from tapejit.primitives.arithmetic import (
     square_p,
     sub_p,
 )
+from tapejit.site import user_site
 from tapejit.trace import bind
 
 
 def _binary(prim, op):
-    return binary_function(prim, op, f"Elementwise {op} with NumPy broadcasting.")
+    """The user function of a binary primitive. Booleans are not numbers here (TF's rule;
+    tapejit.numpy combines them as NumPy does): refused eagerly and under jit alike."""
+    def fn(x, y):
+        a, b = binary_operands(op, x, y)
+        if a.dtype.kind == "b":
+            raise op_error(DTypeError, op, f"expects a numeric operand, got bool{list(a.shape)}",
+                           "use tj.math.logical_and/logical_or for booleans, or cast them to a "
+                           "number first", user_site())
+        return bind(prim, a, b)
+    fn.__name__, fn.__doc__ = op, f"Elementwise {op} with NumPy broadcasting."
+    return fn
 
 
 add = _binary(add_p, "add")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from tapejit.ops import operands as _operands
 from tapejit.ops.arithmetic import add, divide, multiply, negative, power, subtract
+from tapejit.ops.at import IndexUpdateHelper
 from tapejit.ops.compare import (
     equal,
     greater,
@@ -16,6 +18,19 @@ from tapejit.ops.indexing import getitem
 from tapejit.ops.linalg import matmul
 from tapejit.ops.operands import cast
 from tapejit.ops.shape import transpose
+from tapejit.primitives.rounding import floor_divide_p, mod_p
+
+floordiv = _operands.binary_function(
+    floor_divide_p, "floordiv", "x // y: the largest integer <= x / y (tf.math.floordiv; "
+    "Python's and NumPy's result; integer x // 0 is 0).")
+floormod = _operands.binary_function(
+    mod_p, "floormod", "x % y with the divisor's sign (tf.math.floormod; Python's and "
+    "NumPy's result; integer x % 0 is 0).")
+
+
+def _divmod(x, y):
+    return floordiv(x, y), floormod(x, y)
+
 
 METHODS = {
     "__add__": add, "__radd__": lambda self, other: add(other, self),
@@ -23,6 +38,9 @@ METHODS = {
     "__mul__": multiply, "__rmul__": lambda self, other: multiply(other, self),
     "__truediv__": divide, "__rtruediv__": lambda self, other: divide(other, self),
     "__pow__": power, "__rpow__": lambda self, other: power(other, self),
+    "__floordiv__": floordiv, "__rfloordiv__": lambda self, other: floordiv(other, self),
+    "__mod__": floormod, "__rmod__": lambda self, other: floormod(other, self),
+    "__divmod__": _divmod, "__rdivmod__": lambda self, other: _divmod(other, self),
     "__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self),
     "__neg__": negative, "__abs__": abs,
     "__lt__": less, "__le__": less_equal, "__gt__": greater, "__ge__": greater_equal,
@@ -30,4 +48,5 @@ METHODS = {
     "__getitem__": getitem,
     "T": property(transpose),
     "astype": cast,
+    "at": property(IndexUpdateHelper),
 }

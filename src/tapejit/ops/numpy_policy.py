@@ -18,7 +18,7 @@ from tapejit.errors import DTypeError, op_error
 from tapejit.ops.containers import holds_tensors, leaves, pack
 from tapejit.primitives.convert import convert_element_type_p
 from tapejit.site import user_site
-from tapejit.tensor import Tensor, Variable
+from tapejit.tensor import Tensor, Variable, reject_masked
 from tapejit.trace import bind
 
 _WEAK_ORDER = {bool: 0, int: 1, float: 2}
@@ -32,10 +32,14 @@ def is_weak(x) -> bool:
 
 def strong_dtype(x, op: str) -> np.dtype:
     """The dtype a non-weak operand brings: a tensor's, an array's, a list's inferred one."""
+    reject_masked(x, op)
     if isinstance(x, (Tensor, Variable, np.ndarray, np.generic)):
         return dtypes.canonical(x.dtype, op)
     if isinstance(x, (list, tuple)):
         return list_dtype(x, op)
+    if isinstance(x, complex):
+        raise op_error(DTypeError, op, "complex numbers are not supported",
+                       "use real and imaginary parts as separate float tensors", user_site())
     raise op_error(TypeError, op, f"expected an array, tensor or number, got "
                    f"{type(x).__name__}", "convert it with tnp.asarray(...)", user_site())
 

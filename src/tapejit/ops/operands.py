@@ -12,7 +12,7 @@ from tapejit.errors import DTypeError, TapejitError, op_error
 from tapejit.ops.containers import holds_tensors, pack
 from tapejit.primitives.convert import convert_element_type_p, stop_gradient_p
 from tapejit.site import user_site
-from tapejit.tensor import Tensor, Variable, to_array
+from tapejit.tensor import Tensor, Variable, reject_masked, to_array
 from tapejit.trace import bind
 
 _PY_SCALARS = (bool, int, float)
@@ -29,6 +29,7 @@ def as_operand(x, op: str = "op"):
     if isinstance(x, Variable):
         return x.read()
     if isinstance(x, (np.ndarray, np.generic)):
+        reject_masked(x, op)
         _check_dtype(x.dtype, op)
         return x
     if isinstance(x, (list, tuple)) and holds_tensors(x):
@@ -170,3 +171,8 @@ def numeric_operand(x, op: str):
 def stop_gradient(x):
     """x, with no gradient flowing back through it."""
     return bind(stop_gradient_p, as_operand(x, "stop_gradient"))
+
+
+def identity(x):
+    """x as a tensor (tf.identity): Variables are read, data converted; gradients flow."""
+    return as_operand(x, "identity") if isinstance(x, Tensor) else convert_to_tensor(x)

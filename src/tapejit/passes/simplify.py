@@ -145,8 +145,20 @@ def _integer_pow(eqn, defs):
     return eqn.inputs[0] if eqn.params["y"] == 1 else None
 
 
+def _add(eqn, defs):
+    """x + 0 is x for integers; for floats only when the 0 is -0.0 (-0.0 + 0.0 is +0.0)."""
+    if eqn.out.type.dtype.kind != "f":
+        return _identity_operand(eqn, defs, 0)
+    for side in (0, 1):
+        zero = _scalar_value(eqn.inputs[side], defs)
+        other = eqn.inputs[1 - side]
+        if zero is not None and zero == 0 and np.signbit(zero) and _same_type(other, eqn):
+            return other
+    return None
+
+
 RULES = {
-    "add": lambda e, d: _identity_operand(e, d, 0),
+    "add": _add,
     "sub": lambda e, d: _identity_operand(e, d, 0, sides=(1,)),
     "mul": _mul,
     "neg": _neg,

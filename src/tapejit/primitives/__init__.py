@@ -16,15 +16,21 @@ from tapejit.primitives import (
     decompositions,
     elementwise,
     fused,
+    indexing,
     linalg,
     reduce,
+    rounding,
+    scan,
     shape,
     slicing,
+    sort,
+    special,
     spectral,
+    trig,
 )
 
-FAMILIES = (arithmetic, broadcast, compare, convert, decompositions, elementwise, fused, linalg,
-            reduce, shape, slicing, spectral)
+FAMILIES = (arithmetic, broadcast, compare, convert, decompositions, elementwise, fused, indexing,
+            linalg, reduce, rounding, scan, shape, slicing, sort, special, spectral, trig)
 
 
 def all_primitives() -> dict[str, Primitive]:

@@ -9,7 +9,7 @@ from tapejit.errors import TypeRuleError
 from tapejit.ir import Primitive, TensorType
 from tapejit.primitives.base import binary, is_undefined, quiet, require_numeric, unary
 from tapejit.primitives.broadcast import sum_to_shape
-from tapejit.primitives.compare import equal, select
+from tapejit.primitives.compare import equal, logical_and, select
 from tapejit.primitives.convert import convert
 from tapejit.primitives.elementwise import log
 from tapejit.primitives.jvp import defjvp
@@ -82,7 +82,11 @@ integer_pow_p = Primitive(name="integer_pow", type_rule=_integer_pow_type,
 
 
 def _pow_jvp_base(t, x, y, out):
-    return t * select(y == 0, np.zeros((), x.dtype)[()], y * pow(x, y - 1))  # d/dx x**0 is 0
+    """y·x^(y−1); where x = y = 0 (0·inf) the exponent is 1 instead, so x^0 has derivatives 0
+    of every order there while y·x^(y−1) keeps its own derivatives everywhere else."""
+    zero, one = np.zeros((), x.dtype)[()], np.ones((), x.dtype)[()]
+    both_zero = logical_and(equal(x, zero), equal(y, zero))
+    return t * (y * pow(x, select(both_zero, one, y - one)))
 
 
 def _pow_jvp_exponent(t, x, y, out):

@@ -66,3 +66,7 @@ def select(pred, on_true, on_false):
 
 def equal(x, y):
     return bind(eq_p, x, y)
+
+
+def logical_and(x, y):
+    return bind(and_p, x, y)

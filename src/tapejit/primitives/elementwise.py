@@ -1,11 +1,12 @@
 """Elementwise math: exp, log, log1p, expm1, sin, cos, tan, tanh, sqrt, rsqrt, abs, sign,
-sigmoid, softplus, and atan2 of two operands."""
+sigmoid, softplus, and atan2 and logaddexp of two operands."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from tapejit.primitives.base import binary, quiet, unary
+from tapejit.primitives.compare import equal, select
 from tapejit.primitives.jvp import defjvp, zero_jvp
 from tapejit.trace import bind
 
@@ -40,6 +41,20 @@ softplus_p = unary("softplus", _softplus_impl, defjvp(lambda t, x, out: t * sigm
 atan2_p = binary("atan2", np.arctan2, defjvp(lambda t, y, x, out: t * (x / (x * x + y * y)),
                                             lambda t, y, x, out: t * (-y / (x * x + y * y))),
                  operands="float")
+
+
+def _logaddexp_weight(t, a, b, out):
+    """d logaddexp(a, b) / da = sigmoid(a - b), smooth at ties; 0 where a - b is NaN (a and b
+    the same infinity, whose result no finite change moves, or a NaN)."""
+    d = a - b
+    defined, zero = equal(d, d), np.zeros((), d.dtype)[()]
+    return t * select(defined, sigmoid(select(defined, d, zero)), zero)
+
+
+logaddexp_p = binary("logaddexp", quiet(np.logaddexp),
+                     defjvp(_logaddexp_weight,
+                            lambda t, a, b, out: _logaddexp_weight(t, b, a, out)),
+                     operands="float")
 
 
 def exp(x):

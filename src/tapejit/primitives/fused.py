@@ -13,7 +13,9 @@ def _fused_type(*in_types: TensorType, body: Program, shape) -> tuple[TensorType
 
 
 def _fused_impl(*args, body: Program, shape):
-    return tuple(walk(body, args, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params)))
+    """The body's outputs: one value for one output, as every other impl, else a tuple."""
+    outs = walk(body, args, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params))
+    return outs[0] if len(outs) == 1 else tuple(outs)
 
 
 fused_p = Primitive(name="fused", type_rule=_fused_type, impl=_fused_impl, kind="fused",

@@ -10,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit.backend.interface import LoweringError
+from tapejit.backend.numba_cpu.indexing_code import INDEXING_CODE
 from tapejit.backend.numba_cpu.linalg_code import LINALG_CODE
+from tapejit.backend.numba_cpu.scan_code import SCAN_CODE
+from tapejit.backend.numba_cpu.sort_code import SORT_CODE
 from tapejit.primitives.linalg import free_dims
 from tapejit.primitives.slicing import padded_limit
 
@@ -60,46 +63,74 @@ def _rev(ctx, x, *, dimensions):
     return [f"{ctx.out} = {x}[{', '.join(parts)}]" if parts else f"{ctx.out} = {x}"]
 
 
-def _as_matrix(ctx, x, ttype, perm, rows, cols, lines) -> str:
-    """x permuted and reshaped to a (rows, cols) or (batch, rows, cols) matrix expression."""
-    if ttype.ndim == 2 and perm == (1, 0) and len(rows) == 1:
-        return f"{x}.T"
-    if perm == tuple(range(ttype.ndim)) and ttype.ndim == 2 and len(rows) == 1:
-        return x
+def _as_matrix(ctx, x, ttype, groups, lines) -> str:
+    """x with each group of dimensions (batch?, rows, cols) merged into one axis: x itself or
+    `x.T` when each group is one axis, a contiguous permuted copy reshaped otherwise."""
+    order = tuple(d for group in groups for d in group)
+    if len(groups) == 2 and all(len(g) == 1 for g in groups):
+        return x if order == (0, 1) else f"{x}.T"
+    sizes = tuple(int(np.prod([ttype.shape[d] for d in g], dtype=np.int64)) for g in groups)
     name = ctx.temp("m")
-    permuted = x if perm == tuple(range(ttype.ndim)) else f"np.transpose({x}, {perm})"
-    lines.append(f"{name} = np.ascontiguousarray({permuted}).reshape("
-                 f"{ctx.shape(tuple(int(np.prod(d, dtype=np.int64)) for d in rows + cols))})")
+    if ttype.ndim == 0:
+        lines.append(f"{name} = np.full({ctx.shape(sizes)}, {x}, {ctx.np_type(ttype.dtype)})")
+        return name
+    permuted = x if order == tuple(range(ttype.ndim)) else f"np.transpose({x}, {order})"
+    lines.append(f"{name} = np.ascontiguousarray({permuted}).reshape({ctx.shape(sizes)})")
     return name
 
 
+def _blas_product(ctx, p, left, right, batched: bool, dtype) -> list[str]:
+    """p = np.dot (BLAS) of the matrices, one call per batch entry."""
+    if not batched:
+        return [f"{p} = np.dot({left}, {right})"]
+    return [f"{p} = np.empty(({left}.shape[0], {left}.shape[1], {right}.shape[2]), "
+            f"{ctx.np_type(dtype)})",
+            f"for bi in range({left}.shape[0]):",
+            f"    np.dot({left}[bi], {right}[bi], {p}[bi])"]
+
+
+def _loop_product(ctx, p, left, right, batched: bool, dtype) -> list[str]:
+    """p = the matrix product as a loop nest, for the integers BLAS lacks (wrapping on
+    overflow as NumPy's matmul does)."""
+    b, batch = ("bi, ", f"{left}.shape[0]") if batched else ("", "1")
+    shape = (f"{batch}, " if batched else "") + f"{left}.shape[-2], {right}.shape[-1]"
+    s = ctx.temp("s")
+    return [f"{p} = np.zeros(({shape}), {ctx.np_type(dtype)})",
+            f"for bi in range({batch}):",
+            f"    for i in range({left}.shape[-2]):",
+            f"        for k in range({left}.shape[-1]):",
+            f"            {s} = {left}[{b}i, k]",
+            f"            for j in range({right}.shape[-1]):",
+            f"                {p}[{b}i, j] += {s} * {right}[{b}k, j]"]
+
+
+def _product_code(dtype: np.dtype):
+    if dtype.kind == "f" and dtype.itemsize in (4, 8):
+        return _blas_product
+    if dtype.kind in "iu":
+        return _loop_product
+    raise LoweringError(f"dot_general on {dtype} has no Numba kernel")
+
+
 def _dot_general(ctx, a, b, *, dimension_numbers):
-    """BLAS through np.dot on (batched) matrices; other dtypes have no kernel."""
+    """Both operands as (batch?, rows, cols) matrices, their product, shaped as the output.
+
+    Any group of dimensions may be empty (a full contraction, no free dims, no batch): it
+    becomes an axis of size 1. Zero sizes give empty axes or, contracted, zeros.
+    """
     (lc, rc), (lb, rb) = dimension_numbers
     lt, rt = ctx.in_types
-    if lt.dtype.kind != "f" or lt.dtype.itemsize not in (4, 8):
-        raise LoweringError(f"dot_general on {lt.dtype} has no BLAS kernel")
+    product_code = _product_code(lt.dtype)
     lf, rf = free_dims(lt.ndim, lc, lb), free_dims(rt.ndim, rc, rb)
-    dims = lambda t, ds: [t.shape[d] for d in ds]
-    batch = dims(lt, lb)
     lines: list[str] = []
-    rows_a = ([batch] if lb else []) + [dims(lt, lf)]
-    rows_b = ([batch] if rb else []) + [dims(rt, rc)]
-    left = _as_matrix(ctx, a, lt, lb + lf + lc, rows_a, [dims(lt, lc)], lines)
-    right = _as_matrix(ctx, b, rt, rb + rc + rf, rows_b, [dims(rt, rf)], lines)
+    left = _as_matrix(ctx, a, lt, ((lb,) if lb else ()) + (lf, lc), lines)
+    right = _as_matrix(ctx, b, rt, ((rb,) if rb else ()) + (rc, rf), lines)
     product = ctx.temp("p")
-    if lb:
-        m, n = int(np.prod(dims(lt, lf))), int(np.prod(dims(rt, rf)))
-        shape3 = ctx.shape((int(np.prod(batch)), m, n))
-        lines += [f"{product} = np.empty({shape3}, {ctx.np_type(lt.dtype)})",
-                  f"for bi in range({ctx.size(int(np.prod(batch)))}):",
-                  f"    {product}[bi] = np.dot({left}[bi], {right}[bi])"]
-    else:
-        lines.append(f"{product} = np.dot({left}, {right})")
+    lines += product_code(ctx, product, left, right, bool(lb), lt.dtype)
     out = ctx.out_type
     if out.ndim == 0:
         lines.append(f"{ctx.out} = {product}[0, 0]")
-    elif out.ndim == 2 and not lb and len(lf) == 1 and len(rf) == 1:
+    elif not lb and len(lf) == 1 and len(rf) == 1:
         lines.append(f"{ctx.out} = {product}")
     else:
         lines.append(f"{ctx.out} = {product}.reshape({ctx.shape(out.shape)})")
@@ -111,5 +142,5 @@ ARRAY_CODE = {
     "transpose": _transpose, "slice": _slice, "rev": _rev,
     "concatenate": _concatenate, "pad": _pad,
     "dot_general": _dot_general,
-    **LINALG_CODE,
+    **INDEXING_CODE, **SCAN_CODE, **SORT_CODE, **LINALG_CODE,
 }

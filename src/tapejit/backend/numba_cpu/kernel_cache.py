@@ -1,36 +1,48 @@
 """Generated kernels, kept in memory and on disk across processes.
 
-Numba caches compiled code only for functions defined in real files, and it trusts a file's
-modification time: rewriting a kernel's source, even with identical text, throws its
-compiled code away. So each kernel's source is written once, atomically (a temporary file
-renamed into place, so no process ever reads half a file), to a file named by a hash of its
-text, the versions of tapejit/Numba/llvmlite/Python, the CPU, and the vectorized math it
-inlines; it is then imported, and Numba keeps its compiled code in `__pycache__` beside it.
-A new process computing the same program finds the file and loads the compiled code.
+Numba caches compiled code only for functions defined in real files. So each kernel's source
+is written once, atomically, to a file named by a hash of its text, the versions of
+tapejit/Numba/llvmlite/Python, the CPU, and the vectorized math it inlines; the module is
+built from the bytes that were read and checked (never re-opened by path, no .pyc
+consulted), and Numba keeps its compiled code in `__pycache__` beside the file, bound to the
+kernel by a manifest of content hashes (compiled_code.py). A new process computing the same
+program finds the file and loads the compiled code.
 
-Faults never fail a call: an unwritable or full cache directory means a private temporary
-directory for this process; a source file that does not match its name is rewritten; Numba
-cache files that cannot be loaded are deleted and the kernel recompiled. Each is reported
-once as a CacheWarning.
+The cache is a trust boundary (cache_files.py): it is used only when it is the user's own
+and private. Faults never fail a call: an unsafe, unwritable or full cache directory means a
+private temporary directory for this process (removed at exit); a source file that does not
+match its name is rewritten; compiled files that do not match the manifest, or that Numba
+cannot load, are deleted and the kernel recompiled. Each is reported once as a CacheWarning.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
-import importlib.util
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import threading
+import types
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tapejit.backend.numba_cpu import compiled_code
+from tapejit.backend.numba_cpu.cache_files import (
+    UnsafeCacheError,
+    private_directory,
+    read_regular,
+    sweep_temporaries,
+)
+from tapejit.backend.numba_cpu.cache_files import write_atomically as _write_atomically
 from tapejit.backend.numba_cpu.numba_setup import configure, cpu_features
 from tapejit.config import config
 from tapejit.debug import debug
+from tapejit.lru import LRU
 from tapejit.version import __version__
 
 VMATH_SOURCES = tuple(sorted((Path(__file__).parent / "vmath").glob("*.py")))
@@ -88,19 +100,60 @@ def cache_key(source: str) -> str:
 
 @dataclass
 class CacheEntry:
-    """A loaded kernel: `fn` is the Numba dispatcher itself (nothing between it and a call)."""
+    """A loaded kernel: `fn` is the Numba dispatcher itself (nothing between it and a call).
+    `path` is its source file; `kernels` the folder it and its manifest live in."""
 
     fn: object
     key: str
     path: Path
     source: str
     reused_file: bool
+    kernels: Path | None = None
+    recorded_compiles: int = 0
 
     @property
     def loaded_from_disk(self) -> bool:
         """Whether Numba served compiled code from its cache (known after the first call)."""
         stats = getattr(self.fn, "stats", None)
         return bool(stats and stats.cache_hits)
+
+    @property
+    def numba_folder(self) -> Path:
+        """Where Numba keeps this kernel's compiled code (next to it, or NUMBA_CACHE_DIR)."""
+        cache = getattr(self.fn, "_cache", None)
+        return Path(getattr(cache, "_cache_path", self.path.parent / "__pycache__"))
+
+    def first_call(self, call):
+        """Run `call()` (a first call of this kernel for some argument types) with the
+        compiled code checked first and recorded after, holding the kernel's lock: threads
+        and processes compile it once."""
+        if self.kernels is None:
+            return call()
+        with compiled_code.exclusive(self.kernels, self.key):
+            self._record_own_compiles()
+            trouble = compiled_code.problem(self.kernels, self.numba_folder, self.key)
+            if trouble:
+                _warn_once(f"manifest:{self.key}", f"{trouble}; deleting it and recompiling")
+                compiled_code.purge(self.kernels, self.numba_folder, self.key)
+            result = call()
+            self._record_own_compiles()
+            return result
+
+    def _compiles(self) -> int:
+        stats = getattr(self.fn, "stats", None)
+        return sum(stats.cache_misses.values()) if stats else 0
+
+    def _record_own_compiles(self) -> None:
+        """Numba compiled (and cached) code for this kernel since the manifest was last
+        written (new argument types, or the first compile): record it (lock held)."""
+        if self._compiles() != self.recorded_compiles:
+            compiled_code.record(self.kernels, self.numba_folder, self.key)
+            self.recorded_compiles = self._compiles()
+
+    def record_at_exit(self) -> None:
+        if self.kernels is not None and self._compiles() != self.recorded_compiles:
+            with compiled_code.exclusive(self.kernels, self.key):
+                self._record_own_compiles()
 
 
 @dataclass
@@ -112,11 +165,22 @@ class KernelCache:
     stats: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
-        self._memory: dict[str, CacheEntry] = {}
+        self._memory = LRU(lambda: config.kernel_cache_size)
         self._lock = threading.RLock()
         self._temp: Path | None = None
+        self._checked: Path | None = None
         if self.directory is None:
             self.directory = default_directory()
+        atexit.register(self._record_at_exit)
+
+    def _record_at_exit(self) -> None:
+        """Compiles that happened outside a first call (new argument types on a later call)
+        get their manifest before the process ends."""
+        for kernel in list(self._memory.values()):
+            try:
+                kernel.record_at_exit()
+            except OSError:
+                pass
 
     def load(self, source: str) -> CacheEntry:
         key = cache_key(source)
@@ -126,15 +190,18 @@ class KernelCache:
                 self.stats["memory_hits"] += 1
                 return kernel
             try:
-                path, reused = self._store(key, source)
-                module = _import(path, key)
+                folder = self._folder()
+                path, reused = self._store(key, source, folder)
+                module = _module(source, key, path)
             except OSError as e:  # not even a temporary file: compile from the text
                 _warn_once(f"temp:{self.directory}", f"cannot write kernel files anywhere ({e});"
                            f" kernels are compiled from memory and kept only for this process")
-                path, reused, module = Path(f"<k_{key}>"), False, _exec(source, key)
-            kernel = CacheEntry(module.entry, key, path, source, reused)
+                folder, path, reused = None, Path(f"<k_{key}>"), False
+                module = _module(source.replace("@njit(cache=True,", "@njit(cache=False,"),
+                                 key, path)
+            kernel = CacheEntry(module.entry, key, path, source, reused, folder)
             self.stats["disk_files_reused" if reused else "files_written"] += 1
-            self._memory[key] = kernel
+            self._memory.set(key, kernel)
             debug(1, f"kernel k_{key} {'found on disk' if reused else 'written'}: {path}")
             return kernel
 
@@ -146,125 +213,82 @@ class KernelCache:
 
     def _folder(self) -> Path:
         if self.disk and self._temp is None:
-            folder = Path(self.directory) / "kernels"
+            if self._checked is not None:
+                return self._checked
             try:
-                folder.mkdir(parents=True, exist_ok=True)
-                if os.access(folder, os.W_OK):
-                    return folder
-                raise PermissionError(f"{folder} is not writable")
+                self._checked = _private_kernels(Path(self.directory))
+                return self._checked
+            except UnsafeCacheError as e:
+                self._use_temp(f"{e.problem} (fix: {e.fix})")
             except OSError as e:
-                self._use_temp(f"cannot use {folder} ({e})")
+                self._use_temp(f"cannot use {Path(self.directory) / 'kernels'} ({e})")
         return self._temp_folder()
 
     def _temp_folder(self) -> Path:
         if self._temp is None:
-            self._temp = Path(tempfile.mkdtemp(prefix="tapejit-kernels-"))
+            self._temp = _private_kernels(Path(tempfile.mkdtemp(prefix="tapejit-kernels-")))
+            atexit.register(shutil.rmtree, self._temp.parent, True)
         return self._temp
 
     def _use_temp(self, why: str) -> None:
         _warn_once(f"temp:{self.directory}", f"{why}; compiled kernels are kept only for this "
-                   f"process (set TAPEJIT_CACHE_DIR to a writable directory to keep them)")
+                   f"process (set TAPEJIT_CACHE_DIR to a private, writable directory to keep "
+                   f"them)")
         self._temp_folder()
 
-    def _store(self, key: str, source: str) -> tuple[Path, bool]:
-        folder = self._folder()
+    def _store(self, key: str, source: str, folder: Path) -> tuple[Path, bool]:
         path = folder / f"k_{key}.py"
-        existing = _read(path)
-        if existing == source:
-            self._check_index(key, folder)
+        try:
+            existing = read_regular(path)
+        except UnsafeCacheError:
+            existing = b"<unsafe>"
+        if existing == source.encode():
             return path, True
         if existing is not None:
-            _warn_once(f"bad:{key}", f"{path.name} did not hold its kernel's source (truncated "
-                       f"or edited?); rewriting it and recompiling")
+            _warn_once(f"bad:{key}", f"{path.name} did not hold its kernel's source (truncated, "
+                       f"edited or not a regular file?); rewriting it and recompiling")
             self.purge(key, folder)
+            _unlink(path)
         try:
-            _write_atomically(path, source)
+            _write_atomically(path, source.encode())
         except OSError as e:
             if folder == self._temp:
                 raise
             self._use_temp(f"cannot write {path} ({e})")
-            return self._store(key, source)
+            return self._store(key, source, self._temp)
         return path, False
 
-    def _check_index(self, key: str, folder: Path) -> None:
-        """Numba ignores an index it cannot use without a word; say so, and start clean."""
-        for index in (folder / "__pycache__").glob(f"k_{key}.*.nbi"):
-            problem = _index_problem(index)
-            if problem:
-                _warn_once(f"index:{key}", f"{index.name} is {problem}; recompiling its kernel")
-                self.purge(key, folder)
-                return
-
     def purge(self, key: str, folder: Path | None = None) -> None:
-        """Delete Numba's compiled code for a kernel (its source file stays)."""
+        """Delete Numba's compiled code for a kernel and its manifest (its source stays)."""
         folder = folder or self._folder()
-        for stale in (folder / "__pycache__").glob(f"k_{key}.*"):
-            try:
-                stale.unlink()
-            except OSError:
-                pass
+        compiled_code.purge(folder, folder / "__pycache__", key)
 
 
-def _index_problem(index: Path) -> str:
-    """'' if a Numba index file looks whole and current, else what is wrong with it."""
-    import pickle
+def _private_kernels(root: Path) -> Path:
+    """root/kernels and its __pycache__, checked private (created 0700); stale temporary
+    files of killed writers are swept."""
+    kernels = private_directory(private_directory(root) / "kernels")
+    private_directory(kernels / "__pycache__")
+    sweep_temporaries(kernels)
+    sweep_temporaries(kernels / "__pycache__")
+    return kernels
 
-    import numba
 
+def _unlink(path: Path) -> None:
     try:
-        with open(index, "rb") as f:
-            version = pickle.load(f)
-            entry = pickle.loads(f.read())
-    except FileNotFoundError:
-        return ""
-    except Exception as e:
-        return f"unreadable ({type(e).__name__})"
-    if version != numba.__version__:
-        return f"from another Numba version ({version!r:.40})"
-    if not (isinstance(entry, tuple) and len(entry) == 2):
-        return "not a Numba index"
-    return ""
+        os.unlink(path)
+    except OSError:
+        pass
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
-def _import(path: Path, key: str):
+def _module(source: str, key: str, path: Path):
+    """The kernel's module, executed from the text that was checked (Numba finds the file
+    through the code's filename; nothing is imported by path, no .pyc is consulted)."""
     configure()
-    name = f"tapejit_kernels.k_{key}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # Numba's cache looks the module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-def _exec(source: str, key: str):
-    import types
-
     module = types.ModuleType(f"tapejit_kernels.k_{key}")
-    text = source.replace("@njit(cache=True,", "@njit(cache=False,")
-    exec(compile(text, f"<tapejit kernel k_{key}>", "exec"), module.__dict__)
+    module.__file__ = str(path)
+    sys.modules[module.__name__] = module  # Numba's cache looks the module up by name
+    exec(compile(source, str(path), "exec"), module.__dict__)
     return module
 
 
@@ -285,11 +309,8 @@ def recover(kernel: CacheEntry, error: BaseException) -> bool:
         return False
     _warn_once(f"numba:{kernel.key}", f"the compiled code of {kernel.path.name} could not be "
                f"loaded ({type(error).__name__}: {str(error)[:120]}); recompiling it")
-    for stale in (kernel.path.parent / "__pycache__").glob(f"k_{kernel.key}.*"):
-        try:
-            stale.unlink()
-        except OSError:
-            pass
+    if kernel.kernels is not None:
+        compiled_code.purge(kernel.kernels, kernel.numba_folder, kernel.key)
     return True
 
 

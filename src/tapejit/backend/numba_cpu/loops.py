@@ -26,6 +26,8 @@ from tapejit.ir import Eqn, Lit, Var
 
 PARALLEL_MIN = 1 << 15
 """Loop groups with at least this many iterations run their outer loop in parallel."""
+MAX_NESTED_LOOPS = 16
+"""Groups of higher rank run as one flat loop (Python's limit is 20 nested blocks)."""
 
 
 def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
@@ -38,6 +40,8 @@ def _init_value(prim: str, dtype: np.dtype):
         return 0
     if dtype.kind == "f":
         return -np.inf if kind == "lowest" else np.inf
+    if dtype.kind == "b":
+        return kind == "highest"
     info = np.iinfo(dtype)
     return info.min if kind == "lowest" else info.max
 
@@ -63,12 +67,14 @@ class _Group:
         self.finish: list[str] = []
 
     def _parallel_ok(self) -> bool:
-        if self.rank == 0 or prod(self.shape) < PARALLEL_MIN:
+        if self.rank == 0 or self.rank > MAX_NESTED_LOOPS or prod(self.shape) < PARALLEL_MIN:
             return False
         for r in self.reductions:
             axes = r.params["axes"]
             full = len(axes) == self.rank
             if r.prim.name != "reduce_sum" or (not full and 0 in axes):
+                return False
+            if full and r.out.type.dtype.kind != "f":  # integer sums wrap: no parfor reduction
                 return False
         return True
 
@@ -132,11 +138,25 @@ class _Group:
     def open_loops(self) -> str:
         if self.huge:
             self.kernel.emit(f"{self.huge} = 0", self.base)
+        if self.rank > MAX_NESTED_LOOPS:
+            return self._open_flat_loop()
         indent = self.base
         for k, size in enumerate(self.shape):
             loop = "prange" if (k == 0 and self.parallel) else "range"
             self.kernel.emit(f"for {self.index[k]} in {loop}({self.kernel.size(size)}):", indent)
             indent += "    "
+        return indent
+
+    def _open_flat_loop(self) -> str:
+        """One loop over every element, its indices recovered by division: Python allows
+        only 20 nested blocks, and high ranks are rare enough not to need more speed."""
+        k, indent = self.kernel, self.base + "    "
+        k.emit(f"for flat in range({k.size(prod(self.shape))}):", self.base)
+        k.emit("rest = flat", indent)
+        for axis in reversed(range(self.rank)):
+            size = k.size(self.shape[axis])
+            k.emit(f"{self.index[axis]} = rest % {size}", indent)
+            k.emit(f"rest = rest // {size}", indent)
         return indent
 
     def statement(self, eqn: Eqn, indent: str) -> list[str]:
@@ -183,6 +203,10 @@ class _Group:
         kept = [self.index[d] for d in range(self.rank) if d not in eqn.params["axes"]]
         if kept:
             target = f"{target}[{', '.join(kept)}]"
+        dtype = eqn.out.type.dtype
+        if eqn.prim.name == "reduce_sum" and dtype.kind in "iu" and not kept:
+            # Numba widens int32 + int32 to int64; NumPy wraps in the input's dtype
+            return [f"{target} = {np_type(dtype)}({target} + {x})"]
         if eqn.prim.name == "reduce_sum":
             return [f"{target} += {x}"]
         helper = "nan_max" if eqn.prim.name == "reduce_max" else "nan_min"

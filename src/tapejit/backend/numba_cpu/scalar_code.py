@@ -7,6 +7,8 @@ functions, libm where there is none) and branch-free helpers (`ctx.helper`).
 
 from __future__ import annotations
 
+import numpy as np
+
 VMATH = frozenset({"exp", "expm1", "log", "log1p", "sin", "cos", "tanh", "sigmoid",
                    "softplus"})
 """Functions `vmath` provides for float32 and float64 (`exp_f32`, `exp_f64`, ...)."""
@@ -35,8 +37,24 @@ def _integer_pow(ctx, x, *, y):
     return f"({product})" if y > 0 else f"({ctx.const(1)} / ({product}))"
 
 
+def by_kind(float_code, int_code):
+    """Code for a binary op whose float and integer versions differ."""
+    return lambda ctx, x, y: (float_code if ctx.in_dtypes[0].kind == "f" else int_code)(ctx, x, y)
+
+
+def call(fn: str):
+    return lambda ctx, *args: f"{fn}({', '.join(args)})"
+
+
 def _convert(ctx, x, *, new_dtype):
     return f"({x} != 0)" if new_dtype.kind == "b" else x  # the loop casts every result
+
+
+def _logaddexp(ctx, x, y):
+    """NumPy's: x + log(2) at ties (so equal infinities stay), else max + log1p(e**-|x - y|)."""
+    tail = ctx.math("log1p", ctx.math("exp", f"(-abs({x} - {y}))"))
+    return ctx.helper("where", f"{x} == {y}", f"{x} + {ctx.const(np.log(2.0))}",
+                      f"{ctx.helper('nan_max', x, y)} + {tail}")
 
 
 SCALAR_CODE = {
@@ -50,12 +68,23 @@ SCALAR_CODE = {
     "rsqrt": lambda c, x: f"({c.const(1)} / np.sqrt({x}))",
     "abs": lambda c, x: f"abs({x})", "sign": helper("sign"),
     "sigmoid": vmath("sigmoid"), "softplus": vmath("softplus"),
-    "atan2": lambda c, y, x: f"math.atan2({y}, {x})",
+    "atan2": lambda c, y, x: f"math.atan2({y}, {x})", "logaddexp": _logaddexp,
     "gt": infix(">"), "ge": infix(">="), "lt": infix("<"), "le": infix("<="),
     "eq": infix("=="), "ne": infix("!="), "and": infix("and"), "or": infix("or"),
     "not": lambda c, x: f"(not {x})",
     "select": helper("where"),
     "convert_element_type": _convert, "stop_gradient": lambda c, x: x,
+    # primitives/trig.py, special.py, rounding.py
+    "asin": call("np.arcsin"), "acos": call("np.arccos"), "atan": call("np.arctan"),
+    "sinh": call("np.sinh"), "cosh": call("np.cosh"), "asinh": call("np.arcsinh"),
+    "acosh": call("np.arccosh"), "atanh": call("np.arctanh"), "hypot": call("np.hypot"),
+    "exp2": call("np.exp2"), "log2": call("np.log2"), "log10": call("np.log10"),
+    "cbrt": call("np.cbrt"), "erf": call("math.erf"), "erfc": call("math.erfc"),
+    "floor": call("np.floor"), "ceil": call("np.ceil"), "round": call("np.rint"),
+    "trunc": call("np.trunc"), "signbit": call("np.signbit"),
+    "fmod": by_kind(call("np.fmod"), helper("fmod_int")),
+    "mod": by_kind(helper("mod_float"), infix("%")),
+    "floor_divide": by_kind(helper("floor_divide_float"), infix("//")),
 }
 
 REDUCTION_INIT = {"reduce_sum": "zero", "reduce_max": "lowest", "reduce_min": "highest"}

@@ -19,6 +19,8 @@ class KernelSource:
     sizes: np.ndarray
     consts: np.ndarray
     parallel: bool
+    half_inputs: tuple[int, ...] = ()   # float16 inputs and outputs: the kernel is the
+    half_outputs: tuple[int, ...] = ()  # float32 program, converted around the call
 
 
 def np_type(dtype: np.dtype) -> str:

@@ -1,6 +1,7 @@
 """Vectorizable math for generated kernels (see core.py for the method and its guarantees):
 exp, expm1, log, log1p, sin, cos, tanh, sigmoid, softplus for float32 (`*_f32`) and float64
-(`*_f64`), and the branch-free helpers kernels call."""
+(`*_f64`), the branch-free helpers kernels call, NumPy's remainders and floor division,
+and a stable argsort."""
 
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from tapejit.backend.numba_cpu.vmath.activations import (
 )
 from tapejit.backend.numba_cpu.vmath.branchless import nan_max, nan_min, sign, where
 from tapejit.backend.numba_cpu.vmath.core import fma, ldexp_f32, ldexp_f64
+from tapejit.backend.numba_cpu.vmath.division import floor_divide_float, fmod_int, mod_float
 from tapejit.backend.numba_cpu.vmath.exp_log import (
     exp_f32,
     exp_f64,
@@ -24,6 +26,7 @@ from tapejit.backend.numba_cpu.vmath.exp_log import (
     log_f32,
     log_f64,
 )
+from tapejit.backend.numba_cpu.vmath.sorting import stable_argsort
 from tapejit.backend.numba_cpu.vmath.trig import (
     SIN_COS_LIMIT,
     SIN_COS_LIMIT_F32,
@@ -37,6 +40,7 @@ SOURCES = tuple(sorted(Path(__file__).parent.glob("*.py")))
 """The files kernels inline code from: part of every kernel's cache key."""
 
 __all__ = ["SIN_COS_LIMIT", "SIN_COS_LIMIT_F32", "cos_f32", "cos_f64", "exp_f32", "exp_f64",
-           "expm1_f32", "expm1_f64", "fma", "ldexp_f32", "ldexp_f64", "log1p_f32", "log1p_f64",
-           "log_f32", "log_f64", "nan_max", "nan_min", "sigmoid_f32", "sigmoid_f64", "sign",
-           "sin_f32", "sin_f64", "softplus_f32", "softplus_f64", "tanh_f32", "tanh_f64", "where"]
+           "expm1_f32", "expm1_f64", "floor_divide_float", "fma", "fmod_int", "ldexp_f32",
+           "ldexp_f64", "log1p_f32", "log1p_f64", "log_f32", "log_f64", "mod_float", "nan_max",
+           "nan_min", "sigmoid_f32", "sigmoid_f64", "sign", "sin_f32", "sin_f64",
+           "softplus_f32", "softplus_f64", "stable_argsort", "tanh_f32", "tanh_f64", "where"]

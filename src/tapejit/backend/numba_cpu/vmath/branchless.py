@@ -26,5 +26,6 @@ def nan_min(a, b):
 
 @inline_math
 def sign(x):
-    """1, -1, or x itself (so 0, -0 and NaN come back unchanged, as np.sign)."""
-    return type(x)(1) if x > 0 else (type(x)(-1) if x < 0 else x)
+    """1, -1, 0 for both zeros, NaN for NaN: np.sign's values."""
+    one = type(x)(1)
+    return one if x > 0 else (-one if x < 0 else (x - x if x == x else x))

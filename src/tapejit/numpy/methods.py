@@ -1,0 +1,106 @@
+"""NumPy's ndarray methods and properties for tensors (x.sum(axis=0), x.reshape(2, -1),
+x.T is already there), installed when tapejit.numpy is imported. They follow NumPy's
+semantics; the operators (+, %, //, ...) keep tapejit's own dtype policy (ops/methods.py).
+`round(x)`, `math.floor(x)`, `math.ceil(x)` and `math.trunc(x)` give tensors, elementwise."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from tapejit.errors import op_error
+from tapejit.numpy import (
+    arith,
+    contractions,
+    indexing,
+    joining,
+    logic,
+    matrices,
+    reductions,
+    rounding,
+    scans,
+    shaping,
+    sorting,
+)
+from tapejit.site import user_site
+from tapejit.tensor import install_methods
+
+
+def _shape_args(args) -> tuple:
+    """x.reshape(2, 3) and x.reshape((2, 3)) alike."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def reshape(self, *shape, order="C", copy=None):
+    return shaping.reshape(self, _shape_args(shape), order)
+
+
+def transpose(self, *axes):
+    """x.transpose() reverses the axes; x.transpose(1, 0, 2) or x.transpose((1, 0, 2))."""
+    if not axes or (len(axes) == 1 and axes[0] is None):
+        return shaping.transpose(self)
+    return shaping.transpose(self, _shape_args(axes))
+
+
+def flatten(self, order="C"):
+    return shaping.ravel(self, order)
+
+
+def _data(self, what: str) -> np.ndarray:
+    """The value as NumPy data (a traced value raises, naming `what`)."""
+    concrete = getattr(self, "concrete", None)
+    if concrete is not None:
+        return np.asarray(concrete(what))
+    return np.asarray(self)
+
+
+def item(self, *args):
+    """The element as a Python scalar (ndarray.item); not for traced values."""
+    return _data(self, "Tensor.item()").item(*args)
+
+
+def tolist(self):
+    """The value as nested Python lists (ndarray.tolist); not for traced values."""
+    return _data(self, "Tensor.tolist()").tolist()
+
+
+def _unless_numpy_calls(name: str, method):
+    """NumPy's functions hand objects to their methods (np.mean(x) calls x.mean()); called
+    that way the value leaves tapejit, as it always has: NumPy computes on its data (a tape
+    notes where; under jit the data does not exist and the error names tnp.<name>)."""
+    def dispatch(self, *args, **kwargs):
+        if sys._getframe(1).f_globals.get("__name__", "").startswith("numpy"):
+            return getattr(np, name)(np.asarray(self), *args, **kwargs)
+        return method(self, *args, **kwargs)
+    dispatch.__name__, dispatch.__doc__ = name, method.__doc__
+    return dispatch
+
+
+def _sort(self, axis=-1, kind=None, order=None):
+    raise op_error(TypeError, "Tensor.sort", "tensors are immutable: ndarray.sort sorts in "
+                   "place", "use y = tnp.sort(x, axis)", user_site())
+
+
+METHODS = {
+    "sum": reductions.sum, "prod": reductions.prod, "mean": reductions.mean,
+    "var": reductions.var, "std": reductions.std, "max": reductions.max,
+    "min": reductions.min, "all": reductions.all, "any": reductions.any,
+    "cumsum": scans.cumsum, "cumprod": scans.cumprod,
+    "argmax": indexing.argmax, "argmin": indexing.argmin,
+    "argsort": sorting.argsort, "sort": _sort,
+    "reshape": reshape, "transpose": transpose, "ravel": shaping.ravel, "flatten": flatten,
+    "squeeze": shaping.squeeze, "swapaxes": shaping.swapaxes, "repeat": joining.repeat,
+    "diagonal": matrices.diagonal, "trace": matrices.trace, "nonzero": logic.nonzero,
+    "dot": contractions.dot, "clip": arith.clip, "round": rounding.round,
+    "copy": shaping.copy, "item": item, "tolist": tolist,
+    "nbytes": property(lambda self: self.size * self.dtype.itemsize),
+    "itemsize": property(lambda self: self.dtype.itemsize),
+    "__round__": lambda self, ndigits=None: rounding.round(self, ndigits or 0),
+    "__floor__": rounding.floor, "__ceil__": rounding.ceil, "__trunc__": rounding.trunc,
+}
+
+install_methods({name: _unless_numpy_calls(name, fn) if hasattr(np, name) else fn
+                 for name, fn in METHODS.items()})
