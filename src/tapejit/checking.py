@@ -48,10 +48,10 @@ def interpret_all(program: Program, arrays: list) -> dict[int, object]:
     return env
 
 
-def _every_value(program: Program, arrays: list, fastmath: bool = True) -> list:
+def _every_value(program: Program, arrays: list) -> list:
     """The compiled value of every equation's output (a variant returning them all)."""
     debug_program = Program(program.inputs, program.eqns, tuple(e.out for e in program.eqns))
-    return list(build(fuse(debug_program), fastmath=fastmath).first_call(arrays))
+    return list(build(fuse(debug_program)).first_call(arrays))
 
 
 def _namer(program: Program) -> Namer:
@@ -89,16 +89,16 @@ def _nonfinite_message(eqn: Eqn, namer, where: str) -> str:
 
 
 def hunt_nonfinite(program: Program, arrays: list) -> None:
-    """Recompile `program` without fast-math, returning every intermediate, and raise
+    """Recompile `program` returning every intermediate, and raise
     NonFiniteError at the first equation whose inputs are finite and whose output is not."""
     values = {id(v): a for v, a in zip(program.inputs, arrays)}
     values.update({id(e.out): v for e, v in zip(program.eqns,
-                                                _every_value(program, arrays, False))})
+                                                _every_value(program, arrays))})
     namer = _namer(program)
     for eqn in program.eqns:
         inputs_finite = all(_finite(values[id(a)]) for a in eqn.inputs if isinstance(a, Var))
         if inputs_finite and not _finite(values[id(eqn.out)]):
-            raise NonFiniteError(_nonfinite_message(eqn, namer, "compiled, without fast-math"))
+            raise NonFiniteError(_nonfinite_message(eqn, namer, "compiled"))
         format_eqn(namer, eqn)
 
 

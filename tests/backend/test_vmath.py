@@ -8,7 +8,7 @@ from numba import njit
 import tapejit as tj
 from tapejit.backend.numba_cpu import vmath
 
-KERNEL_FLAGS = {"nsz", "arcp", "contract", "afn", "reassoc"}  # what generated kernels use
+KERNEL_FLAGS = False  # generated kernels compile without fast-math
 SPECIAL = np.array([0.0, -0.0, 1.0, -1.0, np.pi / 2, 1000.0, -1000.0, np.inf, -np.inf, np.nan,
                     1e-310, -1e-310, 3e38, -3e38, 1e-40])
 

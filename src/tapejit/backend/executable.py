@@ -55,12 +55,12 @@ def interpreted(program: Program, why: str) -> Executable:
     return Executable(program, INTERPRETER.load(INTERPRETER.lower(program)), why)
 
 
-def build(program: Program, timings: dict | None = None, fastmath: bool = True) -> Executable:
+def build(program: Program, timings: dict | None = None) -> Executable:
     """Generate and load a kernel for `program` (fused), or fall back to interpreting it."""
     timings = {} if timings is None else timings
     start = time.perf_counter()
     try:
-        source = NUMBA.lower(program, fastmath=fastmath)
+        source = NUMBA.lower(program)
     except LoweringError as e:
         return interpreted(program, str(e))
     finally:

@@ -37,7 +37,7 @@ class Kernel(Protocol):
 class Backend(Protocol):
     name: str
 
-    def lower(self, program: Program, *, fastmath: bool = True) -> object:
+    def lower(self, program: Program) -> object:
         """The backend's source for `program` (fused); raises LoweringError."""
         ...
 

@@ -1,13 +1,15 @@
-"""Fusion: maximal groups of elementwise, broadcast and reduction equations over one loop
-shape become a single `fused` equation whose body is the group's program.
+"""Fusion: maximal groups of elementwise, broadcast and reduction equations over one loop shape
+become a single `fused` equation whose body is the group's program.
 
 Groups are formed greedily in program order, one open group per loop shape; an equation
 joins the open group of its output's shape (a reduction: of its input's shape) unless that
 would make the group depend on itself, e.g. through a reduction it computes or through a
-matmul that reads its output. Independent work of one shape shares a loop (a gradient's
-forward and backward), and values used only inside a group never reach memory. Shapes are
-compared as symbols (passes/dims.py): sizes equal only by coincidence (a batch of 64 beside a
-hidden layer of 64) never share a loop, so the kernel is the same for every batch size.
+matmul that reads its output, or mix float sums of different runs (each keeps NumPy's order
+of addition, which streams one run per loop). Independent work of one shape shares a loop (a
+gradient's forward and backward), and values used only inside a group never reach memory.
+Shapes are compared as symbols (passes/dims.py): sizes equal only by coincidence (a batch of
+64 beside a hidden layer of 64) never share a loop, so the kernel is the same for every
+batch size.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 
 from tapejit.ir import Eqn, Program, Var
 from tapejit.passes.dims import symbolic_dims
+from tapejit.primitives.broadcast import summation_run
 from tapejit.primitives.fused import fused_p
 
 LOOP_KINDS = ("elementwise", "broadcast")
@@ -32,10 +35,19 @@ class _Node:
     eqns: list[Eqn] = field(default_factory=list)
     deps: set = field(default_factory=set)
     reduced: set = field(default_factory=set)
+    sum_order: tuple | None = None  # the float sums' shared run and dtype, once there is one
 
     @property
     def is_group(self) -> bool:
         return self.shape is not None
+
+
+def _sum_order(eqn: Eqn) -> tuple | None:
+    """What a float sum needs its loop to keep: one group adds in one run's order."""
+    if eqn.prim.name != "reduce_sum" or eqn.out.type.dtype.kind != "f":
+        return None
+    start = summation_run(eqn.inputs[0].type.shape, eqn.params["axes"])
+    return None if start is None else (start, eqn.out.type.dtype)
 
 
 class _Fuser:
@@ -68,6 +80,9 @@ class _Fuser:
         return False
 
     def _fits(self, group: _Node, eqn: Eqn) -> bool:
+        order = _sum_order(eqn)
+        if order is not None and group.sum_order not in (None, order):
+            return False
         for atom in eqn.inputs:
             producer = self.producer.get(id(atom)) if isinstance(atom, Var) else None
             if producer is None:
@@ -89,6 +104,7 @@ class _Fuser:
             self.producer[id(var)] = node
         if eqn.prim.kind == "reduce":
             node.reduced.update(id(v) for v in eqn.outputs)
+        node.sum_order = node.sum_order or _sum_order(eqn)
 
     def _group_for(self, eqn: Eqn, loop: Var) -> _Node:
         """The open group whose loop runs over `loop`'s symbolic shape, if `eqn` fits it."""

@@ -64,8 +64,28 @@ def _integer_pow_type(x: TensorType, *, y: int) -> TensorType:
 
 
 def _integer_pow_impl(x, *, y):
-    out = np.power(x, y) if y >= 0 else np.reciprocal(np.power(x, -y))
-    return out.astype(x.dtype, copy=False)
+    if y == 0:
+        return np.ones_like(x)
+    out = _multiplied_out(x, abs(y))
+    return (out if y > 0 else np.reciprocal(out)).astype(x.dtype, copy=False)
+
+
+def _multiplied_out(x, n: int):
+    """x**n by multiplications in the order a compiled kernel uses, so both paths round alike:
+    left to right up to x**8, square-and-multiply (low bit first) above."""
+    if n <= 8:
+        out = x
+        for _ in range(n - 1):
+            out = out * x
+        return out
+    out = None
+    while True:
+        if n & 1:
+            out = x if out is None else out * x
+        n >>= 1
+        if not n:
+            return out
+        x = x * x
 
 
 def _integer_pow_jvp(primals, tangents, out, *, y):

@@ -64,6 +64,22 @@ def _sum_transpose(ct, x, *, axes):
     return (broadcast_in_dim(ct, x.shape, kept_dims(len(x.shape), axes)),)
 
 
+def summation_run(shape: tuple, axes) -> int | None:
+    """The first axis of a sum's trailing run, or None when the run has no axis longer than 1.
+
+    This is reduce_sum's order of addition, NumPy's: the run (the last axes, all summed;
+    size-1 axes do not break it) is added pairwise as one sequence in C order, and the runs'
+    totals are added in loop order across the remaining summed axes. Every backend keeps it,
+    so a float sum is the same number in every tier.
+    """
+    start = len(shape)
+    while start > 0 and (start - 1 in axes or shape[start - 1] == 1):
+        start -= 1
+    if all(shape[d] == 1 for d in range(start, len(shape))):
+        return None
+    return start
+
+
 reduce_sum_p: Primitive = linear(
     "reduce_sum", _sum_type, lambda x, *, axes: np.sum(x, axis=axes, dtype=x.dtype),
     _sum_transpose, kind="reduce")

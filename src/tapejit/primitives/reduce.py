@@ -7,7 +7,6 @@ import numpy as np
 
 from tapejit.dtypes import is_float
 from tapejit.ir import Primitive, TensorType
-from tapejit.primitives.arithmetic import maximum
 from tapejit.primitives.broadcast import broadcast_in_dim, kept_dims, reduce_sum, reduced_type
 from tapejit.primitives.compare import equal
 from tapejit.primitives.convert import convert
@@ -28,12 +27,17 @@ def highest(dtype: np.dtype):
 
 
 def _chooser_jvp(primals, tangents, out, *, axes):
-    """Tangent of a max/min: the mean of the tangents at the positions that attain it."""
+    """Tangent of a max/min: the mean of the tangents at the positions that attain it.
+
+    A NaN extremum is attained nowhere (NaN != NaN): the mean of no tangents is NaN, so the
+    NaN reaches the gradient, as in JAX. An empty reduction's tangent is zero.
+    """
     (x,), (t,) = primals, tangents
+    if any(x.shape[a] == 0 for a in axes):
+        return reduce_sum(t, axes)
     spread = broadcast_in_dim(out, x.shape, kept_dims(len(x.shape), axes))
     hits = convert(equal(x, spread), x.dtype)
-    count = maximum(reduce_sum(hits, axes), np.ones((), x.dtype)[()])  # an empty one has none
-    return reduce_sum(t * hits, axes) / count
+    return reduce_sum(t * hits, axes) / reduce_sum(hits, axes)
 
 
 reduce_max_p = Primitive(

@@ -53,7 +53,7 @@ class InterpreterKernel:
 class InterpreterBackend:
     name = "numpy"
 
-    def lower(self, program: Program, *, fastmath: bool = True) -> InterpreterSource:
+    def lower(self, program: Program) -> InterpreterSource:
         types = tuple(v.type.dtype.type if v.type.ndim == 0 else None for v in program.inputs)
         return InterpreterSource(python_source(program, "interpreted"), types)
 

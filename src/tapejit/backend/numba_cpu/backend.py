@@ -67,11 +67,10 @@ class NumbaKernel:
 class NumbaBackend:
     name = "numba-cpu"
 
-    def lower(self, program: Program, *, fastmath: bool = True,
-              boundscheck: bool = False) -> KernelSource:
+    def lower(self, program: Program, *, boundscheck: bool = False) -> KernelSource:
         if not has_float16(program):
-            return generate(program, fastmath=fastmath, boundscheck=boundscheck)
-        source = generate(widen_float16(program), fastmath=fastmath, boundscheck=boundscheck)
+            return generate(program, boundscheck=boundscheck)
+        source = generate(widen_float16(program), boundscheck=boundscheck)
         return dataclasses.replace(source, half_inputs=float16_positions(program.inputs),
                                    half_outputs=float16_positions(program.outputs))
 

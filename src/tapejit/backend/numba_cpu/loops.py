@@ -1,8 +1,9 @@
 """One fused group → one loop nest: loads, scalar math per equation, stores and reductions.
 
 Values used only inside the group stay scalars in registers; values used outside are written
-to arrays; reductions accumulate (float32 sums in float64) and are cast when the loop ends.
-The outer loop is a `prange` when the group is large and its reductions are parallel-safe.
+to arrays; reductions accumulate in their own dtype, in NumPy's order (float sums over a
+trailing run pairwise, see pairwise_code). The outer loop is a `prange` when the group is
+large and its reductions are parallel-safe.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 
 from tapejit.backend.interface import LoweringError
 from tapejit.backend.numba_cpu.contexts import ExprContext
+from tapejit.backend.numba_cpu.pairwise_code import PairwiseDriver
 from tapejit.backend.numba_cpu.scalar_code import (
     REDUCTION_INIT,
     SCALAR_CODE,
@@ -28,10 +30,6 @@ PARALLEL_MIN = 1 << 15
 """Loop groups with at least this many iterations run their outer loop in parallel."""
 MAX_NESTED_LOOPS = 16
 """Groups of higher rank run as one flat loop (Python's limit is 20 nested blocks)."""
-
-
-def _accumulator_dtype(dtype: np.dtype) -> np.dtype:
-    return np.dtype(np.float64) if dtype.kind == "f" else dtype
 
 
 def _init_value(prim: str, dtype: np.dtype):
@@ -63,20 +61,19 @@ class _Group:
         self.local = {id(v) for e in self.body.eqns for v in e.outputs}
         self.loads: dict[tuple, str] = {}
         self.reductions = [e for e in self.body.eqns if e.prim.kind == "reduce"]
+        self.driver = None if self.rank > MAX_NESTED_LOOPS else PairwiseDriver.find(
+            kernel, self.shape, self.index, self.reductions)
         self.parallel = parallel_ok and not exact and self._parallel_ok()
-        self.finish: list[str] = []
 
     def _parallel_ok(self) -> bool:
         if self.rank == 0 or self.rank > MAX_NESTED_LOOPS or prod(self.shape) < PARALLEL_MIN:
             return False
-        for r in self.reductions:
-            axes = r.params["axes"]
-            full = len(axes) == self.rank
-            if r.prim.name != "reduce_sum" or (not full and 0 in axes):
-                return False
-            if full and r.out.type.dtype.kind != "f":  # integer sums wrap: no parfor reduction
-                return False
-        return True
+        if self.driver and self.driver.start == 0:
+            return False
+        # threads own whole output rows: a sum over the first axis would need a reduction
+        # across threads, in an order other than NumPy's
+        return all(r.prim.name == "reduce_sum" and 0 not in r.params["axes"]
+                   for r in self.reductions)
 
     # --- names ---------------------------------------------------------------------------
 
@@ -115,6 +112,10 @@ class _Group:
             for var in eqn.outputs:
                 if id(var) in self.outputs:
                     self._allocate(eqn, var)
+        if self.driver:
+            self.driver.plan(self.base)
+            if not self.parallel:
+                self.driver.allocate(self.base)
 
     def _allocate(self, eqn: Eqn, var: Var) -> None:
         k, name, dtype = self.kernel, self.kernel.name(var), var.type.dtype
@@ -122,30 +123,48 @@ class _Group:
             if self.rank:
                 k.emit(f"{name} = np.empty({k.shape(self.shape)}, {np_type(dtype)})", self.base)
             return
-        acc = _accumulator_dtype(dtype)
         init = _init_value(eqn.prim.name, dtype)
-        init_expr = k.const(init, acc) if acc.kind == "f" else f"{np_type(acc)}({init})"
+        init_expr = k.const(init, dtype) if dtype.kind == "f" else f"{np_type(dtype)}({init})"
         if var.type.ndim == 0:
             k.emit(f"{name} = {init_expr}", self.base)
-            if acc != dtype:
-                self.finish.append(f"{name} = {np_type(dtype)}({name})")
             return
-        k.emit(f"{name} = np.full({k.shape(var.type.shape)}, {init_expr}, {np_type(acc)})",
+        k.emit(f"{name} = np.full({k.shape(var.type.shape)}, {init_expr}, {np_type(dtype)})",
                self.base)
-        if acc != dtype:
-            self.finish.append(f"{name} = {name}.astype({np_type(dtype)})")
 
     def open_loops(self) -> str:
         if self.huge:
             self.kernel.emit(f"{self.huge} = 0", self.base)
         if self.rank > MAX_NESTED_LOOPS:
             return self._open_flat_loop()
-        indent = self.base
-        for k, size in enumerate(self.shape):
+        if self.driver and self.parallel:
+            indent = self._open_chunks()
+            outer = range(1, self.driver.start)
+        else:
+            indent = self.base
+            outer = range(self.driver.start if self.driver else self.rank)
+        for k in outer:
             loop = "prange" if (k == 0 and self.parallel) else "range"
-            self.kernel.emit(f"for {self.index[k]} in {loop}({self.kernel.size(size)}):", indent)
+            size = self.kernel.size(self.shape[k])
+            self.kernel.emit(f"for {self.index[k]} in {loop}({size}):", indent)
             indent += "    "
-        return indent
+        self.run_indent = indent
+        return self.driver.open(indent) if self.driver else indent
+
+    def _open_chunks(self) -> str:
+        """The first axis split into chunks run in parallel, each with its own pairwise
+        state (allocated once per chunk, not per row)."""
+        k, indent = self.kernel, self.base + "    "
+        size, chunk = k.size(self.shape[0]), k.new_temp("chunk")
+        k.emit(f"{chunk}_n = min({size}, 64)", self.base)
+        k.emit(f"for {chunk} in prange({chunk}_n):", self.base)
+        self.driver.allocate(indent)
+        k.emit(f"for {self.index[0]} in range({chunk} * {size} // {chunk}_n, "
+               f"({chunk} + 1) * {size} // {chunk}_n):", indent)
+        return indent + "    "
+
+    def close_loops(self) -> None:
+        if self.driver:
+            self.driver.close(self.run_indent, [self._target(e) for e in self.driver.sums])
 
     def _open_flat_loop(self) -> str:
         """One loop over every element, its indices recovered by division: Python allows
@@ -197,14 +216,18 @@ class _Group:
         mapping = tuple(None if operand.type.shape[i] == 1 else d for i, d in enumerate(dims))
         return self.load(operand, mapping)
 
+    def _target(self, eqn: Eqn) -> str:
+        kept = [self.index[d] for d in range(self.rank) if d not in eqn.params["axes"]]
+        name = self.kernel.name(eqn.out)
+        return f"{name}[{', '.join(kept)}]" if kept else name
+
     def _reduce(self, eqn: Eqn) -> list[str]:
         x = self.value(eqn.inputs[0])
-        target = self.kernel.name(eqn.out)
-        kept = [self.index[d] for d in range(self.rank) if d not in eqn.params["axes"]]
-        if kept:
-            target = f"{target}[{', '.join(kept)}]"
+        if self.driver and self.driver.feeds(eqn):
+            return [self.driver.store(eqn, x)]
+        target = self._target(eqn)
         dtype = eqn.out.type.dtype
-        if eqn.prim.name == "reduce_sum" and dtype.kind in "iu" and not kept:
+        if eqn.prim.name == "reduce_sum" and dtype.kind in "iu" and "[" not in target:
             # Numba widens int32 + int32 to int64; NumPy wraps in the input's dtype
             return [f"{target} = {np_type(dtype)}({target} + {x})"]
         if eqn.prim.name == "reduce_sum":
@@ -229,8 +252,7 @@ def emit_group(kernel: KernelBuilder, eqn: Eqn, parallel_ok: bool = True, exact:
         kernel.comment(inner, indent)
         for line in group.statement(inner, indent):
             kernel.emit(line, indent)
-    for line in group.finish:
-        kernel.emit(line, base)
+    group.close_loops()
     if group.huge:
         kernel.emit(f"if {group.huge} > 0:", base)
         emit_group(kernel, eqn, False, True, base + "    ")

@@ -26,6 +26,12 @@ from tapejit.backend.numba_cpu.vmath.exp_log import (
     log_f32,
     log_f64,
 )
+from tapejit.backend.numba_cpu.vmath.pairwise import (
+    BLOCK,
+    pairwise_join,
+    pairwise_plan,
+    pairwise_sum,
+)
 from tapejit.backend.numba_cpu.vmath.sorting import stable_argsort
 from tapejit.backend.numba_cpu.vmath.trig import (
     SIN_COS_LIMIT,
@@ -39,8 +45,9 @@ from tapejit.backend.numba_cpu.vmath.trig import (
 SOURCES = tuple(sorted(Path(__file__).parent.glob("*.py")))
 """The files kernels inline code from: part of every kernel's cache key."""
 
-__all__ = ["SIN_COS_LIMIT", "SIN_COS_LIMIT_F32", "cos_f32", "cos_f64", "exp_f32", "exp_f64",
-           "expm1_f32", "expm1_f64", "floor_divide_float", "fma", "fmod_int", "ldexp_f32",
-           "ldexp_f64", "log1p_f32", "log1p_f64", "log_f32", "log_f64", "mod_float", "nan_max",
-           "nan_min", "sigmoid_f32", "sigmoid_f64", "sign", "sin_f32", "sin_f64",
-           "softplus_f32", "softplus_f64", "stable_argsort", "tanh_f32", "tanh_f64", "where"]
+__all__ = ["BLOCK", "SIN_COS_LIMIT", "SIN_COS_LIMIT_F32", "cos_f32", "cos_f64", "exp_f32",
+           "exp_f64", "expm1_f32", "expm1_f64", "floor_divide_float", "fma", "fmod_int",
+           "ldexp_f32", "ldexp_f64", "log1p_f32", "log1p_f64", "log_f32", "log_f64", "mod_float",
+           "nan_max", "nan_min", "pairwise_join", "pairwise_plan", "pairwise_sum", "sigmoid_f32",
+           "sigmoid_f64", "sign", "sin_f32", "sin_f64", "softplus_f32", "softplus_f64",
+           "stable_argsort", "tanh_f32", "tanh_f64", "where"]
