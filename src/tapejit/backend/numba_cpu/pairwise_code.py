@@ -2,8 +2,8 @@
 (primitives.broadcast.summation_run).
 
 The sums of a group that share a trailing run walk the blocks of `pairwise_plan` (computed
-once per call), their halves joined as they finish; a run of at most `BLOCK` elements is one
-block and skips the joins. The run's length is only known at run time, so one kernel text
+once per call), their halves joined as they finish (a run of at most `BLOCK` elements is one
+block). The run's length is only known at run time, so one kernel text
 serves every size (short rows, too, match NumPy through the leaf's own short-run rule).
 A block's summands are computed into a buffer by segments along the last axis whose loop
 vectorizes (no loop-carried sum), then added by `pairwise_sum`. Sums without a run add in
@@ -67,7 +67,6 @@ class PairwiseDriver:
         """The run's blocks, the same for every output: computed once, before the loops."""
         self.kernel.emit(f"{self.pw}_starts, {self.pw}_joins = "
                          f"pairwise_plan({self._length()})", indent)
-        self.kernel.emit(f"{self.pw}_one = {self.pw}_joins.shape[0] == 1", indent)
 
     def allocate(self, indent: str) -> None:
         k, dtype = self.kernel, np_type(self.dtype)
@@ -135,19 +134,13 @@ class PairwiseDriver:
             k.emit(f"{self.first} = 0", self.segment_indent)
             self._carry(self.segment_indent)
         zero = f"{np_type(self.dtype)}(0)"
-        sums = [f"pairwise_sum({self.buf}, {slot}, {pw}_n, {zero})"
-                for slot in range(len(self.sums))]
-        k.emit(f"if {pw}_one:", block)
-        for target, total in zip(targets, sums):
-            k.emit(f"{target} += {total}", block + "    ")
-        k.emit("else:", block)
-        for slot, total in enumerate(sums):
-            k.emit(f"{self.vals}[{slot}, {pw}_top] = {total}", block + "    ")
+        k.emit(f"for {pw}_s in range({len(self.sums)}):", block)  # one inlined leaf sum
+        k.emit(f"{self.vals}[{pw}_s, {pw}_top] = "
+               f"pairwise_sum({self.buf}, {pw}_s, {pw}_n, {zero})", block + "    ")
         k.emit(f"{pw}_top = pairwise_join({self.vals}, {pw}_top + 1, {pw}_joins[{pw}_b])",
-               block + "    ")
-        k.emit(f"if not {pw}_one:", indent)
+               block)
         for slot, target in enumerate(targets):
-            k.emit(f"{target} += {self.vals}[{slot}, 0]", indent + "    ")
+            k.emit(f"{target} += {self.vals}[{slot}, 0]", indent)
 
     def _carry(self, indent: str) -> None:
         """Step the run's outer indices after a segment ends a row of the last axis."""

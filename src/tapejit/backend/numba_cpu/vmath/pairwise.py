@@ -1,18 +1,17 @@
-"""NumPy's pairwise summation, fed block by block.
+"""NumPy's pairwise summation, fed leaf by leaf.
 
 These helpers add in exactly the order NumPy's `add.reduce` uses on a contiguous run: the run
 is halved recursively (at a multiple of eight) down to leaves of at most 128 elements, and a
 leaf is summed with eight interleaved accumulators. A kernel's float sum therefore equals
 eager execution and NumPy bit for bit, with NumPy's O(log n) error growth.
 
-A kernel cuts a run into the blocks `pairwise_plan` lists (the nodes of that recursion with at
-most `BLOCK` elements: a short run is one block), computes one block's summands into a buffer
-row and adds them with `pairwise_sum`; `pairwise_join` then joins the finished halves, kept
-on a small stack in the columns of `vals` (one row per sum fed by the same loop). Every
-helper is compiled without fast-math, so LLVM keeps the order of every addition. The ones
-called per output are force-inlined (code loaded from Numba's disk cache cannot be inlined,
-and a call per short row costs more than the row); none is recursive, because Numba cannot
-cache a recursive function.
+A kernel cuts a run into the leaves `pairwise_plan` lists (a short run is one leaf), computes
+one leaf's summands into a buffer row and adds them with `pairwise_sum`; `pairwise_join` then
+joins the finished halves, kept on a small stack in the columns of `vals` (one row per sum fed
+by the same loop). Every helper is compiled without fast-math, so LLVM keeps the order of
+every addition. The ones called per output are small and force-inlined: a function called
+from a kernel is linked into it and compiled again with every kernel, so a recursive tree sum
+here would cost each kernel that sums about half a second of compile time.
 """
 
 from __future__ import annotations
@@ -20,15 +19,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-LEAF = 128
-BLOCK = 1024
+BLOCK = 128  # NumPy's leaf
 DEPTH = 64
 inline_exact = njit(nogil=True, forceinline=True)
 
 
 @njit(cache=True, nogil=True)
 def pairwise_plan(n):
-    """The blocks of a run of n elements as (starts, joins): block b is
+    """The leaves of a run of n elements as (starts, joins): leaf b is
     [starts[b], starts[b + 1]), and after it joins[b] pairs of halves are joined."""
     starts = np.empty(n // (BLOCK // 4) + 2, np.int64)
     joins = np.zeros(n // (BLOCK // 4) + 1, np.int64)
@@ -72,26 +70,17 @@ def pairwise_join(vals, top, count):
 
 @inline_exact
 def pairwise_sum(buf, row, n, zero):
-    """The sum of buf[row, :n] in NumPy's order; `zero` carries the dtype. The common case,
-    one leaf, is small enough to inline into the kernel."""
-    if n <= LEAF:
-        return _leaf_sum(buf, row, 0, n, zero)
-    return _tree_sum(buf, row, n, zero)
-
-
-@inline_exact
-def _leaf_sum(buf, row, start, n, zero):
-    """buf[row, start:start + n] (n <= 128) with NumPy's eight interleaved accumulators."""
+    """buf[row, :n] (n <= 128) with NumPy's eight interleaved accumulators; `zero` carries
+    the dtype."""
     if n < 8:
         res = zero
-        for i in range(start, start + n):
+        for i in range(n):
             res = res + buf[row, i]
         return res
-    r0, r1, r2, r3 = buf[row, start], buf[row, start + 1], buf[row, start + 2], buf[row, start + 3]
-    r4, r5, r6, r7 = buf[row, start + 4], buf[row, start + 5], buf[row, start + 6], \
-        buf[row, start + 7]
-    body = start + n - n % 8
-    for i in range(start + 8, body, 8):
+    r0, r1, r2, r3 = buf[row, 0], buf[row, 1], buf[row, 2], buf[row, 3]
+    r4, r5, r6, r7 = buf[row, 4], buf[row, 5], buf[row, 6], buf[row, 7]
+    body = n - n % 8
+    for i in range(8, body, 8):
         r0 = r0 + buf[row, i]
         r1 = r1 + buf[row, i + 1]
         r2 = r2 + buf[row, i + 2]
@@ -101,44 +90,6 @@ def _leaf_sum(buf, row, start, n, zero):
         r6 = r6 + buf[row, i + 6]
         r7 = r7 + buf[row, i + 7]
     res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    for i in range(body, start + n):
+    for i in range(body, n):
         res = res + buf[row, i]
     return res
-
-
-# A block of at most 1024 elements reaches its leaves after at most four halvings (each half
-# of n has at most n/2 + 7 elements: 1024, 519, 263, 135, 71), so four levels written out
-# replace the recursion; each is NumPy's step: a leaf, or a split at a multiple of eight.
-
-@njit(cache=True, nogil=True)
-def _level1(buf, row, start, n, zero):
-    if n <= LEAF:
-        return _leaf_sum(buf, row, start, n, zero)
-    half = n // 2 - (n // 2) % 8
-    return (_leaf_sum(buf, row, start, half, zero)
-            + _leaf_sum(buf, row, start + half, n - half, zero))
-
-
-@njit(cache=True, nogil=True)
-def _level2(buf, row, start, n, zero):
-    if n <= LEAF:
-        return _leaf_sum(buf, row, start, n, zero)
-    half = n // 2 - (n // 2) % 8
-    return _level1(buf, row, start, half, zero) + _level1(buf, row, start + half, n - half, zero)
-
-
-@njit(cache=True, nogil=True)
-def _level3(buf, row, start, n, zero):
-    if n <= LEAF:
-        return _leaf_sum(buf, row, start, n, zero)
-    half = n // 2 - (n // 2) % 8
-    return _level2(buf, row, start, half, zero) + _level2(buf, row, start + half, n - half, zero)
-
-
-@njit(cache=True, nogil=True)
-def _tree_sum(buf, row, n, zero):
-    """buf[row, :n] (n <= BLOCK) by NumPy's recursion."""
-    if n <= LEAF:
-        return _leaf_sum(buf, row, 0, n, zero)
-    half = n // 2 - (n // 2) % 8
-    return _level3(buf, row, 0, half, zero) + _level3(buf, row, half, n - half, zero)
