@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from tapejit.backend.interface import Kernel, LoweringError
 from tapejit.backend.interpreter import InterpreterBackend
 from tapejit.backend.numba_cpu import NumbaBackend
+from tapejit.backend.split import KERNEL_BUDGET, PartsKernel, program_weight, split_program
 from tapejit.debug import debug
 from tapejit.ir import Program
 
@@ -46,6 +47,7 @@ class Executable:
             if not self.compiled or isinstance(e, MemoryError):
                 raise
             self.why_interpreted = f"Numba failed: {_warn_fallback(e)}"
+            NUMBA.remember_failure(self.kernel, e, self.why_interpreted)
             self.kernel = INTERPRETER.load(INTERPRETER.lower(self.program))
             return self(arrays)
 
@@ -56,8 +58,14 @@ def interpreted(program: Program, why: str) -> Executable:
 
 
 def build(program: Program, timings: dict | None = None) -> Executable:
-    """Generate and load a kernel for `program` (fused), or fall back to interpreting it."""
+    """Generate and load a kernel for `program` (fused), or fall back to interpreting it; a
+    big program becomes several kernels (backend/split.py)."""
     timings = {} if timings is None else timings
+    if program_weight(program) > KERNEL_BUDGET:
+        parts = split_program(program, KERNEL_BUDGET)
+        if len(parts) > 1:
+            runners = [build(part, timings) for part in parts]
+            return Executable(program, PartsKernel(program, parts, runners))
     start = time.perf_counter()
     try:
         source = NUMBA.lower(program)
@@ -66,6 +74,13 @@ def build(program: Program, timings: dict | None = None) -> Executable:
     finally:
         timings["codegen_s"] = time.perf_counter() - start
     debug(4, f"kernel source\n{source.text}")
+    failed_before = NUMBA.known_failure(source)
+    if failed_before:
+        warnings.warn(f"tapejit: {failed_before} (remembered from an earlier process); running "
+                      f"this function with the NumPy interpreter instead. This is a tapejit "
+                      f"bug: please report it with TAPEJIT_DEBUG=4 output.", RuntimeWarning,
+                      stacklevel=3)
+        return interpreted(program, failed_before)
     start = time.perf_counter()
     try:
         kernel = NUMBA.load(source)
@@ -77,7 +92,8 @@ def build(program: Program, timings: dict | None = None) -> Executable:
 
 
 def _warn_fallback(e: Exception) -> str:
-    message = str(e).strip().splitlines()[0][:300] if str(e).strip() else type(e).__name__
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    message = " - ".join(lines[:2])[:300] if lines else type(e).__name__  # Numba: step, cause
     warnings.warn(f"tapejit: the Numba kernel failed to compile ({type(e).__name__}: "
                   f"{message}); running this function with the NumPy interpreter instead. "
                   f"This is a tapejit bug: please report it with TAPEJIT_DEBUG=4 output.",

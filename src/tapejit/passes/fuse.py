@@ -7,9 +7,10 @@ would make the group depend on itself, e.g. through a reduction it computes or t
 matmul that reads its output, or mix float sums of different runs (each keeps NumPy's order
 of addition, which streams one run per loop). Independent work of one shape shares a loop (a
 gradient's forward and backward), and values used only inside a group never reach memory.
-Shapes are compared as symbols (passes/dims.py): sizes equal only by coincidence (a batch of
-64 beside a hidden layer of 64) never share a loop, so the kernel is the same for every
-batch size.
+A group holds at most MAX_GROUP equations, so a long chain becomes several loops that the
+backend can put in different kernels. Shapes are compared as symbols (passes/dims.py): sizes
+equal only by coincidence (a batch of 64 beside a hidden layer of 64) never share a loop, so
+the kernel is the same for every batch size.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tapejit.primitives.broadcast import summation_run
 from tapejit.primitives.fused import fused_p
 
 LOOP_KINDS = ("elementwise", "broadcast")
+MAX_GROUP = 300  # equations per loop: past this, Numba's compile time grows faster than the loop
 
 
 @dataclass(eq=False)
@@ -80,6 +82,8 @@ class _Fuser:
         return False
 
     def _fits(self, group: _Node, eqn: Eqn) -> bool:
+        if len(group.eqns) >= MAX_GROUP:
+            return False
         order = _sum_order(eqn)
         if order is not None and group.sum_order not in (None, order):
             return False

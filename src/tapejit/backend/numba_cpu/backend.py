@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
+from numba.core.errors import NumbaError
 
 from tapejit.backend.numba_cpu.codegen import generate
 from tapejit.backend.numba_cpu.float16 import float16_positions, has_float16, widen_float16
@@ -76,3 +77,11 @@ class NumbaBackend:
 
     def load(self, source: KernelSource) -> NumbaKernel:
         return NumbaKernel(source, default_cache().load(source.text))
+
+    def known_failure(self, source: KernelSource) -> str | None:
+        return default_cache().known_failure(source.text)
+
+    def remember_failure(self, kernel, error: BaseException, message: str) -> None:
+        """Kept on disk only for Numba's own compile errors: they recur for the same text."""
+        if isinstance(kernel, NumbaKernel) and isinstance(error, (NumbaError, RecursionError)):
+            default_cache().remember_failure(kernel.handle.source, message)

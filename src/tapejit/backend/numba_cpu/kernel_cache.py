@@ -205,6 +205,26 @@ class KernelCache:
             debug(1, f"kernel k_{key} {'found on disk' if reused else 'written'}: {path}")
             return kernel
 
+    def remember_failure(self, source: str, message: str) -> None:
+        """Numba could not compile this kernel: say so on disk, so that a new process runs
+        the interpreter at once instead of failing again (the key changes with any version)."""
+        if self.disk and self._temp is None:
+            try:
+                path = self._folder() / f"k_{cache_key(source)}.failed"
+                _write_atomically(path, message.encode())
+            except OSError:
+                pass
+
+    def known_failure(self, source: str) -> str | None:
+        """Why Numba failed on this kernel before, if it did."""
+        if not self.disk or self._temp is not None:
+            return None
+        try:
+            text = read_regular(self._folder() / f"k_{cache_key(source)}.failed")
+        except (OSError, UnsafeCacheError):
+            return None
+        return None if text is None else text.decode(errors="replace")
+
     def clear_memory(self) -> None:
         with self._lock:
             self._memory.clear()
