@@ -22,6 +22,7 @@ def _value_and_grads(case):
     return tj.value_and_grad(loss, tuple(range(len(case.shapes[0]))))
 
 
+@pytest.mark.xdist_group("op_table_kernels")  # the worker that then loads them from disk
 @pytest.mark.parametrize("case,shapes", JIT_PARAMS)
 def test_jit_forward_and_gradient_match_eager(case, shapes):
     args = _args(case, shapes)

@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 import tapejit as tj
 from tests.test_jit import JIT_PARAMS, _args, _value_and_grads
@@ -36,6 +37,7 @@ def _eager(case, args):
     return [np.asarray(x.numpy(), np.float64) for x in tj.tree.leaves(out)]
 
 
+@pytest.mark.xdist_group("op_table_kernels")  # after test_jit compiled them, same worker
 def test_a_fresh_process_loads_every_kernel_from_disk_and_matches_eager():
     expected = {}
     for param in JIT_PARAMS:
