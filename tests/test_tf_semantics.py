@@ -280,3 +280,66 @@ def test_unsupported_types_name_themselves(value):
     with pytest.raises(tj.DTypeError, match="strings|complex") as info:
         tj.constant(value)
     assert "fix" in str(info.value)
+
+
+# --- item 7: TF's split, tile, repeat and embedding_lookup --------------------------------
+
+def _x34():
+    return np.arange(12.0).reshape(3, 4)
+
+
+def test_split_tile_repeat_match_tf_shapes_and_values():
+    x = _x34()
+    pieces = tj.split(x, [1, -1, 1], axis=1)
+    assert [p.shape for p in pieces] == [(3, 1), (3, 2), (3, 1)]
+    np.testing.assert_array_equal(tj.concat(pieces, 1).numpy(), x)
+    assert [p.shape for p in tj.split(x, 3)] == [(1, 4)] * 3
+    np.testing.assert_array_equal(tj.tile(x, [2, 3]).numpy(), np.tile(x, [2, 3]))
+    np.testing.assert_array_equal(tj.repeat(x, 2).numpy(), np.repeat(x, 2))
+    np.testing.assert_array_equal(tj.repeat(x, [1, 0, 2], axis=0).numpy(),
+                                  np.repeat(x, [1, 0, 2], axis=0))
+    np.testing.assert_array_equal(tj.repeat(x, 3, axis=-1).numpy(), np.repeat(x, 3, axis=-1))
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: tj.split(x, 3, axis=1),          # 4 is not divisible by 3
+    lambda x: tj.split(x, [1, 1], axis=1),     # sizes do not add up
+    lambda x: tj.split(x, [-1, -1], axis=1),   # two unknown sizes
+    lambda x: tj.tile(x, [2]),                 # one multiple per axis
+    lambda x: tj.repeat(x, [1, 2], axis=0),    # one count, or one per element
+])
+def test_split_tile_repeat_errors_are_tf_value_errors(call):
+    with pytest.raises(ValueError) as info:
+        call(tj.constant(_x34()))
+    assert "fix" in str(info.value)
+
+
+def test_split_tile_repeat_gradients_eagerly_and_under_jit():
+    def loss(x):
+        head, tail = tj.split(x, [1, 3], axis=1)
+        return (tj.reduce_sum(tj.tile(x, [2, 1]) * tj.repeat(x, 2, axis=0))
+                + tj.reduce_sum(tail ** 2) + tj.reduce_sum(head))
+
+    x = _x34()
+    tiled, repeated = np.tile(x, [2, 1]), np.repeat(x, 2, axis=0)
+    want = np.zeros_like(x)
+    for r in range(6):
+        want[r % 3] += repeated[r]
+        want[r // 2] += tiled[r]
+    want += np.concatenate([np.ones((3, 1)), 2 * x[:, 1:]], axis=1)
+    np.testing.assert_allclose(tj.grad(loss)(x).numpy(), want)
+    np.testing.assert_allclose(tj.jit(tj.grad(loss))(x).numpy(), want)
+
+
+def test_embedding_lookup_gathers_rows_and_clips_their_norm():
+    table = _x34()
+    ids = np.array([[2, 0], [1, 1]])
+    np.testing.assert_array_equal(tj.nn.embedding_lookup(table, ids).numpy(), table[ids])
+    clipped = tj.nn.embedding_lookup(table, ids, max_norm=5.0).numpy()
+    norms = np.linalg.norm(table[ids], axis=-1, keepdims=True)
+    np.testing.assert_allclose(clipped, table[ids] * np.minimum(1.0, 5.0 / norms))
+    g = tj.grad(lambda t: tj.reduce_sum(tj.nn.embedding_lookup(t, ids)))(table).numpy()
+    np.testing.assert_array_equal(g, np.bincount(ids.ravel(), minlength=3)[:, None]
+                                  * np.ones((3, 4)))
+    with pytest.raises((ValueError, IndexError)):
+        tj.nn.embedding_lookup(table, [3])

@@ -19,8 +19,9 @@ from tapejit.jit import jit
 from tapejit.module import Module
 from tapejit.ops import (argmax, argmin, broadcast_to, cast, concat, convert_to_tensor, einsum,
                          expand_dims, gather, gather_nd, identity, matmul, one_hot, pad,
-                         reduce_max, reduce_mean, reduce_min, reduce_sum, reshape, reverse,
-                         scatter_nd, squeeze, stack, stop_gradient, tensordot, transpose, where)
+                         reduce_max, reduce_mean, reduce_min, reduce_sum, repeat, reshape,
+                         reverse, scatter_nd, split, squeeze, stack, stop_gradient, tensordot,
+                         tile, transpose, where)
 from tapejit.tape import GradientTape
 from tapejit.tensor import Tensor, Variable, constant
 from tapejit.version import __version__

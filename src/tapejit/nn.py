@@ -98,11 +98,16 @@ def one_hot(indices, depth: int, dtype=None, on_value=None, off_value=None, axis
     return ops.one_hot(indices, depth, on_value, off_value, axis, dtype)
 
 
+def embedding_lookup(params, ids, max_norm=None, name=None):
+    return ops.embedding_lookup(params, ids, max_norm, name)
+
+
 def l2_loss(x):
     return ops.reduce_sum(ops.square(x)) / 2
 
 
-__all__ = ["elu", "gelu", "l2_loss", "leaky_relu", "log_sigmoid", "log_softmax", "one_hot",
-           "relu", "relu6", "selu", "sigmoid", "sigmoid_cross_entropy_with_logits", "silu",
+__all__ = ["elu", "embedding_lookup", "gelu", "l2_loss", "leaky_relu", "log_sigmoid",
+           "log_softmax", "one_hot", "relu", "relu6", "selu", "sigmoid",
+           "sigmoid_cross_entropy_with_logits", "silu",
            "softmax", "softmax_cross_entropy_with_logits", "softplus", "softsign",
            "sparse_softmax_cross_entropy_with_logits", "swish", "tanh"]

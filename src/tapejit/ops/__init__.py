@@ -75,6 +75,7 @@ from tapejit.ops.shape import (
     transpose,
     zeros_like_type,
 )
+from tapejit.ops.tiling import embedding_lookup, repeat, split, tile
 from tapejit.tensor import install_methods
 
 install_methods(METHODS)
@@ -90,5 +91,5 @@ __all__ = [
     "reciprocal", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reshape", "reverse",
     "rsqrt", "sigmoid", "sign", "sin", "softplus", "sqrt", "square", "squeeze", "stack",
     "stop_gradient", "subtract", "tan", "tanh", "tensordot", "transpose", "where",
-    "zeros_like_type",
+    "zeros_like_type", "embedding_lookup", "repeat", "split", "tile",
 ]
