@@ -51,19 +51,23 @@ def _mask_as_weight(mask, dtype, reduction):
     return mask
 
 
-def _weight(values, sample_weight, op: str):
-    sample_weight = ops.cast(sample_weight, values.dtype)
-    values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+def _check_weights(weights, shape, op: str) -> None:
     try:
-        fits = np.broadcast_shapes(values.shape, sample_weight.shape) == tuple(values.shape)
+        fits = np.broadcast_shapes(tuple(shape), tuple(weights.shape)) == tuple(shape)
     except ValueError:
         fits = False
     if not fits:
         raise op_error(ShapeError, op,
-                       f"sample_weight of shape {list(sample_weight.shape)} does not broadcast "
-                       f"to the per-sample losses of shape {list(values.shape)}",
+                       f"sample_weight of shape {list(weights.shape)} does not broadcast "
+                       f"to the per-sample losses of shape {list(shape)}",
                        "give one weight per sample (shape [batch] or [batch, 1]) or one per "
                        "loss value", user_site())
+
+
+def _weight(values, sample_weight, op: str):
+    sample_weight = ops.cast(sample_weight, values.dtype)
+    values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+    _check_weights(sample_weight, values.shape, op)
     return values * sample_weight, sample_weight
 
 
@@ -87,6 +91,7 @@ def reduce_weighted_values(values, sample_weight=None, mask=None,
         if sample_weight is not None:
             sample_weight = ops.cast(sample_weight, values.dtype)
             mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight)
+            _check_weights(sample_weight, mask.shape, op)
             sample_weight = sample_weight * mask
         else:
             sample_weight = mask
