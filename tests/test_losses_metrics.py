@@ -194,6 +194,25 @@ def test_float32_inputs_give_float32_losses_close_to_float64():
     np.testing.assert_allclose(got.numpy(), ref(y_true, y_pred, **kwargs).mean(), rtol=1e-5)
 
 
+def test_zero_weights_give_zero_not_nan_and_dtype_casts_predictions():
+    y_true, y_pred = RNG.normal(size=(B, C)), RNG.normal(size=(B, C))
+    loss = tj.losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    assert loss(y_true, y_pred, sample_weight=np.zeros(B)).numpy() == 0.0
+    as_float32 = tj.losses.MeanSquaredError(dtype="float32")(y_true, y_pred)
+    assert as_float32.dtype == np.float32
+    np.testing.assert_allclose(as_float32.numpy(), ref_mse(y_true, y_pred).mean(), rtol=1e-6)
+
+
+def test_a_variable_under_gradient_tape_gets_the_same_gradient_as_tj_grad():
+    y_true, y_pred = _one_hot(LABELS), RNG.normal(size=(B, C))
+    loss = tj.losses.CategoricalCrossentropy(from_logits=True)
+    weights = tj.Variable(y_pred)
+    with tj.GradientTape() as tape:
+        value = loss(y_true, weights)
+    want = tj.grad(lambda p: loss(y_true, p))(tj.constant(y_pred))
+    np.testing.assert_allclose(tape.gradient(value, weights).numpy(), want.numpy(), rtol=1e-12)
+
+
 # ----- gradients -----------------------------------------------------------------------
 
 def _finite_difference_check(f, x, rtol=1e-6):

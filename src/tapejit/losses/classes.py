@@ -7,7 +7,6 @@ import re
 from tapejit import ops
 from tapejit.losses import functions as F
 from tapejit.losses.reduction import reduce_weighted_values, standardize_reduction
-from tapejit.ops.operands import float_operand
 
 
 def _snake_case(name: str) -> str:
@@ -84,7 +83,7 @@ class KLDivergence(LossFunctionWrapper):
 class BinaryCrossentropy(LossFunctionWrapper):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
-        F._check_smoothing(label_smoothing, "BinaryCrossentropy")
+        F.check_label_smoothing(label_smoothing, "BinaryCrossentropy")
         super().__init__(F.binary_crossentropy, reduction, name, dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
 
@@ -92,7 +91,7 @@ class BinaryCrossentropy(LossFunctionWrapper):
 class CategoricalCrossentropy(LossFunctionWrapper):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
-        F._check_smoothing(label_smoothing, "CategoricalCrossentropy")
+        F.check_label_smoothing(label_smoothing, "CategoricalCrossentropy")
         super().__init__(F.categorical_crossentropy, reduction, name, dtype,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
 
@@ -107,5 +106,4 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                          from_logits=from_logits, ignore_class=ignore_class)
 
     def call_with_mask(self, y_true, y_pred):
-        return F.sparse_crossentropy_with_mask(y_true, float_operand(y_pred, self.name),
-                                               **self._fn_kwargs)
+        return F.sparse_crossentropy_with_mask(y_true, y_pred, **self._fn_kwargs)

@@ -30,7 +30,7 @@ def _same_shape(y_true, y_pred, op: str) -> None:
                        "1 may be added or dropped)", user_site())
 
 
-def _check_smoothing(label_smoothing, op: str) -> None:
+def check_label_smoothing(label_smoothing, op: str) -> None:
     if not 0 <= label_smoothing <= 1:
         raise op_error(ValueError, op, f"label_smoothing={label_smoothing!r} is outside [0, 1]",
                        "pass a label_smoothing between 0 and 1", user_site())
@@ -85,7 +85,7 @@ def binary_crossentropy(y_true, y_pred, from_logits: bool = False,
                         label_smoothing: float = 0.0, axis: int = -1):
     """Mean over `axis` of -(y*log(p) + (1-y)*log(1-p)); from logits in the softplus form,
     from probabilities with p clipped to [epsilon, 1 - epsilon]."""
-    _check_smoothing(label_smoothing, "binary_crossentropy")
+    check_label_smoothing(label_smoothing, "binary_crossentropy")
     y_true, y_pred = _pair(y_true, y_pred, "binary_crossentropy", same_rank=False)
     _same_shape(y_true, y_pred, "binary_crossentropy")
     if label_smoothing:
@@ -104,7 +104,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
                              label_smoothing: float = 0.0, axis: int = -1):
     """-sum(y_true * log(p), axis): log-softmax from logits; probabilities are normalised
     along `axis` and clipped to [epsilon, 1 - epsilon]."""
-    _check_smoothing(label_smoothing, "categorical_crossentropy")
+    check_label_smoothing(label_smoothing, "categorical_crossentropy")
     y_true, y_pred = _pair(y_true, y_pred, "categorical_crossentropy", same_rank=False)
     _same_shape(y_true, y_pred, "categorical_crossentropy")
     if label_smoothing:
