@@ -260,6 +260,20 @@ def test_losses_and_gradients_stay_finite_at_the_extremes(loss, y_true, y_pred, 
     assert grad.dtype == dtype
 
 
+def test_probabilities_0_and_1_are_clipped_to_keras_epsilon():
+    labels = np.array([[0., 1, 1], [1, 0, 1]])
+    onehot = np.eye(3)[[1, 0]]
+    for got, want in [
+            (tj.losses.binary_crossentropy(labels, EXTREME_PROBS), ref_bce(labels, EXTREME_PROBS)),
+            (tj.losses.categorical_crossentropy(onehot, EXTREME_PROBS),
+             ref_cce(onehot, EXTREME_PROBS)),
+            (tj.losses.sparse_categorical_crossentropy([1, 0], EXTREME_PROBS),
+             ref_scce_with_mask(np.array([1, 0]), EXTREME_PROBS)[0]),
+            (tj.losses.kl_divergence(onehot, EXTREME_PROBS), ref_kld(onehot, EXTREME_PROBS))]:
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
+    assert np.isclose(ref_cce(onehot[:1], EXTREME_PROBS[:1])[0], -np.log(EPS))
+
+
 def test_saturated_logits_give_the_limiting_gradient():
     """d BCE / d x = (sigmoid(x) - y) / n, which is exactly +-1/n or 0 at |x| = 1000."""
     labels = np.array([[0., 1, 1], [1, 0, 1]])
