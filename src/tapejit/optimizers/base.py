@@ -129,7 +129,7 @@ class Optimizer:
         for grad, (_, var) in zip(grads, pairs):
             var_lr = ops.cast(lr, var.dtype)
             if self.weight_decay:
-                var.assign(var - var * ops.cast(self.weight_decay, var.dtype) * var_lr)
+                var.assign(var - var * np.asarray(self.weight_decay, var.dtype) * var_lr)
             self._apply_rule(grad, var, var_lr)
         self.iterations.assign_add(1)
         return self.iterations

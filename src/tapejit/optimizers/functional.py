@@ -38,7 +38,7 @@ def _as_tensor(x):
 def transformation(optimizer: Optimizer) -> GradientTransformation:
     """The functional form of a (never stepped) optimizer object's rule and hyper-parameters."""
     rate = optimizer._learning_rate
-    rate = float(rate.numpy()) if isinstance(rate, Variable) else rate
+    rate = np.float64(rate.numpy()) if isinstance(rate, Variable) else rate
     fills = optimizer._slot_fills()
 
     def init(params) -> OptimizerState:
@@ -65,7 +65,7 @@ def transformation(optimizer: Optimizer) -> GradientTransformation:
             delta, slots_out = optimizer._rule(grad, slots, var_lr, step)
             if optimizer.weight_decay:
                 param = _as_tensor(param_leaves[i])
-                delta = delta - param * ops.cast(optimizer.weight_decay, grad.dtype) * var_lr
+                delta = delta - param * np.asarray(optimizer.weight_decay, grad.dtype) * var_lr
             updates.append(delta)
             new_slots.append({**slots, **slots_out})
         return tree.unflatten(treedef, updates), OptimizerState(count + 1, new_slots)

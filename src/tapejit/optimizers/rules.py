@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from tapejit import ops
 from tapejit.optimizers.base import Optimizer
 from tapejit.optimizers.schedules import is_number
@@ -49,8 +51,8 @@ class Adam(Optimizer):
 
     def _rule(self, grad, slots, lr, local_step):
         dtype = grad.dtype
-        beta_1_power = ops.pow(ops.cast(self.beta_1, dtype), local_step)
-        beta_2_power = ops.pow(ops.cast(self.beta_2, dtype), local_step)
+        beta_1_power = ops.pow(np.asarray(self.beta_1, dtype), local_step)
+        beta_2_power = ops.pow(np.asarray(self.beta_2, dtype), local_step)
         alpha = lr * ops.sqrt(1 - beta_2_power) / (1 - beta_1_power)
         m = slots["momentum"] + (grad - slots["momentum"]) * (1 - self.beta_1)
         v = slots["velocity"] + (ops.square(grad) - slots["velocity"]) * (1 - self.beta_2)

@@ -56,7 +56,7 @@ class ExponentialDecay(LearningRateSchedule):
         p = self._step(step) / float(self.decay_steps)
         if self.staircase:
             p = bind(floor_p, p)
-        return ops.pow(ops.cast(self.decay_rate, np.float64), p) * float(
+        return ops.pow(np.float64(self.decay_rate), p) * float(
             self.initial_learning_rate)
 
 
