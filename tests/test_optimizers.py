@@ -205,6 +205,26 @@ def test_an_optimizer_evaluates_its_schedule_at_iterations():
     np.testing.assert_allclose(float(opt.learning_rate), 0.0125, rtol=1e-15)
 
 
+def test_a_plain_callable_learning_rate_takes_no_arguments_as_in_keras_3():
+    rates = iter([0.5, 0.25])
+    opt, var = tj.optimizers.SGD(lambda: next(rates)), tj.Variable(np.zeros(1))
+    opt.apply_gradients([(np.ones(1), var)])
+    opt.apply_gradients([(np.ones(1), var)])
+    np.testing.assert_array_equal(var.numpy(), [-0.75])
+
+
+def test_the_functional_form_takes_a_schedule_on_the_count_and_any_pytree():
+    transform = functional.sgd(schedules.ExponentialDecay(1.0, 1, 0.5), momentum=0.5)
+    params = [np.zeros(2), (np.zeros(()),)]
+    state = transform.init(params)
+    for _ in range(2):
+        updates, state = transform.update([np.ones(2), (np.ones(()),)], state)
+        params = functional.apply_updates(params, updates)
+    assert isinstance(params, list) and isinstance(params[1], tuple)
+    np.testing.assert_array_equal(params[0].numpy(), [-2.0, -2.0])
+    assert float(params[1][0].numpy()) == -2.0
+
+
 def _training(jitted):
     x = np.linspace(-1, 1, 12).reshape(4, 3)
     kernel = tj.Variable(W0[1][:1].repeat(3, 0)[:, :2].copy() + np.eye(3, 2), name="k")

@@ -9,7 +9,7 @@ import numpy as np
 from tapejit import ops
 from tapejit.errors import op_error
 from tapejit.optimizers import clipping
-from tapejit.optimizers.schedules import HyperparameterError, check, is_number
+from tapejit.optimizers.schedules import HyperparameterError, LearningRateSchedule, check, is_number
 from tapejit.tape import GradientTape
 from tapejit.tensor import Variable
 
@@ -59,7 +59,7 @@ class Optimizer:
 
     def _check_learning_rate(self, lr) -> None:
         self._check("learning_rate", lr, callable(lr) or (is_number(lr) and lr >= 0),
-                    "as a number >= 0 or a schedule (a callable on the step)")
+                    "as a number >= 0, a LearningRateSchedule or a callable of no arguments")
 
     def _lr_state(self, lr):
         if callable(lr):
@@ -68,10 +68,13 @@ class Optimizer:
 
     @property
     def learning_rate(self):
-        """The current learning rate: the Variable, or the schedule at `iterations`."""
+        """The current learning rate as in Keras 3: the Variable, a LearningRateSchedule at
+        `iterations`, or any other callable called with no arguments."""
         if isinstance(self._learning_rate, Variable):
             return self._learning_rate
-        return self._learning_rate(self.iterations)
+        if isinstance(self._learning_rate, LearningRateSchedule):
+            return self._learning_rate(self.iterations)
+        return ops.convert_to_tensor(self._learning_rate())
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:

@@ -36,7 +36,8 @@ def _as_tensor(x):
 
 
 def transformation(optimizer: Optimizer) -> GradientTransformation:
-    """The functional form of a (never stepped) optimizer object's rule and hyper-parameters."""
+    """The functional form of a (never stepped) optimizer object's rule and hyper-parameters;
+    as in optax, a callable learning rate is called with the step count."""
     rate = optimizer._learning_rate
     rate = np.float64(rate.numpy()) if isinstance(rate, Variable) else rate
     fills = optimizer._slot_fills()
