@@ -17,6 +17,7 @@ from tapejit.errors import (DTypeError, LeakedTracerError, ShapeError, TapeError
                             TapeWarning, TracerArrayError, TracerBoolError)
 from tapejit.jit import jit
 from tapejit.module import Module
+from tapejit.optimizers import clip_by_global_norm
 from tapejit.ops import (argmax, argmin, broadcast_to, cast, concat, convert_to_tensor, einsum,
                          expand_dims, gather, gather_nd, identity, matmul, one_hot, pad,
                          reduce_max, reduce_mean, reduce_min, reduce_sum, repeat, reshape,
