@@ -160,6 +160,10 @@ def test_layers_built_inside_a_layer_take_its_scope_but_a_plain_module_needs_opt
     assert [v.name for v in outer.variables] == [
         "sequential_1/sequential/dense/kernel:0", "sequential_1/sequential/dense/bias:0",
         "sequential_1/dense_1/kernel:0", "sequential_1/dense_1/bias:0"]
+    same_name = tj.layers.Sequential([tj.layers.Dense(1, name="block")], name="block")
+    same_name(np.ones((1, 2)))
+    assert [v.name for v in same_name.variables] == ["block/block/kernel:0",
+                                                     "block/block/bias:0"]
 
     class Model(tj.Module):
         def __init__(self):

@@ -31,7 +31,7 @@ from tapejit.tensor import Variable
 class _Names(threading.local):
     def __init__(self) -> None:
         self.uids: defaultdict[str, int] = defaultdict(int)
-        self.scopes: list[str] = []
+        self.scopes: list[tuple[str, int | None]] = []
 
 
 _NAMES = _Names()
@@ -56,11 +56,13 @@ def snake_case(name: str) -> str:
 
 
 @contextmanager
-def name_scope(name: str):
-    """Prefix the Variables that layers create inside with `name/` (not twice in a row)."""
-    push = not _NAMES.scopes or _NAMES.scopes[-1] != name
+def name_scope(name: str, caller=None):
+    """Prefix the Variables that layers create inside with `name/`; as Keras 3, a caller
+    already innermost with the same name (a layer calling itself again) is not entered twice."""
+    entry = (name, id(caller) if caller is not None else None)
+    push = not _NAMES.scopes or caller is None or _NAMES.scopes[-1] != entry
     if push:
-        _NAMES.scopes.append(name)
+        _NAMES.scopes.append(entry)
     try:
         yield
     finally:
@@ -68,12 +70,12 @@ def name_scope(name: str):
             _NAMES.scopes.pop()
 
 
-def scoped_name(owner: str, weight: str) -> str:
-    """The path of weight `weight` of the module named `owner`, under the open scopes."""
+def scoped_name(owner, weight: str) -> str:
+    """The path of weight `weight` of the module `owner`, under the open scopes."""
     scopes = list(_NAMES.scopes)
-    if not scopes or scopes[-1] != owner:
-        scopes.append(owner)
-    return "/".join(scopes + [weight])
+    if not scopes or scopes[-1] != (owner.name, id(owner)):
+        scopes.append((owner.name, id(owner)))
+    return "/".join([name for name, _ in scopes] + [weight])
 
 
 def _check_name(name: str) -> str:
@@ -97,7 +99,7 @@ class Module:
         """Decorator: run `method` inside this module's name scope (tf.Module's)."""
         @functools.wraps(method)
         def scoped(self, *args, **kwargs):
-            with name_scope(self.name):
+            with name_scope(self.name, self):
                 return method(self, *args, **kwargs)
         return scoped
 

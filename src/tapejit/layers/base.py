@@ -134,7 +134,7 @@ class Layer(Module):
             raise ValueError(f"initializer for '{name}' of {self.name} gave shape "
                              f"{value.shape}, expected {shape}")
         return Variable(value, trainable=self.trainable and trainable,
-                        name=scoped_name(self.name, name))
+                        name=scoped_name(self, name))
 
     def build(self, input_shape) -> None:
         """Create the weights for inputs of `input_shape` (a tuple of ints)."""
@@ -143,7 +143,7 @@ class Layer(Module):
         raise NotImplementedError(f"{type(self).__name__} must define call(inputs)")
 
     def __call__(self, inputs, *args, **kwargs):
-        with name_scope(self.name):
+        with name_scope(self.name, self):
             if not self.built:
                 self.build(_shape_of(inputs))
                 self.built = True
