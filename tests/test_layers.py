@@ -215,12 +215,19 @@ def test_sequential_passes_training_to_layers_that_accept_it():
     assert len(model.layers) == 2
 
 
-def test_kernel_regularizer_loss_is_listed():
+def test_kernel_regularizer_losses_are_listed_by_layers_and_models():
     layer = tj.layers.Dense(2, kernel_initializer="ones",
                             kernel_regularizer=lambda k: 0.1 * tj.reduce_sum(k * k))
     assert layer.losses == []
     layer(np.ones((1, 3)))
     assert [round(float(x), 6) for x in layer.losses] == [0.6]
+    l2 = tj.layers.Dense(1, kernel_initializer=_fixed([[1.0], [-2.0]]), kernel_regularizer="l2")
+    l1 = tj.layers.Dense(1, kernel_initializer=_fixed([[3.0]]), kernel_regularizer="l1")
+    model = tj.layers.Sequential([l2, tj.layers.Dense(1), l1])
+    model(np.ones((1, 2)))
+    np.testing.assert_allclose([float(x) for x in model.losses], [0.05, 0.03], rtol=1e-6)
+    with pytest.raises(ValueError, match="unknown regularizer"):
+        tj.layers.Dense(1, kernel_regularizer="l3")
 
 
 def _model(dtype="float32"):

@@ -92,6 +92,22 @@ def initializer(spec):
     return _INITIALIZERS[spec]
 
 
+_REGULARIZERS = {
+    "l1": lambda weight: ops.reduce_sum(ops.abs(weight)) * 0.01,
+    "l2": lambda weight: ops.reduce_sum(ops.square(weight)) * 0.01,
+}
+
+
+def regularizer(spec):
+    """None, 'l1' or 'l2' (Keras's L1(0.01), L2(0.01)) or a function of a weight."""
+    if spec is None or callable(spec):
+        return spec
+    if spec not in _REGULARIZERS:
+        raise ValueError(f"unknown regularizer {spec!r}; choose from {sorted(_REGULARIZERS)} "
+                         "or pass a function of the weight")
+    return _REGULARIZERS[spec]
+
+
 class Layer(Module):
     """A Module that builds its weights on its first call (`build(input_shape)`), then runs
     `call(inputs, ...)`, inside its name scope.
@@ -120,10 +136,26 @@ class Layer(Module):
         self._trainable = bool(value)
         for var in self.variables:
             var.trainable = self._trainable
+        for sub in self._sublayers():
+            sub.trainable = self._trainable
+
+    def _sublayers(self):
         for attribute in vars(self).values():
             for sub in attribute if isinstance(attribute, (list, tuple)) else [attribute]:
                 if isinstance(sub, Layer):
-                    sub.trainable = self._trainable
+                    yield sub
+
+    @property
+    def losses(self) -> list:
+        """The regularization penalties of this layer and its sublayers (Keras's
+        layer.losses), computed from the current weights."""
+        found = list(self._regularization_losses())
+        for sub in self._sublayers():
+            found.extend(sub.losses)
+        return found
+
+    def _regularization_losses(self):
+        return ()
 
     def add_weight(self, name: str, shape, initializer_="zeros", dtype=None,
                    trainable: bool = True) -> Variable:

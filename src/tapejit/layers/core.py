@@ -6,7 +6,7 @@ import numpy as np
 
 from tapejit import ops
 from tapejit.errors import ShapeError, op_error
-from tapejit.layers.base import Layer
+from tapejit.layers.base import Layer, regularizer
 from tapejit.layers.base import activation as activation_function
 from tapejit.site import user_site
 
@@ -21,7 +21,8 @@ class Dense(Layer):
         use_bias: add a bias vector.
         kernel_initializer, bias_initializer: a name ('glorot_uniform', 'he_normal',
             'zeros', 'ones', ...) or a function (shape, dtype) -> array.
-        kernel_regularizer: None or a function of the kernel; its value is in `losses`.
+        kernel_regularizer: None, 'l1', 'l2' or a function of the kernel; its value is in
+            `losses` (of this layer and of the models holding it).
         name, trainable, dtype: as `Layer`.
     """
 
@@ -35,7 +36,7 @@ class Dense(Layer):
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
-        self.kernel_regularizer = kernel_regularizer
+        self.kernel_regularizer = regularizer(kernel_regularizer)
         self.kernel = None
         self.bias = None
 
@@ -60,12 +61,9 @@ class Dense(Layer):
             y = y + self.bias
         return y if self.activation is None else self.activation(y)
 
-    @property
-    def losses(self) -> list:
-        """The regularization penalties (Keras's layer.losses), computed now."""
-        if self.kernel_regularizer is None or self.kernel is None:
-            return []
-        return [self.kernel_regularizer(self.kernel)]
+    def _regularization_losses(self):
+        if self.kernel_regularizer is not None and self.kernel is not None:
+            yield self.kernel_regularizer(self.kernel)
 
 
 class Flatten(Layer):
