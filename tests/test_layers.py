@@ -132,6 +132,12 @@ def test_initializers_follow_keras_formulas():
     assert tj.layers.initializer("ones")((2,), np.float32).tolist() == [1.0, 1.0]
     with pytest.raises(ValueError, match="unknown initializer"):
         tj.layers.initializer("glorot")
+    layer = tj.layers.Dense(3, kernel_initializer="he_normal", bias_initializer="ones",
+                            dtype="float64")
+    layer(np.ones((1, 2)))
+    assert layer.kernel.dtype == np.float64 and layer.bias.numpy().tolist() == [1.0] * 3
+    with pytest.raises(ValueError, match=r"gave shape \(2,\), expected \(2, 3\)"):
+        tj.layers.Dense(3, kernel_initializer=_fixed([1.0, 2.0]))(np.ones((1, 2)))
 
 
 def test_default_names_are_unique_and_explicit_names_win():
