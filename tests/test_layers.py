@@ -122,16 +122,16 @@ def test_flatten_keeps_the_batch_axis_and_passes_gradients_through():
 
 def test_initializers_follow_keras_formulas():
     tj.random.set_seed(1)
-    glorot = tj.layers.initializer("glorot_uniform")((200, 100), np.float32)
-    he = tj.layers.initializer("he_normal")((400, 300), np.float64)
+    glorot = tj.layers.get_initializer("glorot_uniform")((200, 100), np.float32)
+    he = tj.layers.get_initializer("he_normal")((400, 300), np.float64)
     limit, he_std = np.sqrt(6 / 300), np.sqrt(2 / 400)
     assert glorot.dtype == np.float32 and np.abs(glorot).max() <= limit
     assert np.abs(glorot).max() > 0.95 * limit
     assert np.abs(he).max() <= 2 * he_std / 0.87962566103423978
     np.testing.assert_allclose(he.std(), he_std, rtol=0.02)
-    assert tj.layers.initializer("ones")((2,), np.float32).tolist() == [1.0, 1.0]
+    assert tj.layers.get_initializer("ones")((2,), np.float32).tolist() == [1.0, 1.0]
     with pytest.raises(ValueError, match="unknown initializer"):
-        tj.layers.initializer("glorot")
+        tj.layers.get_initializer("glorot")
     layer = tj.layers.Dense(3, kernel_initializer="he_normal", bias_initializer="ones",
                             dtype="float64")
     layer(np.ones((1, 2)))
@@ -154,9 +154,15 @@ def test_default_names_are_unique_and_explicit_names_win():
         tj.layers.Dense(1, name="a/b")
 
     class MLPBlock(tj.layers.Layer):
-        pass
+        def build(self, input_shape):
+            self.w = self.add_weight((input_shape[-1], 2), name="w", trainable=False)
 
-    assert MLPBlock().name == "mlp_block"
+        def call(self, inputs):
+            return tj.matmul(tj.cast(inputs, tj.float32), self.w)
+
+    block = MLPBlock()
+    assert block(np.ones((1, 3))).shape == (1, 2) and block.w.name == "mlp_block/w:0"
+    assert not block.w.trainable and np.abs(block.w.numpy()).max() <= np.sqrt(6 / 5)
 
 
 def test_layers_built_inside_a_layer_take_its_scope_but_a_plain_module_needs_opting_in():

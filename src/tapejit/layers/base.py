@@ -16,7 +16,7 @@ _ACTIVATIONS = {None: None, "linear": None, "relu": nn.relu, "sigmoid": nn.sigmo
                 "selu": nn.selu, "relu6": nn.relu6, "leaky_relu": nn.leaky_relu}
 
 
-def activation(spec):
+def get_activation(spec):
     """None, a Keras activation name or a function -> a function (None for linear)."""
     if callable(spec):
         return spec
@@ -82,7 +82,7 @@ _INITIALIZERS = {
 }
 
 
-def initializer(spec):
+def get_initializer(spec):
     """A Keras initializer name or a function (shape, dtype) -> array."""
     if callable(spec):
         return spec
@@ -98,7 +98,7 @@ _REGULARIZERS = {
 }
 
 
-def regularizer(spec):
+def get_regularizer(spec):
     """None, 'l1' or 'l2' (Keras's L1(0.01), L2(0.01)) or a function of a weight."""
     if spec is None or callable(spec):
         return spec
@@ -157,11 +157,16 @@ class Layer(Module):
     def _regularization_losses(self):
         return ()
 
-    def add_weight(self, name: str, shape, initializer_="zeros", dtype=None,
-                   trainable: bool = True) -> Variable:
+    def add_weight(self, shape=(), initializer=None, dtype=None, trainable: bool = True,
+                   name: str | None = None) -> Variable:
+        """A Variable named '<scopes>/<layer>/<name>:0' (Keras 3's signature; the default
+        initializer is 'glorot_uniform')."""
         shape = tuple(int(n) for n in shape)
         dtype = np.dtype(dtype or self.dtype)
-        value = np.asarray(initializer(initializer_)(shape, dtype), dtype)
+        name = name or "Variable"
+        init = _INITIALIZERS["glorot_uniform"] if initializer is None else get_initializer(
+            initializer)
+        value = np.asarray(init(shape, dtype), dtype)
         if value.shape != shape:
             raise ValueError(f"initializer for '{name}' of {self.name} gave shape "
                              f"{value.shape}, expected {shape}")

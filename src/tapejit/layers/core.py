@@ -6,8 +6,7 @@ import numpy as np
 
 from tapejit import ops
 from tapejit.errors import ShapeError, op_error
-from tapejit.layers.base import Layer, regularizer
-from tapejit.layers.base import activation as activation_function
+from tapejit.layers.base import Layer, get_activation, get_regularizer
 from tapejit.site import user_site
 
 
@@ -32,11 +31,11 @@ class Dense(Layer):
                  dtype=np.float32) -> None:
         super().__init__(name=name, trainable=trainable, dtype=dtype)
         self.units = int(units)
-        self.activation = activation_function(activation)
+        self.activation = get_activation(activation)
         self.use_bias = use_bias
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
-        self.kernel_regularizer = regularizer(kernel_regularizer)
+        self.kernel_regularizer = get_regularizer(kernel_regularizer)
         self.kernel = None
         self.bias = None
 
@@ -44,10 +43,10 @@ class Dense(Layer):
         if not input_shape:
             raise op_error(ShapeError, "Dense", "input is a scalar",
                            "pass inputs of shape (batch, features)", user_site())
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
-                                      self.kernel_initializer)
+        self.kernel = self.add_weight((input_shape[-1], self.units),
+                                      self.kernel_initializer, name="kernel")
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer)
+            self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias")
 
     def call(self, inputs):
         x = self._cast_input(inputs)
@@ -94,8 +93,8 @@ class Embedding(Layer):
         self.embeddings = None
 
     def build(self, input_shape) -> None:
-        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
-                                          self.embeddings_initializer)
+        self.embeddings = self.add_weight((self.input_dim, self.output_dim),
+                                          self.embeddings_initializer, name="embeddings")
 
     def call(self, inputs):
         ids = ops.convert_to_tensor(inputs)

@@ -40,9 +40,9 @@ class LayerNormalization(Layer):
         self._axes = tuple(sorted(a % rank for a in self.axis))
         param_shape = tuple(input_shape[a] for a in self._axes)
         if self.scale:
-            self.gamma = self.add_weight("gamma", param_shape, self.gamma_initializer)
+            self.gamma = self.add_weight(param_shape, self.gamma_initializer, name="gamma")
         if self.center:
-            self.beta = self.add_weight("beta", param_shape, self.beta_initializer)
+            self.beta = self.add_weight(param_shape, self.beta_initializer, name="beta")
 
     def _broadcastable(self, param, rank: int):
         """A (sizes of axis) weight reshaped to broadcast against the rank-`rank` input."""
