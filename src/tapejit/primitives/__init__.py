@@ -18,6 +18,7 @@ from tapejit.primitives import (
     fused,
     indexing,
     linalg,
+    random_bits,
     reduce,
     rounding,
     scan,
@@ -30,7 +31,8 @@ from tapejit.primitives import (
 )
 
 FAMILIES = (arithmetic, broadcast, compare, convert, decompositions, elementwise, fused, indexing,
-            linalg, reduce, rounding, scan, shape, slicing, sort, special, spectral, trig)
+            linalg, random_bits, reduce, rounding, scan, shape, slicing, sort, special, spectral,
+            trig)
 
 
 def all_primitives() -> dict[str, Primitive]:

@@ -12,6 +12,7 @@ import numpy as np
 from tapejit.backend.interface import LoweringError
 from tapejit.backend.numba_cpu.indexing_code import INDEXING_CODE
 from tapejit.backend.numba_cpu.linalg_code import LINALG_CODE
+from tapejit.backend.numba_cpu.random_code import RANDOM_CODE
 from tapejit.backend.numba_cpu.scan_code import SCAN_CODE
 from tapejit.backend.numba_cpu.sort_code import SORT_CODE
 from tapejit.primitives.linalg import free_dims
@@ -142,5 +143,5 @@ ARRAY_CODE = {
     "transpose": _transpose, "slice": _slice, "rev": _rev,
     "concatenate": _concatenate, "pad": _pad,
     "dot_general": _dot_general,
-    **INDEXING_CODE, **SCAN_CODE, **SORT_CODE, **LINALG_CODE,
+    **INDEXING_CODE, **SCAN_CODE, **SORT_CODE, **LINALG_CODE, **RANDOM_CODE,
 }
