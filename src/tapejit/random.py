@@ -30,6 +30,11 @@ def set_seed(seed: int) -> None:
     STATE.rng = np.random.default_rng(seed)
 
 
+def draw_seed() -> int:
+    """A seed from this thread's generator, so layers' default keys follow set_seed."""
+    return int(_rng(None).integers(0, 2**31))
+
+
 def is_key(x) -> bool:
     """A key is a uint32 array or tensor of shape (2,)."""
     dtype, shape = getattr(x, "dtype", None), getattr(x, "shape", None)
@@ -147,5 +152,5 @@ def bernoulli(key, p=0.5, shape=None) -> Tensor:
     return _key_uniform(key, shape, p.dtype) < p
 
 
-__all__ = ["bernoulli", "bits", "fold_in", "is_key", "key", "normal", "set_seed", "split",
+__all__ = ["bernoulli", "bits", "draw_seed", "fold_in", "is_key", "key", "normal", "set_seed", "split",
            "uniform"]
