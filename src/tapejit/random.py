@@ -152,5 +152,5 @@ def bernoulli(key, p=0.5, shape=None) -> Tensor:
     return _key_uniform(key, shape, p.dtype) < p
 
 
-__all__ = ["bernoulli", "bits", "draw_seed", "fold_in", "is_key", "key", "normal", "set_seed", "split",
-           "uniform"]
+__all__ = ["bernoulli", "bits", "draw_seed", "fold_in", "is_key", "key", "normal", "set_seed",
+           "split", "uniform"]
