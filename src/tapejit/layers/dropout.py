@@ -38,7 +38,7 @@ class Dropout(Layer):
         self.step = Variable(np.int32(0), trainable=False, name=scoped_name(self, "step"))
 
     def call(self, inputs, training=None):
-        x = self._cast_input(inputs)
+        x = ops.convert_to_tensor(self._cast_input(inputs))
         if not training or self.rate == 0.0:
             return x
         key = tj_random.fold_in(self.key, self.step)
