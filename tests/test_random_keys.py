@@ -145,3 +145,25 @@ def test_dropout_gradient_flows_through_kept_units_only():
     kept = out.numpy() != 0
     np.testing.assert_allclose(grad[kept], 2 * out.numpy()[kept] * 2.0, rtol=1e-6)
     assert np.all(grad[~kept] == 0) and 0 < kept.sum() < 200
+
+
+def test_a_jitted_training_step_with_dropout_traces_once_and_advances_the_step():
+    tj.random.set_seed(0)
+    model = tj.layers.Sequential([tj.layers.Dense(8, activation="relu"),
+                                  tj.layers.Dropout(0.5), tj.layers.Dense(1)])
+    optimizer = tj.optimizers.SGD(0.1)
+    x = np.random.default_rng(0).normal(size=(16, 3)).astype(np.float32)
+
+    @tj.jit
+    def step(x):
+        with tj.GradientTape() as tape:
+            loss = tj.reduce_mean((model(x, training=True) - x[:, :1]) ** 2)
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
+                                      model.trainable_variables))
+        return loss
+
+    losses = [float(step(x).numpy()) for _ in range(3)]
+    dropout = model.layers[1]
+    assert step.cache_info().misses == 1 and int(dropout.step.numpy()) == 3
+    assert dropout.step.name == "sequential/dropout/step:0" and not dropout.step.trainable
+    assert np.all(np.isfinite(losses)) and len(set(losses)) == 3

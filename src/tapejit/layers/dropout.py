@@ -35,6 +35,9 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.seed = tj_random.draw_seed() if seed is None else int(seed)
         self.key = tj_random.key(self.seed)
+        self.step = None
+
+    def build(self, input_shape) -> None:
         self.step = Variable(np.int32(0), trainable=False, name=scoped_name(self, "step"))
 
     def call(self, inputs, training=None):
