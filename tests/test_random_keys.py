@@ -167,3 +167,11 @@ def test_a_jitted_training_step_with_dropout_traces_once_and_advances_the_step()
     assert step.cache_info().misses == 1 and int(dropout.step.numpy()) == 3
     assert dropout.step.name == "sequential/dropout/step:0" and not dropout.step.trainable
     assert np.all(np.isfinite(losses)) and len(set(losses)) == 3
+
+
+def test_dropout_default_seeds_follow_set_seed():
+    tj.random.set_seed(5)
+    first = [tj.layers.Dropout(0.5).seed for _ in range(2)]
+    tj.random.set_seed(5)
+    again = [tj.layers.Dropout(0.5).seed for _ in range(2)]
+    assert first == again and first[0] != first[1]
