@@ -138,8 +138,8 @@ def normal(key_or_shape, *args, **kwargs) -> Tensor:
 def uniform(key_or_shape, *args, **kwargs) -> Tensor:
     """U[minval, maxval): `uniform(key, shape=(), dtype=float32, minval=0, maxval=1)` as
     JAX's (bitwise JAX's float32 numbers in [0, 1); other bounds may differ from JAX's by an
-    ulp, as XLA fuses the multiply-add), or TF's stateful `uniform(shape, minval=0, maxval=1, dtype, seed)` when the first
-    argument is a shape."""
+    ulp, as XLA fuses the multiply-add), or TF's stateful
+    `uniform(shape, minval=0, maxval=1, dtype, seed)` when the first argument is a shape."""
     if is_key(key_or_shape):
         return _key_uniform(key_or_shape, *args, **kwargs)
     return _stateful_uniform(key_or_shape, *args, **kwargs)
