@@ -175,3 +175,11 @@ def test_dropout_default_seeds_follow_set_seed():
     tj.random.set_seed(5)
     again = [tj.layers.Dropout(0.5).seed for _ in range(2)]
     assert first == again and first[0] != first[1]
+
+
+def test_a_traced_seed_makes_the_same_key_and_a_float_seed_is_refused():
+    traced = tj.jit(tj.random.key)(np.int32(42)).numpy()
+    np.testing.assert_array_equal(traced, tj.random.key(42).numpy())
+    np.testing.assert_array_equal(traced, np.array([0, 42], U32))
+    with pytest.raises(tj.errors.DTypeError, match="integer"):
+        tj.random.key(1.5)

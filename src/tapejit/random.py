@@ -49,10 +49,28 @@ def _key(x, op: str):
     return x if isinstance(x, Tensor) else constant(x)
 
 
-def key(seed: int) -> Tensor:
-    """A key from an integer seed: (seed >> 32, seed & 0xFFFFFFFF), as JAX's threefry keys."""
-    seed = int(seed)
-    return Tensor(np.array([(seed >> 32) & _WORD, seed & _WORD], np.uint32))
+def key(seed) -> Tensor:
+    """A key from an integer seed: (seed >> 32, seed & 0xFFFFFFFF), as JAX's threefry keys;
+    an integer tensor (traced under jit) gives (0, seed), as JAX's for 32-bit seeds."""
+    if isinstance(seed, Tensor):
+        if seed.dtype.kind not in "iu" or tuple(seed.shape) != ():
+            raise op_error(DTypeError, "random.key", f"the seed must be an integer scalar, "
+                           f"got {seed.dtype}{tuple(seed.shape)}", "pass an int", user_site())
+        return _words(seed)
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise op_error(DTypeError, "random.key", f"the seed must be an integer, got "
+                       f"{seed!r}", "pass an int such as 0", user_site())
+    return constant(_split_int(int(seed)))
+
+
+def _split_int(value: int) -> np.ndarray:
+    return np.array([(value >> 32) & _WORD, value & _WORD], np.uint32)
+
+
+def _words(value: Tensor) -> Tensor:
+    """(0, value) as uint32 words: the high word of a 32-bit integer is 0."""
+    low = ops.reshape(ops.cast(value, dtypes.uint32), (1,))
+    return ops.concat([constant(np.zeros(1, np.uint32)), low], 0)
 
 
 def bits(key, shape=()) -> Tensor:
@@ -74,12 +92,8 @@ def fold_in(key, data) -> Tensor:
     a tensor's high word is taken as 0, as JAX's for 32-bit data)."""
     key = _key(key, "fold_in")
     if isinstance(data, (int, np.integer)):
-        data = int(data)
-        words = constant(np.array([(data >> 32) & _WORD, data & _WORD], np.uint32))
-    else:
-        low = ops.reshape(ops.cast(data, dtypes.uint32), (1,))
-        words = ops.concat([constant(np.zeros(1, np.uint32)), low], 0)
-    return threefry2x32(key, words)
+        return threefry2x32(key, constant(_split_int(int(data))))
+    return threefry2x32(key, _words(data))
 
 
 def _unit_floats(key, shape, dtype, op: str):
