@@ -11,6 +11,7 @@ from tapejit.errors import ShapeError, op_error
 from tapejit.numpy.arguments import one_axis, operand, reject_out
 from tapejit.numpy.shaping import atleast_1d, atleast_2d, atleast_3d, ravel
 from tapejit.ops import shape as tf_shape
+from tapejit.ops import tiling
 from tapejit.ops.numpy_policy import result_dtype
 from tapejit.ops.operands import cast
 from tapejit.primitives.slicing import slice_
@@ -155,9 +156,7 @@ def tile(A, reps):  # noqa: N803 (NumPy's name)
     ndim = max(x.ndim, len(reps))
     reps = (1,) * (ndim - len(reps)) + reps
     shape = (1,) * (ndim - x.ndim) + tuple(x.shape)
-    spread = tf_shape.reshape(x, tuple(v for s in shape for v in (1, s)))
-    copies = tf_shape.broadcast_to(spread, tuple(v for r, s in zip(reps, shape) for v in (r, s)))
-    return tf_shape.reshape(copies, tuple(r * s for r, s in zip(reps, shape)))
+    return tiling.tile(tf_shape.reshape(x, shape), reps)
 
 
 def repeat(a, repeats, axis=None):
@@ -169,21 +168,13 @@ def repeat(a, repeats, axis=None):
     axis = one_axis(axis, x.ndim, "repeat")
     counts = np.asarray(repeats)
     if counts.ndim == 0 or counts.size == 1:
-        return _repeat_each(x, axis, int(counts.reshape(())))
+        count = int(counts.reshape(()))
+        if count < 0:
+            raise op_error(ValueError, "repeat", f"negative repeat count {count}",
+                           "repeat a non-negative number of times", user_site())
+        return tiling.repeat_each(x, axis, count)
     if counts.shape != (x.shape[axis],) or np.any(counts < 0):
         raise op_error(ValueError, "repeat", f"{counts.size} repeat counts for an axis of "
                        f"length {x.shape[axis]}", "give one non-negative count per element",
                        user_site())
-    parts = [_repeat_each(_piece(x, axis, i, i + 1), axis, int(c))
-             for i, c in enumerate(counts) if c]
-    return tf_shape.concat(parts, axis) if parts else _piece(x, axis, 0, 0)
-
-
-def _repeat_each(x, axis: int, count: int):
-    if count < 0:
-        raise op_error(ValueError, "repeat", f"negative repeat count {count}",
-                       "repeat a non-negative number of times", user_site())
-    shape = tuple(x.shape)
-    spread = tf_shape.expand_dims(x, axis + 1)
-    copies = tf_shape.broadcast_to(spread, shape[:axis + 1] + (count,) + shape[axis + 1:])
-    return tf_shape.reshape(copies, shape[:axis] + (shape[axis] * count,) + shape[axis + 1:])
+    return tiling.repeat(x, counts, axis)

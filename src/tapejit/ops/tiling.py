@@ -14,7 +14,7 @@ from tapejit.ops.gathers import gather
 from tapejit.ops.indexing import getitem
 from tapejit.ops.operands import as_operand
 from tapejit.ops.reduce import reduce_sum
-from tapejit.ops.shape import normalize_axes, reshape
+from tapejit.ops.shape import broadcast_to, expand_dims, normalize_axes, reshape
 from tapejit.primitives.broadcast import broadcast_in_dim_p
 from tapejit.site import user_site
 from tapejit.trace import bind
@@ -103,8 +103,17 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
         raise op_error(ShapeError, "repeat", f"{len(counts)} repeats for an axis of size "
                        f"{length}", "give one non-negative count, or one per element",
                        user_site())
-    rows = np.repeat(np.arange(length), counts if len(counts) == length else counts[0])
-    return gather(x, rows, axis=dim)
+    if len(counts) == 1:
+        return repeat_each(x, dim, counts[0])
+    return gather(x, np.repeat(np.arange(length), counts), axis=dim)
+
+
+def repeat_each(x, axis: int, count: int):
+    """Every element along `axis` repeated `count` times, by a broadcast (no gather)."""
+    shape = tuple(x.shape)
+    spread = expand_dims(x, axis + 1)
+    copies = broadcast_to(spread, shape[:axis + 1] + (count,) + shape[axis + 1:])
+    return reshape(copies, shape[:axis] + (shape[axis] * count,) + shape[axis + 1:])
 
 
 def embedding_lookup(params, ids, max_norm=None, name=None):

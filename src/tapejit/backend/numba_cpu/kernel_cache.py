@@ -216,11 +216,12 @@ class KernelCache:
                 pass
 
     def known_failure(self, source: str) -> str | None:
-        """Why Numba failed on this kernel before, if it did."""
-        if not self.disk or self._temp is not None:
+        """Why Numba failed on this kernel before, if it did (a kernel in memory did not)."""
+        key = cache_key(source)
+        if not self.disk or self._temp is not None or key in self._memory:
             return None
         try:
-            text = read_regular(self._folder() / f"k_{cache_key(source)}.failed")
+            text = read_regular(self._folder() / f"k_{key}.failed")
         except (OSError, UnsafeCacheError):
             return None
         return None if text is None else text.decode(errors="replace")
