@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from importlinter.cli import lint_imports
 
-from tapejit.primitives import all_primitives
+from tapejit.control import all_primitives
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "src" / "tapejit"

@@ -35,6 +35,15 @@ def _slices(x):
     return tj.reduce_sum(tj.concat([x[1:, ::2], x[:1, 1::2] * 2.0], 0) ** 3)
 
 
+def _scan(h, xs):
+    """A staged scan (eagerly a tj.lax.scan would run as Python and record every step)."""
+    from tapejit.lax import scan_as
+
+    step = lambda c, x: (tj.math.tanh(c * x), c * x)
+    carry, ys = scan_as(True, step, h, xs, None, False)
+    return tj.reduce_sum(carry) + tj.reduce_sum(ys)
+
+
 CASES = {
     "sin_mul": (_sin_mul, [np.ones(4, f32), np.ones(4, f32)]),
     "dense_softplus": (_dense_softplus, [np.ones((2, 3), f32), np.ones((3, 2), f32),
@@ -42,6 +51,7 @@ CASES = {
     "broadcast": (_broadcast, [np.ones((3, 1), f32), np.ones((1, 4), f32)]),
     "softmax_xent": (_softmax_xent, [np.ones((2, 5), f32), np.ones((2, 5), f32)]),
     "slices": (_slices, [np.ones((3, 4), f32)]),
+    "scan": (_scan, [np.ones(2, f32), np.ones((5, 2), f32)]),
 }
 
 

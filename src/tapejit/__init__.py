@@ -4,7 +4,7 @@
 """
 
 from tapejit import ops  # first: it gives tensors their operators
-from tapejit import layers, linalg, losses, math, metrics, nn, optimizers, random, testing
+from tapejit import lax, layers, linalg, losses, math, metrics, nn, optimizers, random, testing
 from tapejit import numpy  # gives tensors NumPy's methods (x.sum(), x.reshape(2, 3), ...)
 from tapejit.api import grad, hessian, jacobian, jvp, make_ir, value_and_grad, vjp
 from tapejit.autodiff.backward import UnconnectedGradients
@@ -13,6 +13,7 @@ from tapejit.config import config
 from tapejit.creation import fill, ones, ones_like, zeros, zeros_like
 from tapejit.dtypes import (bool_, float16, float32, float64, int8, int16, int32, int64, uint8,
                             uint16, uint32, uint64)
+from tapejit.functional import cond, foldl, foldr, scan, while_loop
 from tapejit.errors import (DTypeError, LeakedTracerError, ShapeError, TapeError, TapejitError,
                             TapeWarning, TracerArrayError, TracerBoolError)
 from tapejit.jit import jit

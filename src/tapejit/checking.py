@@ -11,6 +11,7 @@ from tapejit.config import config
 from tapejit.errors import TapejitError
 from tapejit.ir import Eqn, Namer, Program, Var, format_eqn, walk
 from tapejit.passes.fuse import fuse
+from tapejit.passes.nested import recursively
 from tapejit.site import user_site
 from tapejit.tensor import Tensor
 from tapejit.trace import EAGER_CHECKS
@@ -51,7 +52,7 @@ def interpret_all(program: Program, arrays: list) -> dict[int, object]:
 def _every_value(program: Program, arrays: list) -> list:
     """The compiled value of every equation's output (a variant returning them all)."""
     debug_program = Program(program.inputs, program.eqns, tuple(e.out for e in program.eqns))
-    return list(build(fuse(debug_program)).first_call(arrays))
+    return list(build(recursively(fuse)(debug_program)).first_call(arrays))
 
 
 def _namer(program: Program) -> Namer:

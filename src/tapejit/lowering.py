@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tapejit.debug import debug
 from tapejit.ir import Program, verify
 from tapejit.passes.fuse import fuse
+from tapejit.passes.nested import recursively
 from tapejit.passes.pipeline import optimize
 from tapejit.staging import Staged, stage
 
@@ -53,7 +54,7 @@ def lower_programs(fn: Callable, args, static_argnums=(), timings: dict | None =
     optimized = optimize(staged.program)
     timings["passes_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    fused = verify(fuse(optimized))
+    fused = verify(recursively(fuse)(optimized))
     timings["fusion_s"] = time.perf_counter() - start
     debug(3, f"after fusion:\n{fused}")
     return staged, backward, optimized, fused

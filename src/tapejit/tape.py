@@ -56,6 +56,7 @@ class GradientTape:
         self._snapshots: dict[int, tuple] = {}  # user arrays the backward pass will read
         self._released: TapeRecord | None = None
         self._used = False
+        self._trace_depth = 0
 
     # --- recording -------------------------------------------------------------------------
 
@@ -68,6 +69,7 @@ class GradientTape:
         if self._released is not None:  # as TF: a released tape records afresh
             self.__init__(self._persistent, self._watch_accessed)
         self._used = True
+        self._trace_depth = len(STATE.traces)
         STATE.tapes.append(self)
         return self
 
@@ -133,6 +135,9 @@ class GradientTape:
 
     def on_op(self, prim, args, params, out) -> None:
         """Called by `bind` for every op while this tape is recording."""
+        first = out[0] if type(out) is tuple else out
+        if type(first) is Tracer and first._trace.level >= self._trace_depth:
+            return  # a body being traced (a loop's, a branch's), or a derivation's work
         watched = self._watched
         ids = tuple(map(id, args))
         for k in ids:
@@ -140,11 +145,13 @@ class GradientTape:
                 break
         else:
             return
-        watched[id(out)] = out
-        float_out = out.dtype.kind == "f"
+        outs = out if type(out) is tuple else (out,)
+        for o in outs:
+            watched[id(o)] = o
+        float_out = any(o.dtype.kind == "f" for o in outs)
         # lines are found (a frame walk) only where `explain` may cite them
         site = user_site() if not float_out or prim.name == "stop_gradient" else None
-        self._entries.append(Recorded(prim, params, args, out, site, ids, id(out), float_out))
+        self._entries.append(Recorded(prim, params, args, outs, site, ids, float_out))
         for a in args:
             if type(a) is np.ndarray and id(a) not in self._snapshots:
                 self._snapshots[id(a)] = (a, a.copy(), user_site())

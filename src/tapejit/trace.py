@@ -144,16 +144,22 @@ class Trace:
             self.consts[key] = (var, value)
         return self.consts[key][0]
 
-    def emit(self, prim, args, params) -> Tracer:
+    def emit(self, prim, args, params):
+        """Append `prim[params](args)`; a Tracer, or a tuple of them when the primitive's rule
+        gives several outputs (the higher-order primitives)."""
         atoms = tuple(self.to_atom(a) for a in args)
         site = user_site()
         try:
             out_type = prim.type_rule(*(a.type for a in atoms), **params)
         except TypeRuleError as e:
             raise e.for_op(prim.name, site) from None
-        eqn = Eqn(prim, atoms, (Var(out_type),), params, site)
+        several = prim.multiple_results
+        outs = tuple(Var(t) for t in out_type) if several else (Var(out_type),)
+        eqn = Eqn(prim, atoms, outs, params, site)
         self.eqns.append(eqn)
         self._on_eqn(eqn)
+        if several:
+            return tuple(Tracer(self, v) for v in outs)
         return Tracer(self, eqn.out)
 
     def _on_eqn(self, eqn: Eqn) -> None:
@@ -218,8 +224,8 @@ def bind(prim, *args, **params):
             break
     if trace is None:
         try:
-            out = Tensor(prim.impl(*[a._value if type(a) is Tensor else a for a in args],
-                                   **params))
+            out = _wrap(prim.impl(*[a._value if type(a) is Tensor else a for a in args],
+                                  **params))
         except TapejitError:
             raise
         except Exception as e:
@@ -235,6 +241,13 @@ def bind(prim, *args, **params):
     for tape in STATE.tapes:
         tape.on_op(prim, args, params, out)
     return out
+
+
+def _wrap(result):
+    """An impl's result as Tensors: one, or a tuple for a primitive with several outputs."""
+    if type(result) is tuple:  # a primitive with multiple_results
+        return tuple(Tensor(r) for r in result)
+    return Tensor(result)
 
 
 def eval_program(program: Program, args: Sequence) -> list:
@@ -272,7 +285,10 @@ def _check_type(prim, args, params, out) -> None:
         expected = prim.type_rule(*types, **params)
     except TypeRuleError as e:
         raise e.for_op(prim.name, user_site()) from None
-    actual = TensorType(out.dtype, tuple(out.shape))
+    if isinstance(out, tuple):
+        actual = tuple(TensorType(o.dtype, tuple(o.shape)) for o in out)
+    else:
+        actual = TensorType(out.dtype, tuple(out.shape))
     if actual != expected:
         raise VerifyError(f"{prim.name}: its NumPy impl gave {actual}, its type rule {expected} "
                           f"for inputs {', '.join(map(str, types))}")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import tapejit as tj
+from tapejit.control import all_primitives
 from tapejit.ir import Lit, type_of
-from tapejit.primitives import all_primitives
 from tests.optable import CASES, SPECIAL_VALUES, EveryOther, covered_primitives, sample
 
 PARAMS = [pytest.param(case, shapes, id=f"{case.id}-{'x'.join(map(str, shapes))}")
@@ -45,9 +45,11 @@ def _eval_checking_types(program, args):
     read = lambda atom: atom.value if isinstance(atom, Lit) else env[id(atom)]
     for eqn in program.eqns:
         out = eqn.prim.impl(*(read(a) for a in eqn.inputs), **eqn.params)
-        assert type_of(np.asarray(out)) == eqn.out.type, (
-            f"{eqn.prim.name}: impl gave {type_of(np.asarray(out))}, rule says {eqn.out.type}")
-        env[id(eqn.out)] = out
+        outs = out if eqn.prim.multiple_results else (out,)
+        for var, value in zip(eqn.outputs, outs, strict=True):
+            assert type_of(np.asarray(value)) == var.type, (
+                f"{eqn.prim.name}: impl gave {type_of(np.asarray(value))}, rule says {var.type}")
+            env[id(var)] = value
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

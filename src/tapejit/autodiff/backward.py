@@ -7,6 +7,8 @@ from __future__ import annotations
 import enum
 import time
 
+import numpy as np
+
 from tapejit.autodiff.eager import op_vjp
 from tapejit.autodiff.record import Recorded, recorded_program, relevant_entries
 from tapejit.autodiff.vjp import VJP, vjp_program
@@ -71,6 +73,10 @@ class PreparedGradient:
         return [_sum([by_tensor[id(t)] for t in g]) for g in self.groups]
 
 
+def _zeros_like(value):
+    return np.zeros(np.shape(value), np.asarray(value).dtype)
+
+
 class EagerGradient:
     """The backward pass run op by op with cached single-op VJPs (see autodiff.eager)."""
 
@@ -84,9 +90,12 @@ class EagerGradient:
             values = [a._value if type(a) is Tensor else _raw(a) for a in e.inputs]
             wrt = tuple(i for i, k in enumerate(e.ids)
                         if k in reach and values[i].dtype.kind == "f")
-            output = e.output._value
+            if e.prim.multiple_results:
+                output, out_key = tuple(o._value for o in e.outputs), e.out_ids
+            else:
+                output, out_key = e.output._value, e.out_id
             vjp = op_vjp(e.prim, e.params, values, output, wrt)
-            self.plan.append((e.out_id, vjp, values, e.ids, output))
+            self.plan.append((out_key, vjp, values, e.ids, output))
 
     def run(self, cts) -> list:
         env: dict[int, object] = {}
@@ -95,8 +104,11 @@ class EagerGradient:
                 key = id(target)
                 env[key] = _raw(ct) if key not in env else env[key] + _raw(ct)
         sources = self.sources
-        for out_id, vjp, inputs, input_ids, output in reversed(self.plan):
-            ct = env.get(out_id) if out_id in sources else env.pop(out_id, None)
+        for out_key, vjp, inputs, input_ids, output in reversed(self.plan):
+            if type(out_key) is int:
+                ct = env.get(out_key) if out_key in sources else env.pop(out_key, None)
+            else:
+                ct = self._take(env, out_key, output)
             if ct is None:
                 continue
             for position, in_ct in zip(vjp.wrt, vjp.run(inputs, output, ct)):
@@ -105,3 +117,11 @@ class EagerGradient:
         found = {id(t): env.get(id(t)) for t in self.unique}
         return [_sum([None if found[id(t)] is None else Tensor(found[id(t)]) for t in g])
                 for g in self.groups]
+
+    def _take(self, env: dict, out_ids: tuple, output):
+        """The cotangents of an op's several outputs, zeros filled in, or None if none
+        reached it; sources keep theirs."""
+        cts = [env.get(k) if k in self.sources else env.pop(k, None) for k in out_ids]
+        if all(c is None for c in cts):
+            return None
+        return tuple(_zeros_like(o) if c is None else c for c, o in zip(cts, output))

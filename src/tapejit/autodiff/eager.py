@@ -20,19 +20,20 @@ from tapejit.lru import LRU
 
 class OpVJP:
     """Cotangents of one op's inputs at positions `wrt`, from its inputs, output and the
-    output's cotangent: run(inputs, output, ct) -> one array per position in wrt."""
+    output's cotangent: run(inputs, output, ct) -> one array per position in wrt. For a
+    primitive with multiple_results, `output` and `ct` are tuples (no None in `ct`)."""
 
-    def __init__(self, prim, params: dict, in_types: Sequence[TensorType], out_type: TensorType,
+    def __init__(self, prim, params: dict, in_types: Sequence[TensorType], out_types,
                  wrt: tuple[int, ...]) -> None:
         inputs = tuple(Var(t) for t in in_types)
-        out = Var(out_type)
-        program = Program(inputs, (Eqn(prim, inputs, (out,), params),), (out,))
+        outs = tuple(Var(t) for t in out_types)
+        program = Program(inputs, (Eqn(prim, inputs, outs, params),), outs)
         vjp = vjp_program(program, wrt)
-        position = {id(v): i for i, v in enumerate(inputs)}
-        position[id(out)] = len(inputs)
-        n = len(inputs)
-        sources = ([f"ins[{position[id(v)]}]" if position[id(v)] < n else "out"
-                    for v in vjp.residuals] + ["ct"]
+        several = prim.multiple_results
+        position = {id(v): f"ins[{i}]" for i, v in enumerate(inputs)}
+        position.update({id(v): f"out[{k}]" if several else "out" for k, v in enumerate(outs)})
+        cts = [f"ct[{k}]" for k in range(len(outs))] if several else ["ct"]
+        sources = ([position[id(v)] for v in vjp.residuals] + cts
                    + [f"consts[{j}]" for j in range(len(vjp.const_values))])
         self.connected = vjp.connected
         self.wrt = tuple(i for i, ok in zip(wrt, vjp.connected) if ok)
@@ -54,7 +55,8 @@ def op_vjp(prim, params: dict, inputs: Sequence, output, wrt: tuple) -> OpVJP:
     found = _VJPS.get(key)
     if found is None:
         in_types = tuple(TensorType(a.dtype, tuple(a.shape)) for a in inputs)
-        out_type = TensorType(output.dtype, tuple(output.shape))
-        found = OpVJP(prim, params, in_types, out_type, wrt)
+        outputs = output if prim.multiple_results else (output,)
+        out_types = tuple(TensorType(o.dtype, tuple(o.shape)) for o in outputs)
+        found = OpVJP(prim, params, in_types, out_types, wrt)
         _VJPS.set(key, found)
     return found

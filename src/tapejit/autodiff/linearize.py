@@ -44,28 +44,34 @@ def _as_tensor(value):
     return value if isinstance(value, Tensor) else Tensor(value)
 
 
-def _check_tangent(eqn: Eqn, tangent) -> None:
-    if tangent.shape != eqn.out.type.shape or tangent.dtype != eqn.out.type.dtype:
+def _check_tangent(eqn: Eqn, var: Var, tangent) -> None:
+    if tangent.shape != var.type.shape or tangent.dtype != var.type.dtype:
         raise TapejitError(f"JVP rule of {eqn.prim.name} gave a tangent typed "
-                           f"{tangent.dtype}{list(tangent.shape)} for an output {eqn.out.type}")
+                           f"{tangent.dtype}{list(tangent.shape)} for an output {var.type}")
 
 
 def jvp_eqn(eqn: Eqn, ins: list, out, tangents: dict) -> None:
-    """Apply one equation's JVP rule to its primal inputs `ins` and output `out`; record the
-    output's tangent in `tangents` (keyed by var id; absent means zero)."""
+    """Apply one equation's JVP rule to its primal inputs `ins` and output `out` (a tuple for
+    an equation with several outputs, whose rule then gives a tuple of tangents); record the
+    outputs' tangents in `tangents` (keyed by var id; absent means zero)."""
     ts = [tangents.get(id(a)) if isinstance(a, Var) else None for a in eqn.inputs]
-    if all(t is None for t in ts) or not is_float(eqn.out.type.dtype):
+    several = eqn.prim.multiple_results
+    if all(t is None for t in ts) or not any(is_float(v.type.dtype) for v in eqn.outputs):
         return
     if eqn.prim.jvp is None:
         raise NotImplementedError(f"primitive {eqn.prim.name} has no JVP rule")
-    tangent = eqn.prim.jvp([_as_tensor(x) for x in ins], ts, _as_tensor(out), **eqn.params)
-    if tangent is not None:
-        _check_tangent(eqn, tangent)
-        tangents[id(eqn.out)] = tangent
+    primal_out = tuple(map(_as_tensor, out)) if several else _as_tensor(out)
+    result = eqn.prim.jvp([_as_tensor(x) for x in ins], ts, primal_out, **eqn.params)
+    for var, tangent in zip(eqn.outputs, result if several else (result,)):
+        if tangent is not None:
+            _check_tangent(eqn, var, tangent)
+            tangents[id(var)] = tangent
 
 
 def jvp_program_eqns(program: Program, primals: dict, tangents: dict) -> None:
     """Push tangents through every equation of `program` (primals of every var are given)."""
     read = lambda atom: atom.value if isinstance(atom, Lit) else primals[id(atom)]
     for eqn in program.eqns:
-        jvp_eqn(eqn, [read(a) for a in eqn.inputs], primals[id(eqn.out)], tangents)
+        out = (tuple(primals[id(v)] for v in eqn.outputs) if eqn.prim.multiple_results
+               else primals[id(eqn.out)])
+        jvp_eqn(eqn, [read(a) for a in eqn.inputs], out, tangents)

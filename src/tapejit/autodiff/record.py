@@ -11,19 +11,33 @@ from tapejit.ir import Eqn, Lit, Program, TensorType, Var
 
 
 class Recorded:
-    """One recorded op: output = prim[params](inputs), the user's line, and the ids of its
-    inputs and output (how the tape links ops into a graph). `inputs` and `output` are
-    dropped when a tape releases its values; the ids stay."""
+    """One recorded op: outputs = prim[params](inputs), the user's line, and the ids of its
+    inputs and outputs (how the tape links ops into a graph). `inputs` and `outputs` are
+    dropped when a tape releases its values; the ids stay. Most ops have one output:
+    `output` and `out_id` name it (a higher-order primitive has several)."""
 
-    __slots__ = ("prim", "params", "inputs", "output", "site", "ids", "out_id", "float_out")
+    __slots__ = ("prim", "params", "inputs", "outputs", "site", "ids", "out_ids", "float_out",
+                 "flow_ids")
 
-    def __init__(self, prim, params, inputs, output, site, ids, out_id, float_out) -> None:
-        self.prim, self.params, self.inputs, self.output, self.site = (
-            prim, params, inputs, output, site)
-        self.ids, self.out_id, self.float_out = ids, out_id, float_out
+    def __init__(self, prim, params, inputs, outputs, site, ids, float_out) -> None:
+        self.prim, self.params, self.inputs, self.outputs, self.site = (
+            prim, params, inputs, outputs, site)
+        self.ids, self.out_ids, self.float_out = ids, tuple(map(id, outputs)), float_out
+        # the outputs values flow on through: of a loop's several outputs, only the float
+        # ones (its integer counters are reached, but carry no gradient)
+        self.flow_ids = (tuple(id(o) for o in outputs if o.dtype.kind == "f")
+                         if prim.multiple_results else self.out_ids)
+
+    @property
+    def output(self):
+        return None if self.outputs is None else self.outputs[0]
+
+    @property
+    def out_id(self) -> int:
+        return self.out_ids[0]
 
     def release(self) -> None:
-        self.inputs = self.output = None
+        self.inputs = self.outputs = None
 
 
 def forward_reach(entries: Iterable[Recorded], starts: Iterable[int],
@@ -38,7 +52,7 @@ def forward_reach(entries: Iterable[Recorded], starts: Iterable[int],
             if k in reach:
                 along.append(e)
                 if through is None or through(e):
-                    reach.add(e.out_id)
+                    reach.update(e.flow_ids)
                 break
     return reach, along
 
@@ -50,7 +64,7 @@ def relevant_entries(entries, targets, sources) -> tuple[list[Recorded], set[int
     needed = {id(t) for t in targets if id(t) in reach}
     kept = []
     for e in reversed(forward):
-        if e.out_id in needed:
+        if any(k in needed for k in e.out_ids):
             kept.append(e)
             needed.update(k for k in e.ids if k in reach)
     kept.reverse()
@@ -90,10 +104,11 @@ class _ProgramBuilder:
         eqns = []
         for e in relevant_entries(self.entries, targets, sources)[0]:
             ins = tuple(self._atom(a) for a in e.inputs)
-            out = Var(_type_of(e.output))
-            self.var_of[id(e.output)] = out
-            self.values[id(out)] = e.output
-            eqns.append(Eqn(e.prim, ins, (out,), e.params, e.site))
+            outs = tuple(Var(_type_of(o)) for o in e.outputs)
+            for value, var in zip(e.outputs, outs):
+                self.var_of[id(value)] = var
+                self.values[id(var)] = value
+            eqns.append(Eqn(e.prim, ins, outs, e.params, e.site))
         kept = [i for i, t in enumerate(targets) if id(t) in self.var_of]
         outputs = tuple(self.var_of[id(targets[i])] for i in kept)
         return Program(tuple(self.inputs), tuple(eqns), outputs), self.values, kept

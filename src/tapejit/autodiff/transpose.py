@@ -25,6 +25,8 @@ def _transpose_args(trace: LinearizeTrace, eqn: Eqn) -> list:
 
 
 def _transpose_eqn(trace: LinearizeTrace, eqn: Eqn, ct, env: dict) -> None:
+    """Add the input cotangents of one linear equation to `env`; `ct` is its output's
+    cotangent, or a tuple of them (None where zero) for an equation with several outputs."""
     if eqn.prim.transpose is None:
         raise NotImplementedError(f"primitive {eqn.prim.name} is used linearly but has no "
                                   f"transpose rule")
@@ -45,6 +47,11 @@ def transpose_linear(trace: LinearizeTrace, linear_inputs: Sequence[Var | None],
         if tangent is not None:
             _accumulate(env, tangent._var, ct)
     for eqn in reversed(trace.linear_eqns()):
+        if eqn.prim.multiple_results:
+            ct = tuple(env.pop(id(v), None) for v in eqn.outputs)
+            if any(c is not None for c in ct):
+                _transpose_eqn(trace, eqn, ct, env)
+            continue
         ct = env.pop(id(eqn.out), None)
         if ct is not None:
             _transpose_eqn(trace, eqn, ct, env)

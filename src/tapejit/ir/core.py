@@ -82,6 +82,9 @@ class Primitive:
     transpose(ct, *args, **params) -> input cts       (linear prims; linear args are Undefined)
     kind: how backends schedule it: "elementwise", "broadcast" and "reduce" fuse into loops;
         "view" reshapes or reindexes without arithmetic; "dot", "fused" and "other" stand alone.
+    multiple_results: the rule gives a tuple of types, the impl a tuple of arrays and the JVP
+        a tuple of tangents (None where zero); a transpose gets a tuple of cotangents. The
+        higher-order primitives are such, even with one output.
     size_params: params that hold sizes. Size-free program text (what kernels are keyed by)
         hides them, and backends read them at run time, so a new batch size does not change
         a kernel.
@@ -96,6 +99,7 @@ class Primitive:
     transpose: Callable[..., Any] | None = None
     kind: str = "elementwise"
     size_params: tuple[str, ...] = ()
+    multiple_results: bool = False
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"

@@ -70,6 +70,8 @@ class Style:
     def param(self, eqn: Eqn, key: str, value) -> str:
         if self.sized or key not in eqn.prim.size_params:
             return format_param(value)
+        if isinstance(value, int):
+            return "?"
         return "(" + ",".join("?" for _ in value) + ("," if len(value) == 1 else "") + ")"
 
 
@@ -90,6 +92,24 @@ def format_param(value) -> str:
     return repr(value)
 
 
+def sub_programs(params: dict) -> list[tuple[str, Program]]:
+    """The sub-programs an equation's params hold, with their names: `body`, or
+    `branches[0]`, `branches[1]`... for a tuple of them."""
+    found = []
+    for key in sorted(params):
+        value = params[key]
+        if isinstance(value, Program):
+            found.append((key, value))
+        elif isinstance(value, tuple) and value and all(isinstance(v, Program) for v in value):
+            found.extend((f"{key}[{i}]", v) for i, v in enumerate(value))
+    return found
+
+
+def _holds_programs(value) -> bool:
+    return isinstance(value, Program) or (
+        isinstance(value, tuple) and bool(value) and all(isinstance(v, Program) for v in value))
+
+
 def _atom(namer: Namer, atom, style: Style) -> str:
     return style.lit(atom) if isinstance(atom, Lit) else namer(atom)
 
@@ -102,7 +122,7 @@ def format_eqn(namer: Namer, eqn: Eqn, style: Style | None = None) -> str:
     """One equation's first line, e.g. `c:f32[4] = sin a`."""
     style = style or Style()
     outs = " ".join(_binder(namer, v, style) for v in eqn.outputs)
-    shown = {k: v for k, v in eqn.params.items() if not isinstance(v, Program)}
+    shown = {k: v for k, v in eqn.params.items() if not _holds_programs(v)}
     params = ", ".join(f"{k}={style.param(eqn, k, shown[k])}" for k in sorted(shown))
     head = f"{eqn.prim.name}[{params}]" if params else eqn.prim.name
     ins = " ".join(_atom(namer, a, style) for a in eqn.inputs)
@@ -111,8 +131,8 @@ def format_eqn(namer: Namer, eqn: Eqn, style: Style | None = None) -> str:
 
 def _eqn_lines(namer: Namer, eqn: Eqn, style: Style) -> list[str]:
     lines = [format_eqn(namer, eqn, style)]
-    for key in sorted(k for k, v in eqn.params.items() if isinstance(v, Program)):
-        body = _program_lines(namer, eqn.params[key], style)
+    for key, sub in sub_programs(eqn.params):
+        body = _program_lines(namer, sub, style)
         body[0] = f"{key}={body[0]}"
         lines.extend("    " + line for line in body)
     return lines

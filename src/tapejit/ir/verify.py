@@ -5,7 +5,7 @@ from __future__ import annotations
 from tapejit.dtypes import SUPPORTED
 from tapejit.errors import VerifyError
 from tapejit.ir.core import Eqn, Lit, Var
-from tapejit.ir.program import Program
+from tapejit.ir.program import Program, sub_programs
 
 
 def out_types(eqn: Eqn) -> tuple:
@@ -49,9 +49,8 @@ def _check_eqn(program: Program, defined: set[int], eqn: Eqn) -> None:
         raise _fail(program, eqn, f"outputs typed {', '.join(map(str, actual))}, rule says {shown}")
     for var in eqn.outputs:
         _define(program, defined, var, eqn)
-    for value in eqn.params.values():
-        if isinstance(value, Program):
-            verify(value)
+    for _, sub in sub_programs(eqn.params):
+        verify(sub)
 
 
 def verify(program: Program) -> Program:

@@ -16,8 +16,8 @@ def walk(program: Program, args: Sequence, run_eqn: RunEqn, env: dict | None = N
     """The program's outputs for `args`.
 
     run_eqn(eqn, input values) gives the equation's output value (a sequence of values when
-    it has several outputs). Literals are read as their NumPy scalar. Pass `env` to keep the
-    value of every var, keyed by id(var).
+    it has several outputs or its primitive has multiple_results). Literals are read as their
+    NumPy scalar. Pass `env` to keep the value of every var, keyed by id(var).
     """
     if len(args) != len(program.inputs):
         raise TypeError(f"program takes {len(program.inputs)} inputs, got {len(args)}")
@@ -29,7 +29,7 @@ def walk(program: Program, args: Sequence, run_eqn: RunEqn, env: dict | None = N
 
     for eqn in program.eqns:
         result = run_eqn(eqn, [read(a) for a in eqn.inputs])
-        if len(eqn.outputs) == 1:
+        if len(eqn.outputs) == 1 and not eqn.prim.multiple_results:
             env[id(eqn.outputs[0])] = result
         else:
             env.update((id(v), x) for v, x in zip(eqn.outputs, result))

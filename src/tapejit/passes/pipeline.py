@@ -8,18 +8,24 @@ from tapejit.debug import debug
 from tapejit.ir import Program, verify
 from tapejit.passes.cse import cse
 from tapejit.passes.dce import dce
+from tapejit.passes.merge_loops import drop_unused_ys, merge_scans
+from tapejit.passes.nested import on_bodies
 from tapejit.passes.simplify import simplify
 
 PASSES: tuple[tuple[str, Callable[[Program], Program]], ...] = (
     ("dce", dce),
     ("simplify", simplify),
     ("cse", cse),
+    ("merge loops", merge_scans),
+    ("drop unused loop outputs", drop_unused_ys),
     ("simplify again", simplify),
 )
 
 
 def optimize(program: Program) -> Program:
-    """Run every pass and verify the result of each (TAPEJIT_DEBUG=3 prints them)."""
+    """Run every pass and verify the result of each (TAPEJIT_DEBUG=3 prints them); bodies of
+    higher-order equations first."""
+    program = on_bodies(program, optimize)
     for name, run in PASSES:
         program = verify(run(program))
         debug(3, f"after {name}:\n{program}")

@@ -43,8 +43,9 @@ def python_source(program: Program, name: str = "run", signature: str | None = N
         namespace[f"impl{i}"], namespace[f"params{i}"] = eqn.prim.impl, eqn.params
         outs = [f"t{i}_{k}" for k in range(len(eqn.outputs))]
         call = f"impl{i}({', '.join(ref(x) for x in ins)}{f', **params{i}' if eqn.params else ''})"
-        lines.append(f"    {', '.join(outs)} = {call}")
-        return outs[0] if len(outs) == 1 else outs
+        unpack = "," if eqn.prim.multiple_results and len(outs) == 1 else ""
+        lines.append(f"    {', '.join(outs)}{unpack} = {call}")
+        return outs if eqn.prim.multiple_results or len(outs) > 1 else outs[0]
 
     results = [ref(x) for x in walk(program, inputs, emit)]
     lines.append(f"    return ({', '.join(results)},)" if results else "    return ()")

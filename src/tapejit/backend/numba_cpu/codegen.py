@@ -12,6 +12,7 @@ from __future__ import annotations
 from tapejit.backend.interface import LoweringError
 from tapejit.backend.numba_cpu.array_code import ARRAY_CODE
 from tapejit.backend.numba_cpu.contexts import ArrayContext
+from tapejit.backend.numba_cpu.control_code import CONTROL_CODE
 from tapejit.backend.numba_cpu.loops import emit_group
 from tapejit.backend.numba_cpu.source import KernelBuilder, KernelSource, np_type
 from tapejit.ir import Eqn, Program, Var
@@ -29,15 +30,24 @@ def generate(program: Program, name: str = "entry", boundscheck: bool = False) -
     kernel = KernelBuilder(program)
     # BLAS runs its own threads; OpenMP workers spinning after a prange would fight them
     parallel_ok = not any(e.prim.kind == "dot" for e in program.eqns)
-    for eqn in program.eqns:
-        if eqn.prim.kind == "fused":
-            emit_group(kernel, eqn, parallel_ok)
-        else:
-            _emit_array_eqn(kernel, eqn)
+    _emit_eqns(kernel, program, parallel_ok)
     _emit_return(kernel)
     text = _assemble(kernel, name, boundscheck)
     sizes, consts = kernel.table()
     return KernelSource(text, sizes, consts, kernel.parallel)
+
+
+def _emit_eqns(kernel: KernelBuilder, program: Program, parallel_ok: bool) -> None:
+    """The lines of every equation; bodies of loops and branches run their loop groups
+    serially (threads started on every iteration would cost more than they save)."""
+    for eqn in program.eqns:
+        if eqn.prim.kind == "fused":
+            emit_group(kernel, eqn, parallel_ok)
+        elif eqn.prim.name in CONTROL_CODE:
+            kernel.comment(eqn, "    ")
+            CONTROL_CODE[eqn.prim.name](kernel, eqn, lambda body: _emit_eqns(kernel, body, False))
+        else:
+            _emit_array_eqn(kernel, eqn)
 
 
 def _emit_array_eqn(kernel: KernelBuilder, eqn: Eqn) -> None:

@@ -43,6 +43,7 @@ class KernelBuilder:
         self.parallel = False
         self.fresh: set[int] = set()
         self.temp = 0
+        self.prefix = ""  # the extra indent of a loop or branch body being written
 
     def name(self, var: Var) -> str:
         return "v_" + self.namer(var)
@@ -85,10 +86,11 @@ class KernelBuilder:
         return self.name(atom)
 
     def comment(self, eqn: Eqn, indent: str) -> None:
-        self.lines.append(f"{indent}# {format_eqn(self.namer, eqn, Style(sized=False))}")
+        text = format_eqn(self.namer, eqn, Style(sized=False))
+        self.lines.append(f"{self.prefix}{indent}# {text}")
 
     def emit(self, line: str, indent: str = "    ") -> None:
-        self.lines.append(indent + line)
+        self.lines.append(self.prefix + indent + line)
 
     def table(self) -> tuple[np.ndarray, np.ndarray]:
         return np.array(self.sizes, np.int64), np.array(self.consts, np.float64)

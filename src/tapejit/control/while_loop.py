@@ -1,0 +1,113 @@
+"""while_loop: repeat a body program on a carry while a predicate program says so.
+
+Operands: `predicate_nconsts` values the predicate reads, `body_nconsts` values the body
+reads, then the initial carry. The predicate maps (its consts, carry) to a bool scalar; the
+body (its consts, carry) to a new carry of the same types.
+
+JVP: one loop over the carry and its tangents (forward mode). The trip count is not known
+before the loop runs, so there is no transpose: reverse mode needs a bound on the number of
+iterations (`maximum_iterations` in tj.while_loop) or a fori_loop with static bounds, which
+are scans.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapejit.control.bodies import float_mask, jvp_body, over_inputs
+from tapejit.errors import DTypeError, TypeRuleError, op_error
+from tapejit.ir import Primitive, Program, TensorType, walk
+from tapejit.primitives.broadcast import full
+from tapejit.site import user_site
+from tapejit.trace import bind
+
+
+def _while_type(*in_types: TensorType, predicate: Program, body: Program,
+                predicate_nconsts: int, body_nconsts: int):
+    pred_consts = tuple(in_types[:predicate_nconsts])
+    body_consts = tuple(in_types[predicate_nconsts:predicate_nconsts + body_nconsts])
+    carry = tuple(in_types[predicate_nconsts + body_nconsts:])
+    if tuple(v.type for v in predicate.inputs) != pred_consts + carry:
+        raise TypeRuleError("the predicate does not take (its consts, the carry)",
+                            "trace the predicate on the loop's carry types")
+    result = tuple(a.type for a in predicate.outputs)
+    if result != (TensorType(np.dtype(bool), ()),):
+        raise TypeRuleError(f"the predicate must give one bool scalar, it gives "
+                            f"({', '.join(map(str, result))})",
+                            "return a comparison such as `i < n`", DTypeError)
+    if tuple(v.type for v in body.inputs) != body_consts + carry:
+        raise TypeRuleError("the body does not take (its consts, the carry)",
+                            "trace the body on the loop's carry types")
+    out = tuple(a.type for a in body.outputs)
+    if out != carry:
+        raise TypeRuleError(f"the body turns a carry of ({', '.join(map(str, carry))}) into "
+                            f"({', '.join(map(str, out))})",
+                            "return the carry with the same dtypes and shapes it came in with")
+    return carry
+
+
+def _run(program: Program, args) -> list:
+    return walk(program, args, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params))
+
+
+def _while_impl(*args, predicate: Program, body: Program, predicate_nconsts: int,
+                body_nconsts: int):
+    pred_consts = list(args[:predicate_nconsts])
+    body_consts = list(args[predicate_nconsts:predicate_nconsts + body_nconsts])
+    carry = list(args[predicate_nconsts + body_nconsts:])
+    types = [a.type for a in body.outputs]
+    while bool(_run(predicate, pred_consts + carry)[0]):
+        carry = [np.asarray(c, t.dtype) for c, t in zip(_run(body, body_consts + carry), types)]
+    return tuple(np.asarray(c, t.dtype) for c, t in zip(carry, types))
+
+
+def while_bind(pred_consts, body_consts, init, *, predicate: Program, body: Program) -> tuple:
+    return bind(while_p, *pred_consts, *body_consts, *init, predicate=predicate, body=body,
+                predicate_nconsts=len(pred_consts), body_nconsts=len(body_consts))
+
+
+def _while_jvp(primals, tangents, outs, *, predicate: Program, body: Program,
+               predicate_nconsts: int, body_nconsts: int):
+    nb = body_nconsts
+    body_primals = list(primals[predicate_nconsts:])
+    types = [v.type for v in body.inputs]
+    mask = float_mask(types, [t is not None for t in tangents[predicate_nconsts:]])
+    while True:
+        closed, out_mask = jvp_body(body, mask, [False] * len(body.outputs))
+        grown = float_mask(types[nb:], [m or o for m, o in zip(mask[nb:], out_mask)])
+        if grown == mask[nb:]:
+            break
+        mask[nb:] = grown
+    closed, _ = jvp_body(body, mask, mask[nb:])
+    n_cap, n_tc = len(closed.captured), sum(mask[:nb])
+    n_in = n_cap + len(types)
+    inputs = closed.program.inputs
+    # jvp_body's order (captured, consts, carry, const tangents, carry tangents) -> the loop's
+    # (captured, consts, const tangents; carry, carry tangents)
+    order = (list(inputs[:n_cap + nb]) + list(inputs[n_in:n_in + n_tc])
+             + list(inputs[n_cap + nb:n_in]) + list(inputs[n_in + n_tc:]))
+    loop_body = Program(tuple(order), closed.program.eqns, closed.program.outputs)
+    t = [tan if tan is not None else full(ty.shape, 0, ty.dtype)
+         for tan, ty, m in zip(tangents[predicate_nconsts:], types, mask) if m]
+    carry_t, consts_t = t[n_tc:], t[:n_tc]
+    np_ = predicate_nconsts
+    pred_types = [v.type for v in predicate.inputs] + [
+        ty for ty, m in zip(types[nb:], mask[nb:]) if m]
+    loop_pred = over_inputs(predicate, pred_types, list(range(len(predicate.inputs))))
+    outs = while_bind(list(primals[:np_]), list(closed.captured) + body_primals[:nb] + consts_t,
+                      body_primals[nb:] + carry_t, predicate=loop_pred, body=loop_body)
+    n_carry = len(types) - nb
+    found = iter(outs[n_carry:])
+    return tuple(next(found) if m else None for m in mask[nb:])
+
+
+def _while_transpose(cts, *args, **params):
+    raise op_error(NotImplementedError, "while_loop",
+                   "reverse-mode differentiation through a while_loop needs the number of "
+                   "iterations before the loop runs",
+                   "use tj.lax.fori_loop with Python-int bounds or tj.lax.scan, or pass "
+                   "maximum_iterations=... to tj.while_loop", user_site())
+
+
+while_p = Primitive(name="while_loop", type_rule=_while_type, impl=_while_impl, jvp=_while_jvp,
+                    transpose=_while_transpose, kind="other", multiple_results=True)
