@@ -1,5 +1,5 @@
-"""Loop merging and pruning: two scans over the same operands become one loop when their carries stay
-equal step by step.
+"""Loop merging and pruning: two scans over the same operands become one loop when their
+carries stay equal step by step, and scans stop stacking outputs nobody reads.
 
 Reverse mode makes such pairs: the forward program's scan, and the known scan of its JVP,
 which recomputes the same carries and also stacks the residuals. Merged, the loop runs once.
