@@ -7,7 +7,7 @@ import argparse
 import importlib.util
 import time
 
-EXTRAS = {"sklearn": "scikit-learn", "matplotlib": "matplotlib"}
+EXTRAS = {"sklearn": "scikit-learn", "matplotlib": "matplotlib", "threadpoolctl": "threadpoolctl"}
 
 
 def missing_extras() -> list[str]:
@@ -48,7 +48,7 @@ def run_digits(epochs: int, plot: str, seed: int = 0) -> float:
     correct = round(accuracy * len(data.y_test))
     print(f"held-out accuracy {accuracy:.2%} ({correct}/{len(data.y_test)}); "
           f"training took {sum(history.seconds):.1f} s")
-    _banner("time per training step (batch of 64, median)")
+    _banner("time per training step (batch of 64, median, one BLAS thread)")
     jitted = report.seconds_per_step(trainer, data, steps=200)
     eager = report.seconds_per_step(digits.make_trainer(1, jit=False, seed=seed), data,
                                     steps=10)
@@ -61,6 +61,15 @@ def run_digits(epochs: int, plot: str, seed: int = 0) -> float:
     return accuracy
 
 
+def _missing_message(missing: list[str]) -> str:
+    verb = "is" if len(missing) == 1 else "are"
+    return (f"python -m tapejit trains on scikit-learn's digits and plots with matplotlib, "
+            f"but {' and '.join(missing)} {verb} not installed.\n"
+            f"Install the examples extra: pip install \"tapejit[examples]\" (from a checkout: "
+            f"pip install \".[examples]\"), or run the tape walkthrough, which needs none of "
+            f"them: python -m tapejit demo")
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
@@ -70,13 +79,10 @@ def main(argv=None) -> int:
         return 0
     missing = missing_extras()
     if missing:
-        print(f"python -m tapejit trains on scikit-learn's digits and plots with matplotlib, "
-              f"but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not "
-              f"installed.\nInstall the examples extra: pip install \"tapejit[examples]\" "
-              f"(from a checkout: pip install \".[examples]\"), or run the tape walkthrough, "
-              f"which needs neither: python -m tapejit demo")
+        print(_missing_message(missing))
         return 1
-    from tapejit.examples.digits import EPOCHS
+    from tapejit.examples.digits import EPOCHS, one_blas_thread
 
-    run_digits(args.epochs or EPOCHS, args.plot, args.seed)
+    with one_blas_thread():
+        run_digits(args.epochs or EPOCHS, args.plot, args.seed)
     return 0

@@ -42,6 +42,16 @@ def load_digits(test_fraction: float = 0.2, seed: int = 0) -> Digits:
     return Digits(x_train, y_train, x_test, y_test)
 
 
+def one_blas_thread():
+    """Limit BLAS (NumPy's, and SciPy's that the Numba kernels call) to one thread, until
+    `.restore_original_limits()` or the end of a `with` block. The matrices here are small
+    (64 x 64 by 64 x 256): OpenBLAS's worker threads cost more than they save, ten times
+    more when other processes share the cores."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def build_model() -> tj.layers.Sequential:
     """The network: images (batch, 8, 8, 1) -> 10 logits."""
     layers = tj.layers

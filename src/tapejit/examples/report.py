@@ -90,21 +90,21 @@ def _kernel_line(source: str, stats: dict) -> str:
     kernels = max(1, len(re.findall(r"^# ---- kernel \d+ of", source, flags=re.M)))
     origin = ("loaded from the disk cache" if stats.get("kernel_from_disk")
               else "compiled by Numba")
-    seconds = stats.get("load_s")
-    took = f" in {seconds:.1f} s" if seconds is not None else ""
+    first = stats.get("first_call_s")
+    took = f", first call {first:.1f} s" if first is not None else ""
     return (f"{kernels} Numba kernel{'s' if kernels > 1 else ''} ({len(source.splitlines())} "
             f"lines of generated Python), {origin}{took}")
 
 
-def save_curves(history: History, path: str) -> str:
-    """Training loss, and training and held-out accuracy, per epoch, side by side."""
-    import matplotlib
+def curves_figure(history: History, figure=None):
+    """Training loss, and training and held-out accuracy, per epoch, side by side, drawn on
+    `figure` (default: a new matplotlib Figure, no pyplot state touched)."""
+    if figure is None:
+        from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
+        figure = Figure(figsize=(10, 4))
+    left, right = figure.subplots(1, 2)
     epochs = np.arange(1, len(history.loss) + 1)
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.plot(epochs, history.loss, color="tab:blue")
     left.set(xlabel="epoch", ylabel="mean training loss", yscale="log",
              title="Loss (sparse categorical cross-entropy)")
@@ -115,6 +115,10 @@ def save_curves(history: History, path: str) -> str:
     for axis in (left, right):
         axis.grid(alpha=0.3)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    return figure
+
+
+def save_curves(history: History, path: str) -> str:
+    """curves_figure as a PNG at `path`."""
+    curves_figure(history).savefig(path, dpi=100)
     return path
