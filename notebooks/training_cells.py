@@ -54,7 +54,7 @@ def run(jit):
 
 eager, eager_history, eager_losses, eager_seconds = run(jit=False)
 jitted, history, jit_losses, jit_seconds = run(jit=True)
-print(f"eager: {eager_seconds:.1f} s for {EPOCHS} epochs; "
+print(f"eager: {eager_seconds:.1f} s for {EPOCHS} epoch{'s' * (EPOCHS > 1)}; "
       f"jit: {jit_seconds:.1f} s (tracing the step, then compiling it or loading it from disk)")
 print("largest relative difference of the running losses:",
       f"{np.max(np.abs(jit_losses - eager_losses) / eager_losses):.1e}")
