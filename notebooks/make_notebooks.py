@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import nbformat
+from benchmark_cells import BENCHMARKS
 from nbclient import NotebookClient
+from training_cells import TRAINING
 
 HERE = Path(__file__).resolve().parent
 
@@ -209,7 +211,8 @@ NumPy's bit for bit."""),
 print(float(tj.jit(lambda a: tj.reduce_sum(a * 1.0))(data)) == float(np.sum(data)))"""),
 ]
 
-NOTEBOOKS = {"01_gradient_tape.ipynb": GRADIENT_TAPE, "02_jit_and_ir.ipynb": JIT_AND_IR}
+NOTEBOOKS = {"01_gradient_tape.ipynb": GRADIENT_TAPE, "02_jit_and_ir.ipynb": JIT_AND_IR,
+             "03_training.ipynb": TRAINING, "05_benchmarks.ipynb": BENCHMARKS}
 
 
 def build(cells) -> nbformat.NotebookNode:
