@@ -80,6 +80,7 @@ class Case:
     errors: list = field(default_factory=list)     # calls that must raise a clear error
     special: bool = False           # compare with numpy at SPECIAL_VALUES (elementwise)
     make: Callable | None = None    # drawn arrays -> the arguments (e.g. made well conditioned)
+    modes: tuple = ("fwd", "rev")   # the autodiff modes it supports (custom_vjp: reverse only)
 
     @property
     def id(self) -> str:

@@ -89,3 +89,82 @@ CASES = [
          numpy=_np_count_then_scale,
          errors=[lambda: while_as(True, lambda v: v, lambda v: v, tj.constant(1.0))]),
 ]
+
+
+@tj.custom_jvp
+def _softclip(x, y):
+    """A smooth function whose JVP rule is written by hand (and is right)."""
+    return tj.math.tanh(x) * y
+
+
+@_softclip.defjvp
+def _softclip_jvp(primals, tangents):
+    x, y = primals
+    tx, ty = tangents
+    t = tj.math.tanh(x)
+    return t * y, (1.0 - t * t) * y * tx + t * ty
+
+
+@tj.custom_vjp
+def _expm1_scaled(x, y):
+    return tj.math.expm1(x) * y
+
+
+def _expm1_scaled_fwd(x, y):
+    e = tj.math.exp(x)
+    return (e - 1.0) * y, (e, y)
+
+
+def _expm1_scaled_bwd(res, ct):
+    e, y = res
+    return ct * e * y, ct * (e - 1.0)
+
+
+_expm1_scaled.defvjp(_expm1_scaled_fwd, _expm1_scaled_bwd)
+
+
+def _block(x, y):
+    for _ in range(3):
+        x = tj.math.sin(x * y) + x
+    return x
+
+
+def _np_block(x, y):
+    for _ in range(3):
+        x = np.sin(x * y) + x
+    return x
+
+
+def _staged(fn):
+    """fn under a recording tape, so the custom equation is bound even when called eagerly."""
+    def run(*args):
+        with tj.GradientTape():
+            return fn(*args)
+    return run
+
+
+_small_block = tj.checkpoint(lambda x, y: x * y + tj.math.exp(x))
+_PAIRS = [((), ()), ((3,), (3,)), ((2, 3), (2, 3))]
+_BAD_PAIR = [lambda: _staged(_softclip)(tj.constant(np.ones(2)), tj.constant(np.ones(3)))]
+
+CASES += [
+    Case("custom_jvp_call", _staged(_softclip), _PAIRS,
+         numpy=lambda x, y: np.tanh(x) * y, errors=_BAD_PAIR),
+    Case("custom_vjp_call", _staged(_expm1_scaled), _PAIRS, modes=("rev",),
+         numpy=lambda x, y: np.expm1(x) * y,
+         errors=[lambda: tj.jvp(_expm1_scaled, (tj.constant(1.0), tj.constant(1.0)),
+                                (tj.constant(1.0), tj.constant(1.0)))]),
+    Case("custom_vjp_lin", _staged(_expm1_scaled), [((3,), (3,))], modes=("rev",),
+         name="custom_vjp_lin (the custom_vjp's tangent map, transposed by its gradient)",
+         numpy=lambda x, y: np.expm1(x) * y,
+         errors=[lambda: tj.jvp(_expm1_scaled, (tj.constant(np.ones(2)),
+                                                tj.constant(np.ones(2))),
+                                (tj.constant(np.ones(2)), tj.constant(np.ones(2))))]),
+    Case("checkpoint", _staged(tj.checkpoint(_block)), _PAIRS, numpy=_np_block,
+         errors=[lambda: _staged(tj.checkpoint(_block))(tj.constant(np.ones(2)),
+                                                        tj.constant(np.ones(3)))]),
+    Case("linear_call", _staged(_small_block), [((3,), (3,))],
+         name="linear_call (a checkpoint's tangent map)", numpy=lambda x, y: x * y + np.exp(x),
+         errors=[lambda: _staged(_small_block)(tj.constant(np.ones(2)),
+                                               tj.constant(np.ones(3)))]),
+]

@@ -343,3 +343,15 @@ def test_embedding_lookup_gathers_rows_and_clips_their_norm():
                                   * np.ones((3, 4)))
     with pytest.raises((ValueError, IndexError)):
         tj.nn.embedding_lookup(table, [3])
+
+
+def test_clip_by_value_follows_tensorflow():
+    t = tj.constant([[-1.0, 2.0, 3.0], [4.0, 5.0, np.nan]])
+    out = tj.clip_by_value(t, 1.0, 4.0)
+    np.testing.assert_array_equal(out.numpy(), [[1.0, 2.0, 3.0], [4.0, 4.0, np.nan]])
+    assert out.dtype == np.float32
+    ints = tj.clip_by_value(tj.constant([1, 5, 9]), 2, 6)
+    np.testing.assert_array_equal(ints.numpy(), [2, 5, 6])
+    assert ints.dtype == np.int32
+    with pytest.raises(ValueError, match="clip_by_value"):
+        tj.clip_by_value(tj.constant([1.0]), tj.constant([0.0, 0.0]), 2.0)

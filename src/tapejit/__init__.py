@@ -13,12 +13,14 @@ from tapejit.config import config
 from tapejit.creation import fill, ones, ones_like, zeros, zeros_like
 from tapejit.dtypes import (bool_, float16, float32, float64, int8, int16, int32, int64, uint8,
                             uint16, uint32, uint64)
+from tapejit.custom import (checkpoint, custom_gradient, custom_jvp, custom_vjp, recompute_grad,
+                            remat)
 from tapejit.functional import cond, foldl, foldr, scan, while_loop
 from tapejit.errors import (DTypeError, LeakedTracerError, ShapeError, TapeError, TapejitError,
                             TapeWarning, TracerArrayError, TracerBoolError)
 from tapejit.jit import jit
 from tapejit.module import Module
-from tapejit.optimizers import clip_by_global_norm
+from tapejit.optimizers import clip_by_global_norm, clip_by_value
 from tapejit.ops import (argmax, argmin, broadcast_to, cast, concat, convert_to_tensor, einsum,
                          expand_dims, gather, gather_nd, identity, matmul, one_hot, pad,
                          reduce_max, reduce_mean, reduce_min, reduce_sum, repeat, reshape,

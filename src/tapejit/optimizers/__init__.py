@@ -3,9 +3,9 @@
 
 from tapejit.optimizers import functional, schedules
 from tapejit.optimizers.base import Optimizer
-from tapejit.optimizers.clipping import clip_by_global_norm, global_norm
+from tapejit.optimizers.clipping import clip_by_global_norm, clip_by_value, global_norm
 from tapejit.optimizers.rules import SGD, Adagrad, Adam, AdamW, RMSprop
 from tapejit.optimizers.schedules import HyperparameterError
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "HyperparameterError", "Optimizer", "RMSprop",
-           "clip_by_global_norm", "functional", "global_norm", "schedules"]
+           "clip_by_global_norm", "clip_by_value", "functional", "global_norm", "schedules"]

@@ -114,7 +114,7 @@ class Optimizer:
         if self.global_clipnorm is not None:
             return clipping.clip_by_global_norm(grads, self.global_clipnorm)[0]
         if self.clipvalue is not None:
-            return [clipping.clip_by_value(g, self.clipvalue) for g in grads]
+            return [clipping.clip_value(g, self.clipvalue) for g in grads]
         return grads
 
     def apply_gradients(self, grads_and_vars):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from tapejit import ops
+from tapejit.errors import op_error
+from tapejit.site import user_site
 
 
 def clip_by_norm(grad, clip_norm: float):
@@ -11,9 +13,27 @@ def clip_by_norm(grad, clip_norm: float):
     return grad * clip_norm / ops.maximum(l2norm, clip_norm)
 
 
-def clip_by_value(grad, clip_value: float):
+def clip_value(grad, clip_value: float):
     """Keras 3's clipvalue: each element into [-v, v]."""
     return ops.minimum(ops.maximum(grad, -clip_value), clip_value)
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """TF's tf.clip_by_value: min(t, max) then max(., min), elementwise; Python bounds take
+    t's dtype; bounds may broadcast to t's shape but not grow it."""
+    t = ops.convert_to_tensor(t)
+    clipped = ops.maximum(ops.minimum(t, _bound(clip_value_max, t)), _bound(clip_value_min, t))
+    if tuple(clipped.shape) != tuple(t.shape):
+        raise op_error(ValueError, "clip_by_value", f"the bounds broadcast t of shape "
+                       f"{tuple(t.shape)} to {tuple(clipped.shape)}",
+                       "give bounds that broadcast to t's shape", user_site())
+    return clipped
+
+
+def _bound(value, t):
+    if isinstance(value, (int, float)):
+        return ops.cast(ops.convert_to_tensor(value), t.dtype)
+    return value
 
 
 def global_norm(t_list):

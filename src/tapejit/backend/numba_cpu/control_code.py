@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tapejit.backend.interface import LoweringError
 from tapejit.backend.numba_cpu.source import KernelBuilder, np_type
 from tapejit.ir import Eqn, Lit, Program
 
@@ -110,5 +111,28 @@ def emit_cond(kernel: KernelBuilder, eqn: Eqn, emit_body: EmitBody) -> None:
                 kernel.emit(f"{kernel.name(out)} = {_steady(kernel, value)}")
 
 
-CONTROL_CODE = {"scan": emit_scan, "while_loop": emit_while, "cond": emit_cond}
+def _inline_body(kernel: KernelBuilder, eqn: Eqn, emit_body: EmitBody) -> None:
+    """A call of its `body` on its operands: the body's equations written in place."""
+    body = eqn.params["body"]
+    _bind(kernel, body, [kernel.atom(a) for a in eqn.inputs])
+    emit_body(body)
+    for out, value in zip(eqn.outputs, body.outputs):
+        kernel.emit(f"{kernel.name(out)} = {kernel.atom(value)}")
+
+
+def _no_forward_code(kernel: KernelBuilder, eqn: Eqn, emit_body: EmitBody) -> None:
+    raise LoweringError("custom_vjp_lin (a custom_vjp's tangent map) is only ever transposed; "
+                        "forward mode through a custom_vjp function is refused earlier")
+
+
+CONTROL_CODE = {
+    "scan": emit_scan,
+    "while_loop": emit_while,
+    "cond": emit_cond,
+    "custom_jvp_call": _inline_body,
+    "custom_vjp_call": _inline_body,
+    "checkpoint": _inline_body,
+    "linear_call": _inline_body,
+    "custom_vjp_lin": _no_forward_code,
+}
 """Primitive name -> emit(kernel, eqn, emit_body): the higher-order primitives' code."""
