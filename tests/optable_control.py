@@ -168,3 +168,14 @@ CASES += [
          errors=[lambda: _staged(_small_block)(tj.constant(np.ones(2)),
                                                tj.constant(np.ones(3)))]),
 ]
+
+
+@tj.jit
+def _jitted(x, y):
+    return tj.math.sin(x) * y + x
+
+
+CASES += [
+    Case("call", _staged(_jitted), _PAIRS, numpy=lambda x, y: np.sin(x) * y + x,
+         errors=[lambda: _staged(_jitted)(tj.constant(np.ones(2)), tj.constant(np.ones(3)))]),
+]

@@ -95,7 +95,7 @@ class custom_jvp:  # noqa: N801  (JAX's name)
     transposes the rule's tangent computation."""
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()) -> None:
-        functools.update_wrapper(self, fun)
+        functools.update_wrapper(self, fun, updated=())
         self.fun, self.nondiff_argnums, self.jvp = fun, tuple(nondiff_argnums), None
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
@@ -164,7 +164,7 @@ class custom_vjp:  # noqa: N801  (JAX's name)
     one cotangent (or None) per argument. Reverse mode only, as in JAX."""
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()) -> None:
-        functools.update_wrapper(self, fun)
+        functools.update_wrapper(self, fun, updated=())
         self.fun, self.nondiff_argnums = fun, tuple(nondiff_argnums)
         self.fwd = self.bwd = None
 

@@ -18,14 +18,18 @@ import numpy as np
 
 from tapejit import tree
 from tapejit.compiled import SignatureCall, compile_signature
+from tapejit.control.call import call_p
 from tapejit.config import config
 from tapejit.debug import debug
 from tapejit.errors import op_error
-from tapejit.leaves import plain_signature, signature
+from tapejit.leaves import as_tensor, plain_signature, signature
 from tapejit.lowering import Lowered
 from tapejit.lru import LRU
 from tapejit.site import user_site
+from tapejit.staging import stage
 from tapejit.state import STATE
+from tapejit.tensor import Variable
+from tapejit.trace import bind
 
 
 @dataclass(frozen=True)
@@ -116,15 +120,17 @@ class JitFunction:
         self._last_miss = ""
         self._lock = threading.Lock()
         self._fast: dict = {}
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(self, fn, updated=())  # never take over a wrapped jit's state
 
     def __call__(self, *args, **kwargs):
         mode = config.disable_jit
-        if mode is True or STATE.traces or STATE.tapes:
+        if mode is True:
             return self.fn(*args, **kwargs)
         if kwargs:
             names = tuple(sorted(kwargs))
             return self._keyword_variant(len(args), names)(*args, *(kwargs[k] for k in names))
+        if STATE.traces or STATE.tapes:
+            return self._recorded_call(args)
         key = _fast_key(args) if not (mode or config.debug_nans) else None
         if key is not None:
             run = self._fast.get(key)
@@ -132,6 +138,21 @@ class JitFunction:
                 self._hits += 1
                 return run(args)
         return self._call(args, key)
+
+    def _recorded_call(self, args):
+        """Inside another trace, or under a recording tape: one `call` equation holding this
+        function's traced program (tapes record it as one op; the optimizer inlines it)."""
+        staged = stage(self.fn, args, self.static_argnums)
+        leaves = [as_tensor(leaf, "jit") for i, a in enumerate(args)
+                  if i not in self.static_argnums
+                  for leaf in tree.leaves(a) if not isinstance(leaf, Variable)]
+        operands = leaves + [v.read() for v in staged.variables] + list(staged.consts)
+        outs = bind(call_p, *operands, body=staged.program,
+                    name=getattr(self.fn, "__qualname__", "function"))
+        n = staged.num_outputs
+        for var, value in zip(staged.assigned, outs[n:]):
+            var.assign(value)
+        return tree.unflatten(staged.out_tree, list(outs[:n]))
 
     def _keyword_variant(self, n_positional: int, names: tuple) -> JitFunction:
         """Keyword arguments, in name order, become trailing positional ones of a variant."""

@@ -1,15 +1,15 @@
 """Higher-order primitives, whose params hold sub-programs: control flow (cond, scan,
-while_loop) and calls with chosen derivatives (custom_jvp_call, custom_vjp_call,
+while_loop) and calls (call, and with chosen derivatives custom_jvp_call, custom_vjp_call,
 checkpoint). Their autodiff rules transform those bodies with the autodiff layer's
 linearize and transpose, so this package sits above `tapejit.autodiff`."""
 
 from __future__ import annotations
 
-from tapejit.control import cond, custom, scan, while_loop
+from tapejit.control import call, cond, custom, scan, while_loop
 from tapejit.ir import Primitive
 from tapejit.primitives import all_primitives as first_order_primitives
 
-FAMILIES = (cond, custom, scan, while_loop)
+FAMILIES = (call, cond, custom, scan, while_loop)
 
 
 def all_primitives() -> dict[str, Primitive]:

@@ -120,6 +120,16 @@ def _lin_impl(*args, rule: Rule, num_residuals: int, out_types):
     raise _no_forward_mode()
 
 
+def _lin_jvp(primals, tangents, outs, *, rule: Rule, num_residuals: int, out_types):
+    """Linear in its tangent operands: the map itself applied to their tangents (a second
+    derivative through the residuals would need the rule's own derivative: refused)."""
+    if any(t is not None for t in tangents[:num_residuals]):
+        raise _no_forward_mode()
+    moving = _zeros_for(primals[num_residuals:], tangents[num_residuals:])
+    return bind(custom_vjp_lin_p, *primals[:num_residuals], *moving, rule=rule,
+                num_residuals=num_residuals, out_types=out_types)
+
+
 def _lin_transpose(cts, *args, rule: Rule, num_residuals: int, out_types):
     cts = [c if c is not None else full(t.shape, 0, t.dtype) for c, t in zip(cts, out_types)]
     grads = rule.backward(list(args[:num_residuals]), cts)
@@ -128,7 +138,7 @@ def _lin_transpose(cts, *args, rule: Rule, num_residuals: int, out_types):
 
 
 custom_vjp_lin_p = Primitive(name="custom_vjp_lin", type_rule=_lin_type, impl=_lin_impl,
-                             transpose=_lin_transpose, kind="other", multiple_results=True)
+                             jvp=_lin_jvp, transpose=_lin_transpose, kind="other", multiple_results=True)
 
 
 # --- checkpoint ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 from tapejit.ir import Eqn, Lit, Program, Var, params_key
 from tapejit.passes.cse import cse, rename_atom
 from tapejit.passes.dce import dce
+from tapejit.passes.nested import fresh_copy
 
 
 def _key(eqn: Eqn) -> tuple | None:
@@ -31,25 +32,11 @@ def _same(a, b) -> bool:
         repr(a.value) == repr(b.value))
 
 
-def _renamed_copy(program: Program, renames: dict[int, object]) -> tuple[tuple, tuple]:
-    """The equations and outputs of `program` with its inputs renamed and every var it
-    defines replaced by a fresh one (two bodies may share equations: a derived body reuses
-    its source's)."""
-    renames = dict(renames)
-    eqns = []
-    for e in program.eqns:
-        outputs = tuple(Var(v.type) for v in e.outputs)
-        inputs = tuple(rename_atom(renames, x) for x in e.inputs)
-        renames.update({id(v): w for v, w in zip(e.outputs, outputs)})
-        eqns.append(Eqn(e.prim, inputs, outputs, e.params, e.site))
-    return tuple(eqns), tuple(rename_atom(renames, x) for x in program.outputs)
-
-
 def _merged(first: Eqn, second: Eqn) -> Eqn | None:
     """One scan computing both, or None if their carries cannot be shown equal."""
     nk = first.params["num_carry"]
     a, b = first.params["body"], second.params["body"]
-    b_eqns, b_outs = _renamed_copy(b, {id(v): w for v, w in zip(b.inputs, a.inputs)})
+    b_eqns, b_outs = fresh_copy(b, a.inputs)
     body = cse(Program(a.inputs, a.eqns + b_eqns,
                        a.outputs + b_outs[nk:] + b_outs[:nk]))
     n = len(body.outputs)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tapejit.ir import Eqn, Program, sub_programs
+from tapejit.ir import Eqn, Program, Var, sub_programs
+from tapejit.passes.cse import rename_atom
 
 Pass = Callable[[Program], Program]
 
@@ -35,3 +36,40 @@ def recursively(run: Pass) -> Pass:
     def everywhere(program: Program) -> Program:
         return run(on_bodies(program, everywhere))
     return everywhere
+
+
+def fresh_copy(program: Program, inputs) -> tuple[tuple[Eqn, ...], tuple]:
+    """The equations and outputs of `program` applied to the atoms `inputs`, every var it
+    defines replaced by a fresh one (a body may be inlined more than once, or share
+    equations with another body)."""
+    renames = {id(v): a for v, a in zip(program.inputs, inputs)}
+    eqns = []
+    for e in program.eqns:
+        outputs = tuple(Var(v.type) for v in e.outputs)
+        ins = tuple(rename_atom(renames, a) for a in e.inputs)
+        renames.update({id(v): w for v, w in zip(e.outputs, outputs)})
+        eqns.append(Eqn(e.prim, ins, outputs, e.params, e.site))
+    outs = tuple(rename_atom(renames, a) for a in program.outputs)
+    return tuple(eqns), outs
+
+
+CALLS = ("call", "checkpoint", "custom_jvp_call", "custom_vjp_call", "linear_call")
+"""Primitives that only call their body: once autodiff is done, their body is the meaning."""
+
+
+def inline_calls(program: Program) -> Program:
+    """The program with every call of a body replaced by the body's equations (so fusion and
+    CSE see across the call)."""
+    eqns: list[Eqn] = []
+    renames: dict[int, object] = {}
+    for eqn in program.eqns:
+        inputs = tuple(rename_atom(renames, a) for a in eqn.inputs)
+        if eqn.prim.name not in CALLS:
+            eqns.append(eqn if inputs == eqn.inputs else
+                        Eqn(eqn.prim, inputs, eqn.outputs, eqn.params, eqn.site))
+            continue
+        body_eqns, outs = fresh_copy(inline_calls(eqn.params["body"]), inputs)
+        eqns.extend(body_eqns)
+        renames.update({id(v): a for v, a in zip(eqn.outputs, outs)})
+    outputs = tuple(rename_atom(renames, a) for a in program.outputs)
+    return Program(program.inputs, tuple(eqns), outputs)

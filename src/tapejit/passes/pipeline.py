@@ -9,10 +9,11 @@ from tapejit.ir import Program, verify
 from tapejit.passes.cse import cse
 from tapejit.passes.dce import dce
 from tapejit.passes.merge_loops import drop_unused_ys, merge_scans
-from tapejit.passes.nested import on_bodies
+from tapejit.passes.nested import inline_calls, on_bodies
 from tapejit.passes.simplify import simplify
 
 PASSES: tuple[tuple[str, Callable[[Program], Program]], ...] = (
+    ("inline calls", inline_calls),
     ("dce", dce),
     ("simplify", simplify),
     ("cse", cse),

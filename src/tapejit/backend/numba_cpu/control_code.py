@@ -129,6 +129,7 @@ CONTROL_CODE = {
     "scan": emit_scan,
     "while_loop": emit_while,
     "cond": emit_cond,
+    "call": _inline_body,
     "custom_jvp_call": _inline_body,
     "custom_vjp_call": _inline_body,
     "checkpoint": _inline_body,
