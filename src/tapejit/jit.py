@@ -18,8 +18,8 @@ import numpy as np
 
 from tapejit import tree
 from tapejit.compiled import SignatureCall, compile_signature
-from tapejit.control.call import call_p
 from tapejit.config import config
+from tapejit.control.call import call_p
 from tapejit.debug import debug
 from tapejit.errors import op_error
 from tapejit.leaves import as_tensor, plain_signature, signature

@@ -138,7 +138,8 @@ def _lin_transpose(cts, *args, rule: Rule, num_residuals: int, out_types):
 
 
 custom_vjp_lin_p = Primitive(name="custom_vjp_lin", type_rule=_lin_type, impl=_lin_impl,
-                             jvp=_lin_jvp, transpose=_lin_transpose, kind="other", multiple_results=True)
+                             jvp=_lin_jvp, transpose=_lin_transpose, kind="other",
+                             multiple_results=True)
 
 
 # --- checkpoint ----------------------------------------------------------------------------
