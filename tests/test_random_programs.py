@@ -2,7 +2,7 @@
 jit gradient, derivatives = finite differences, and the jit's invariants.
 
 Every program maps 1-4 inputs of mutually broadcastable shapes through up to 12 ops (30 in the
-slow run). The main properties run their jit side with TAPEJIT_DISABLE_JIT=kernels (the
+slow run), loops and branches among them (staged scans and conds, TF's bounded while_loop). The main properties run their jit side with TAPEJIT_DISABLE_JIT=kernels (the
 generated kernel source, executed as Python) so 200 examples stay fast; a smaller property
 compiles every example with Numba.
 """
@@ -15,9 +15,32 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tapejit as tj
+from tapejit.lax import scan_as, switch_as
 from tapejit.lowering import lower_programs
 
 SHAPES = [(), (3,), (2, 1), (2, 3), (1, 3)]
+
+
+def _scan3(a, b):
+    """Three staged scan steps over a carry of a's and b's broadcast shape (b a loop const)."""
+    def step(c, _):
+        return tj.math.tanh(c * 0.5 + b), c * b
+    carry, ys = scan_as(True, step, a + b * 0.0, None, 3, False)
+    return carry + tj.reduce_mean(ys, 0)
+
+
+def _cond_sign(a, b):
+    """A staged cond on the sign of sum(a); the branches agree in value and slope at 0."""
+    s = tj.reduce_sum(a)
+    return switch_as(True, tj.cast(s > 0.0, tj.int32),
+                     [lambda x, y: x * y, lambda x, y: x * y + tj.math.square(tj.reduce_sum(x))],
+                     a + b * 0.0, b + a * 0.0)
+
+
+def _bounded_while(a):
+    """TF's while_loop with maximum_iterations: Python eagerly, a bounded scan under jit."""
+    return tj.while_loop(lambda i, v: i < 5, lambda i, v: (i + 1, tj.math.sin(v) + v * 0.5),
+                         [tj.constant(0), a], maximum_iterations=3)[1]
 
 
 OPS = {
@@ -45,6 +68,9 @@ OPS = {
     "transpose": (1, lambda a: tj.transpose(a) if len(a.shape) == 2 and a.shape[0] == a.shape[1]
                   else a),
     "flip": (1, lambda a: a[..., ::-1] if a.shape else a),
+    "scan": (2, _scan3),
+    "cond": (2, _cond_sign),
+    "while": (1, _bounded_while),
 }
 
 
