@@ -2,9 +2,10 @@
 jit gradient, derivatives = finite differences, and the jit's invariants.
 
 Every program maps 1-4 inputs of mutually broadcastable shapes through up to 12 ops (30 in the
-slow run), loops and branches among them (staged scans and conds, TF's bounded while_loop). The main properties run their jit side with TAPEJIT_DISABLE_JIT=kernels (the
-generated kernel source, executed as Python) so 200 examples stay fast; a smaller property
-compiles every example with Numba.
+slow run), loops and branches among them (staged scans and conds, TF's bounded while_loop).
+The main properties run their jit side with TAPEJIT_DISABLE_JIT=kernels (the generated kernel
+source, executed as Python) so 200 examples stay fast; a smaller property compiles every
+example with Numba.
 """
 
 from __future__ import annotations
