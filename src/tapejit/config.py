@@ -39,6 +39,8 @@ class Config:
     kernel_cache_size: TAPEJIT_KERNEL_CACHE_SIZE, compiled kernels kept in memory (the disk
         keeps all).
     vjp_cache_size: TAPEJIT_VJP_CACHE_SIZE, single-op VJPs the eager tape keeps.
+    reroll: TAPEJIT_REROLL=0 keeps unrolled Python loops unrolled under jit (by default a
+        block repeated 8 or more times in a row becomes a scan).
     """
 
     debug: int = 0
@@ -53,6 +55,7 @@ class Config:
     jit_cache_size: int = 1024
     kernel_cache_size: int = 1024
     vjp_cache_size: int = 4096
+    reroll: bool = True
 
     @classmethod
     def from_env(cls) -> Config:
@@ -69,6 +72,7 @@ class Config:
             jit_cache_size=_env_int("TAPEJIT_JIT_CACHE_SIZE", 1024),
             kernel_cache_size=_env_int("TAPEJIT_KERNEL_CACHE_SIZE", 1024),
             vjp_cache_size=_env_int("TAPEJIT_VJP_CACHE_SIZE", 4096),
+            reroll=bool(_env_int("TAPEJIT_REROLL", 1)),
         )
 
     def update(self, name: str, value) -> None:

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tapejit.config import config
+from tapejit.control.reroll import reroll
 from tapejit.debug import debug
 from tapejit.ir import Program, verify
 from tapejit.passes.fuse import fuse
@@ -51,7 +53,7 @@ def lower_programs(fn: Callable, args, static_argnums=(), timings: dict | None =
     for program in backward:
         debug(2, f"backward program\n{program}")
     start = time.perf_counter()
-    optimized = optimize(staged.program)
+    optimized = optimize(reroll(staged.program) if config.reroll else staged.program)
     timings["passes_s"] = time.perf_counter() - start
     start = time.perf_counter()
     fused = verify(recursively(fuse)(optimized))
