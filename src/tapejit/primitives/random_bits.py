@@ -10,7 +10,10 @@ import numpy as np
 from tapejit import dtypes
 from tapejit.errors import DTypeError, ShapeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
+from tapejit.primitives.batching import batch_size, with_batch
 from tapejit.primitives.jvp import zero_jvp
+from tapejit.primitives.shape import reshape
+from tapejit.primitives.slicing import concatenate, slice_
 from tapejit.trace import bind
 
 ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)
@@ -54,9 +57,23 @@ def _threefry_impl(key: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.concatenate([y0, y1])[:n]
 
 
+def _threefry_batch(prim, args, dims):
+    """vmap of threefry2x32: one call per batch row (a key is two words, so rows of keys do
+    not share a call), the rows stacked."""
+    size = batch_size(args, dims)
+    key, counts = (with_batch(a, d, size) for a, d in zip(args, dims))
+    rows = []
+    for b in range(size):
+        k = reshape(slice_(key, (b, 0), (b + 1, 2), (1, 1)), (2,))
+        n = counts.shape[1]
+        c = reshape(slice_(counts, (b, 0), (b + 1, n), (1, 1)), (n,))
+        rows.append(reshape(bind(prim, k, c), (1, n)))
+    return concatenate(rows, 0), 0
+
+
 threefry2x32_p = Primitive(
     name="threefry2x32", type_rule=_threefry_type, impl=_threefry_impl,
-    jvp=zero_jvp, kind="other")
+    jvp=zero_jvp, kind="other", batch=_threefry_batch)
 
 
 def threefry2x32(key, counts):
