@@ -26,5 +26,6 @@ from tapejit.ops import (argmax, argmin, broadcast_to, cast, concat, convert_to_
 from tapejit.tape import GradientTape
 from tapejit.tensor import Tensor, Variable, constant
 from tapejit.version import __version__
+from tapejit.vmap import vectorized_map, vmap
 
 bool = bool_  # noqa: A001  (TF's name: tj.bool)
