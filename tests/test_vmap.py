@@ -1,0 +1,132 @@
+"""tj.vmap's JAX semantics (in_axes/out_axes, pytrees, kwargs, nesting, axis_size, errors),
+its composition with grad, jit and tapes, tj.vectorized_map, and jacobians by vmap."""
+
+import numpy as np
+import pytest
+
+import tapejit as tj
+from tapejit.ir import Primitive
+from tapejit.trace import bind
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(3, 4))
+W = RNG.normal(size=(4, 2))
+
+
+def _loss(w, x):
+    return tj.reduce_sum(tj.math.tanh(tj.matmul(x[None, :], w)) ** 2)
+
+
+def test_in_axes_none_and_negative_axes_match_a_loop():
+    got = tj.vmap(lambda w, x: tj.matmul(x[None, :], w)[0], in_axes=(None, -1))(W, X.T)
+    expected = np.stack([x @ W for x in X])
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)
+
+
+def test_out_axes_moves_the_batch_axis_and_broadcasts_unbatched_outputs():
+    f = tj.vmap(lambda x: (x * 2, tj.constant(np.ones(2))), out_axes=(-1, 0))
+    a, b = f(X)
+    np.testing.assert_allclose(a.numpy(), (X * 2).T)
+    np.testing.assert_allclose(b.numpy(), np.ones((3, 2)))
+
+
+def test_pytrees_in_and_out_with_a_prefix_spec():
+    params = {"w": W, "b": np.ones(2)}
+    f = tj.vmap(lambda p, x: {"y": tj.matmul(x[None, :], p["w"])[0] + p["b"]},
+                in_axes=({"w": None, "b": None}, 0))
+    got = f(params, X)["y"]
+    np.testing.assert_allclose(got.numpy(), X @ W + 1, rtol=1e-12)
+    pair = tj.vmap(lambda xy: xy[0] * xy[1], in_axes=((0, 1),))((X, X.T))
+    np.testing.assert_allclose(pair.numpy(), X * X)
+
+
+def test_kwargs_are_mapped_along_axis_0():
+    got = tj.vmap(lambda x, scale: x * scale, in_axes=(None,))(np.ones(4), scale=np.arange(3.0))
+    np.testing.assert_allclose(got.numpy(), np.arange(3.0)[:, None] * np.ones(4))
+
+
+def test_nested_vmap_is_an_outer_product():
+    a, b = np.arange(3.0), np.arange(4.0)
+    got = tj.vmap(tj.vmap(lambda x, y: x * y, in_axes=(None, 0)), in_axes=(0, None))(a, b)
+    np.testing.assert_allclose(got.numpy(), np.outer(a, b))
+
+
+def test_axis_size_when_nothing_is_mapped():
+    got = tj.vmap(lambda x: x + 1, in_axes=None, axis_size=5)(np.ones(2))
+    np.testing.assert_allclose(got.numpy(), np.full((5, 2), 2.0))
+
+
+def test_errors_are_worded_as_jax():
+    with pytest.raises(ValueError, match="vmap got inconsistent sizes for array axes to be "
+                       "mapped"):
+        tj.vmap(lambda x, y: x + y)(np.ones(3), np.ones(2))
+    with pytest.raises(ValueError, match="at least one non-None value in in_axes"):
+        tj.vmap(lambda x: x, in_axes=None)(np.ones(3))
+    with pytest.raises(ValueError, match="implies that its rank should be at least 3"):
+        tj.vmap(lambda x: x, in_axes=2)(np.ones((3, 2)))
+    with pytest.raises(ValueError, match="mapped output but out_axes is None"):
+        tj.vmap(lambda x: x, out_axes=None)(np.ones(3))
+    with pytest.raises(ValueError, match="in_axes must be an int, None, or a tuple"):
+        tj.vmap(lambda x: x, in_axes=(0, 0))(np.ones(3))
+    with pytest.raises(ValueError, match="tree prefix"):
+        tj.vmap(lambda p: p[0], in_axes=((0, 0, 0),))((np.ones(3), np.ones(3)))
+
+
+def test_a_primitive_without_a_batching_rule_is_named():
+    bare = Primitive(name="no_rule_op", type_rule=lambda x: x, impl=lambda x: x)
+    with pytest.raises(NotImplementedError, match="no_rule_op"):
+        tj.vmap(lambda x: bind(bare, x))(np.ones(3))
+
+
+def test_per_example_gradients_recipe_matches_a_loop():
+    grads = tj.vmap(tj.grad(_loss), in_axes=(None, 0))(W, X)
+    expected = np.stack([tj.grad(_loss)(W, x).numpy() for x in X])
+    np.testing.assert_allclose(grads.numpy(), expected, rtol=1e-12)
+    jitted = tj.jit(tj.vmap(tj.grad(_loss), in_axes=(None, 0)))(W, X)
+    np.testing.assert_allclose(jitted.numpy(), expected, rtol=1e-12)
+
+
+def test_grad_of_vmap_matches_finite_differences():
+    def total(w):
+        return tj.reduce_sum(tj.vmap(_loss, in_axes=(None, 0))(w, X))
+    got = tj.grad(total)(W).numpy()
+    eps, fd = 1e-6, np.zeros_like(W)
+    for i in np.ndindex(W.shape):
+        d = np.zeros_like(W)
+        d[i] = eps
+        fd[i] = (total(W + d).numpy() - total(W - d).numpy()) / (2 * eps)
+    np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(tj.jit(tj.grad(total))(W).numpy(), got, rtol=1e-12)
+
+
+def test_a_tape_records_the_batched_ops():
+    w = tj.Variable(W)
+    with tj.GradientTape() as tape:
+        out = tj.reduce_sum(tj.vmap(lambda x: tj.math.sin(tj.matmul(x[None, :], w)))(X))
+    got = tape.gradient(out, w).numpy()
+    expected = X.T @ np.cos(X @ W)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_vectorized_map_takes_one_element_of_a_structure():
+    got = tj.vectorized_map(lambda e: e["a"] * e["b"], {"a": X, "b": X})
+    np.testing.assert_allclose(got.numpy(), X * X)
+
+
+def test_hessian_program_does_not_grow_with_the_output_size():
+    def rosen(x):
+        return tj.reduce_sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+    sizes = [len(tj.make_ir(tj.hessian(rosen))(np.linspace(-1, 1, n)).eqns) for n in (4, 40)]
+    assert sizes[0] == sizes[1]
+    x = np.linspace(-1, 1, 6)
+    h = tj.jit(tj.hessian(rosen))(x).numpy()
+    fd = np.stack([(tj.grad(rosen)(x + e).numpy() - tj.grad(rosen)(x - e).numpy()) / 2e-6
+                   for e in np.eye(6) * 1e-6])
+    np.testing.assert_allclose(h, fd, rtol=1e-5, atol=1e-5)
+
+
+def test_forward_jacobian_is_batched_too():
+    f = lambda x: tj.math.sin(x) * tj.reduce_sum(x)  # noqa: E731
+    x = np.linspace(-1, 1, 5)
+    rev, fwd = tj.jacobian(f)(x).numpy(), tj.jacobian(f, mode="fwd")(x).numpy()
+    np.testing.assert_allclose(fwd, rev, rtol=1e-12)
