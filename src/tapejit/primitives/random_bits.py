@@ -12,8 +12,8 @@ from tapejit.errors import DTypeError, ShapeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
 from tapejit.primitives.batching import batch_size, with_batch
 from tapejit.primitives.jvp import zero_jvp
-from tapejit.primitives.shape import reshape
-from tapejit.primitives.slicing import concatenate, slice_
+from tapejit.primitives.shape import reshape, transpose
+from tapejit.primitives.slicing import concatenate, pad, slice_
 from tapejit.trace import bind
 
 ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)
@@ -57,15 +57,31 @@ def _threefry_impl(key: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.concatenate([y0, y1])[:n]
 
 
+def _shared_key_bits(prim, key, counts):
+    """Batched counters (B, n) under one key: a single call on every row's pairs, laid out
+    as one flat counter array whose halves are the rows' halves (rows padded to even n)."""
+    size, n = counts.shape
+    even = n + n % 2
+    if even != n:
+        counts = pad(counts, (0, 0), (0, 1), (0, 0))
+    halves = transpose(reshape(counts, (size, 2, even // 2)), (1, 0, 2))
+    bits = bind(prim, key, reshape(halves, (size * even,)))
+    rows = reshape(transpose(reshape(bits, (2, size, even // 2)), (1, 0, 2)), (size, even))
+    return rows if even == n else slice_(rows, (0, 0), (size, n), (1, 1))
+
+
 def _threefry_batch(prim, args, dims):
-    """vmap of threefry2x32: one call per batch row (a key is two words, so rows of keys do
-    not share a call), the rows stacked."""
+    """vmap of threefry2x32. Under one key, one call; batched keys (two words each) cannot
+    share a call, so each row gets its own and the rows are stacked."""
     size = batch_size(args, dims)
-    key, counts = (with_batch(a, d, size) for a, d in zip(args, dims))
+    key, counts = args[0], with_batch(args[1], dims[1], size)
+    if dims[0] is None:
+        return _shared_key_bits(prim, key, counts), 0
+    key = with_batch(key, dims[0], size)
+    n = counts.shape[1]
     rows = []
     for b in range(size):
         k = reshape(slice_(key, (b, 0), (b + 1, 2), (1, 1)), (2,))
-        n = counts.shape[1]
         c = reshape(slice_(counts, (b, 0), (b + 1, n), (1, 1)), (n,))
         rows.append(reshape(bind(prim, k, c), (1, n)))
     return concatenate(rows, 0), 0
