@@ -130,3 +130,12 @@ def test_forward_jacobian_is_batched_too():
     x = np.linspace(-1, 1, 5)
     rev, fwd = tj.jacobian(f)(x).numpy(), tj.jacobian(f, mode="fwd")(x).numpy()
     np.testing.assert_allclose(fwd, rev, rtol=1e-12)
+
+
+def test_the_readme_recipe_gives_one_gradient_per_example():
+    def loss(w, x, y):
+        return tj.reduce_sum((tj.matmul(x[None, :], w)[0] - y) ** 2)
+    ys = RNG.normal(size=(3, 2))
+    grads = tj.jit(tj.vmap(tj.grad(loss), in_axes=(None, 0, 0)))(W, X, ys)
+    expected = np.stack([2 * np.outer(x, x @ W - y) for x, y in zip(X, ys)])
+    np.testing.assert_allclose(grads.numpy(), expected, rtol=1e-12)
