@@ -72,10 +72,20 @@ def test_errors_are_worded_as_jax():
         tj.vmap(lambda p: p[0], in_axes=((0, 0, 0),))((np.ones(3), np.ones(3)))
 
 
+BARE = Primitive(name="no_rule_op", type_rule=lambda x: x, impl=lambda x: x * 2)
+
+
 def test_a_primitive_without_a_batching_rule_is_named():
-    bare = Primitive(name="no_rule_op", type_rule=lambda x: x, impl=lambda x: x)
     with pytest.raises(NotImplementedError, match="no_rule_op"):
-        tj.vmap(lambda x: bind(bare, x))(np.ones(3))
+        tj.vmap(lambda x: bind(BARE, x))(np.ones(3))
+    with pytest.raises(NotImplementedError, match="no_rule_op"):
+        tj.vectorized_map(lambda x: bind(BARE, x), np.ones(3), fallback_to_while_loop=False)
+
+
+def test_vectorized_map_falls_back_to_a_loop_as_tf_does():
+    with pytest.warns(UserWarning, match="falls back to a loop"):
+        got = tj.vectorized_map(lambda e: {"y": bind(BARE, e[0]) + e[1]}, (X, X))
+    np.testing.assert_allclose(got["y"].numpy(), 3 * X)
 
 
 def test_per_example_gradients_recipe_matches_a_loop():

@@ -11,15 +11,16 @@ outside (closures, Variables) are unbatched inputs of the traced program.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from functools import wraps
 
-from tapejit import tree
+from tapejit import ops, tree
 from tapejit.errors import op_error
 from tapejit.ir import TensorType
 from tapejit.jit import require_callable
 from tapejit.leaves import as_tensor
-from tapejit.primitives.batching import batch_eval, with_batch
+from tapejit.primitives.batching import NoBatchRuleError, batch_eval, with_batch
 from tapejit.primitives.shape import transpose
 from tapejit.site import user_site
 from tapejit.staging import JitTrace
@@ -164,7 +165,26 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
 
 def vectorized_map(fn: Callable, elems, fallback_to_while_loop: bool = True, warn: bool = True):
     """TensorFlow's `tf.vectorized_map`: fn applied to each slice of `elems` (a tensor or a
-    nested structure of them) along axis 0, the results stacked along axis 0. Every tapejit
-    primitive has a batching rule, so there is no loop to fall back to."""
+    nested structure of them) along axis 0, the results stacked along axis 0. If an op
+    cannot be vectorized (a primitive without a batching rule) and fallback_to_while_loop
+    is set, fn runs once per slice instead (with a warning when `warn`), as TF falls back
+    to a while_loop; otherwise the error is raised."""
     require_callable(fn, "vectorized_map")
-    return vmap(fn)(elems)
+    try:
+        return vmap(fn)(elems)
+    except NoBatchRuleError as e:
+        if not fallback_to_while_loop:
+            raise
+        if warn:
+            warnings.warn(f"vectorized_map falls back to a loop: {e}", stacklevel=2)
+    return _looped(fn, elems)
+
+
+def _looped(fn: Callable, elems):
+    leaves, treedef = tree.flatten(elems)
+    leaves = [as_tensor(x, "vectorized_map") for x in leaves]
+    results = [fn(tree.unflatten(treedef, [x[i] for x in leaves]))
+               for i in range(leaves[0].shape[0])]
+    out_leaves, out_tree = tree.flatten(results[0])
+    columns = zip(*(tree.leaves(r) for r in results))
+    return tree.unflatten(out_tree, [ops.stack(list(c), 0) for c in columns])

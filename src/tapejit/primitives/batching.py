@@ -50,8 +50,12 @@ def front_batch(new_params: Callable = lambda n, **params: params) -> Callable:
     return rule
 
 
+class NoBatchRuleError(TapejitError, NotImplementedError):
+    """vmap met a primitive that has no batching rule."""
+
+
 def no_batch_rule(prim: Primitive) -> TapejitError:
-    return op_error(NotImplementedError, "vmap",
+    return op_error(NoBatchRuleError, "vmap",
                     f"the primitive {prim.name!r} has no batching rule, so a function using it "
                     f"cannot be vectorized", f"add a `batch` rule to {prim.name}'s Primitive "
                     "record, or loop in Python over the batch", user_site())
