@@ -149,3 +149,14 @@ def test_the_readme_recipe_gives_one_gradient_per_example():
     grads = tj.jit(tj.vmap(tj.grad(loss), in_axes=(None, 0, 0)))(W, X, ys)
     expected = np.stack([2 * np.outer(x, x @ W - y) for x, y in zip(X, ys)])
     np.testing.assert_allclose(grads.numpy(), expected, rtol=1e-12)
+
+
+def test_jacfwd_and_jacrev_agree_and_return_aux():
+    def f(x):
+        return tj.math.sin(x) * tj.reduce_sum(x ** 2), tj.reduce_sum(x)
+    x = np.linspace(-1, 1, 4)
+    (jr, aux_r), (jf, aux_f) = tj.jacrev(f, has_aux=True)(x), tj.jacfwd(f, has_aux=True)(x)
+    expected = np.diag(np.cos(x)) * np.sum(x ** 2) + np.outer(np.sin(x), 2 * x)
+    np.testing.assert_allclose(jr.numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(jf.numpy(), expected, rtol=1e-12)
+    assert float(aux_r) == float(aux_f) == float(np.sum(x))

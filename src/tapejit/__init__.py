@@ -6,7 +6,8 @@
 from tapejit import ops  # first: it gives tensors their operators
 from tapejit import layers, linalg, losses, math, metrics, nn, optimizers, random, testing
 from tapejit import numpy  # gives tensors NumPy's methods (x.sum(), x.reshape(2, 3), ...)
-from tapejit.api import grad, hessian, jacobian, jvp, make_ir, value_and_grad, vjp
+from tapejit.api import (grad, hessian, jacfwd, jacobian, jacrev, jvp, make_ir, value_and_grad,
+                         vjp)
 from tapejit.autodiff.backward import UnconnectedGradients
 from tapejit.backend.numba_cpu.kernel_cache import CacheWarning
 from tapejit.config import config
