@@ -130,6 +130,21 @@ def _place(x, dim, axis, size: int):
     return transpose(x, perm)
 
 
+def _mapped_leaves(in_axes, axis_size, args, kwargs):
+    """The arguments' leaves as tensors, each one's mapped axis (or None), their treedef
+    and the batch size, checked as JAX checks them."""
+    if isinstance(in_axes, tuple) and len(in_axes) != len(args):
+        raise _bad_in_axes(in_axes)
+    spec = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
+    leaves, treedef = tree.flatten((args, kwargs))
+    leaves = [as_tensor(x, "vmap") for x in leaves]
+    axes = axes_per_leaf(spec, args, "in_axes") + [0] * len(tree.leaves(kwargs))
+    names = _leaf_names(args, kwargs)
+    axes = [None if a is None else _normalize_axis(a, len(x.shape), x.shape, n)
+            for x, a, n in zip(leaves, axes, names)]
+    return leaves, axes, treedef, _batch_size(leaves, axes, names, axis_size)
+
+
 def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
     """fun mapped over an axis of its arguments (JAX's `jax.vmap`). `axis_name` is accepted
     for compatibility; tapejit has no collectives that would read it."""
@@ -141,16 +156,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name=None, axis_size=None):
 
     @wraps(fun)
     def wrapped(*args, **kwargs):
-        if isinstance(in_axes, tuple) and len(in_axes) != len(args):
-            raise _bad_in_axes(in_axes)
-        spec = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
-        leaves, treedef = tree.flatten((args, kwargs))
-        leaves = [as_tensor(x, "vmap") for x in leaves]
-        axes = axes_per_leaf(spec, args, "in_axes") + [0] * len(tree.leaves(kwargs))
-        names = _leaf_names(args, kwargs)
-        axes = [None if a is None else _normalize_axis(a, len(x.shape), x.shape, n)
-                for x, a, n in zip(leaves, axes, names)]
-        size = _batch_size(leaves, axes, names, axis_size)
+        leaves, axes, treedef, size = _mapped_leaves(in_axes, axis_size, args, kwargs)
         program, out_tree, variables, consts = _stage_example(fun, leaves, axes, treedef)
         values = leaves + [v.read() for v in variables] + list(consts)
         dims = axes + [None] * (len(variables) + len(consts))
