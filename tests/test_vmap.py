@@ -160,3 +160,25 @@ def test_jacfwd_and_jacrev_agree_and_return_aux():
     np.testing.assert_allclose(jr.numpy(), expected, rtol=1e-12)
     np.testing.assert_allclose(jf.numpy(), expected, rtol=1e-12)
     assert float(aux_r) == float(aux_f) == float(np.sum(x))
+
+
+def test_vmap_of_jit_and_jit_of_nested_vmap():
+    f = lambda a, b: tj.reduce_sum(a * b)  # noqa: E731
+    a, b = RNG.normal(size=(2, 3, 4)), RNG.normal(size=(4,))
+    expected = np.einsum("ijk,k->ij", a, b)
+    np.testing.assert_allclose(tj.vmap(tj.vmap(tj.jit(f), (0, None)), (0, None))(a, b).numpy(),
+                               expected, rtol=1e-12)
+    nested = tj.jit(tj.vmap(tj.vmap(f, (0, None)), (1, None), out_axes=1))
+    np.testing.assert_allclose(nested(a.transpose(1, 0, 2), b).numpy(), expected.T, rtol=1e-12)
+
+
+def test_batch_jacobian_under_jit_equals_eager():
+    def per_example(x):
+        with tj.GradientTape() as tape:
+            tape.watch(x)
+            y = tj.math.tanh(tj.matmul(x, W))
+        return tape.batch_jacobian(y, x)
+    eager = per_example(tj.constant(X))
+    np.testing.assert_allclose(tj.jit(per_example)(X).numpy(), eager.numpy(), rtol=1e-12)
+    expected = np.stack([(1 - np.tanh(x @ W) ** 2)[:, None] * W.T for x in X])
+    np.testing.assert_allclose(eager.numpy(), expected, rtol=1e-12)
