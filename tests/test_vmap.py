@@ -6,6 +6,7 @@ import pytest
 
 import tapejit as tj
 from tapejit.ir import Primitive
+from tapejit.primitives.random_bits import threefry2x32_p
 from tapejit.trace import bind
 
 RNG = np.random.default_rng(0)
@@ -182,3 +183,21 @@ def test_batch_jacobian_under_jit_equals_eager():
     np.testing.assert_allclose(tj.jit(per_example)(X).numpy(), eager.numpy(), rtol=1e-12)
     expected = np.stack([(1 - np.tanh(x @ W) ** 2)[:, None] * W.T for x in X])
     np.testing.assert_allclose(eager.numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 4, 5])
+@pytest.mark.parametrize("axis", [0, 1])
+def test_random_bits_under_one_key_equal_a_loop(n, axis):
+    key = np.array([3, 7], np.uint32)
+    counts = np.random.default_rng(n).integers(0, 2**32, size=(3, n)).astype(np.uint32)
+    got = tj.vmap(lambda c: bind(threefry2x32_p, key, c), in_axes=axis)(
+        counts if axis == 0 else counts.T)
+    expected = np.stack([threefry2x32_p.impl(key, c) for c in counts])
+    np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_random_draws_from_split_keys_equal_a_loop():
+    keys = tj.random.split(tj.random.key(0), 3)
+    got = tj.vmap(lambda k: tj.random.normal(k, (5,)))(keys)
+    expected = np.stack([tj.random.normal(k, (5,)).numpy() for k in keys])
+    np.testing.assert_array_equal(got.numpy(), expected)
