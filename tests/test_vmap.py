@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import tapejit as tj
-from tapejit.ir import Primitive
+from tapejit.ir import Primitive, walk
+from tapejit.primitives.batching import batch_eval
 from tapejit.primitives.random_bits import threefry2x32_p
 from tapejit.trace import bind
 
@@ -201,3 +202,15 @@ def test_random_draws_from_split_keys_equal_a_loop():
     got = tj.vmap(lambda k: tj.random.normal(k, (5,)))(keys)
     expected = np.stack([tj.random.normal(k, (5,)).numpy() for k in keys])
     np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_a_fused_group_batches_through_its_body():
+    def f(x):
+        return tj.reduce_sum(tj.math.exp(x) * 2 + x, axis=1)
+    program = tj.jit(f).lower(X).fused
+    assert any(e.prim.name == "fused" for e in program.eqns)
+    xs = RNG.normal(size=(5, 3, 4))
+    (out,), (dim,) = batch_eval(program, [xs], [0])
+    run = lambda x: walk(program, [x], lambda e, ins: e.prim.impl(*ins, **e.params))[0]  # noqa
+    np.testing.assert_allclose(np.moveaxis(out.numpy(), dim, 0), np.stack([run(x) for x in xs]),
+                               rtol=1e-12)
