@@ -68,8 +68,10 @@ def test_errors_are_worded_as_jax():
         tj.vmap(lambda x: x, in_axes=2)(np.ones((3, 2)))
     with pytest.raises(ValueError, match="mapped output but out_axes is None"):
         tj.vmap(lambda x: x, out_axes=None)(np.ones(3))
-    with pytest.raises(ValueError, match="in_axes must be an int, None, or a tuple"):
+    with pytest.raises(ValueError, match=r"tuple of entries .* len\(in_axes\)=2, len\(args\)=1"):
         tj.vmap(lambda x: x, in_axes=(0, 0))(np.ones(3))
+    with pytest.raises(ValueError, match="in_axes must be an int, None, or a tuple"):
+        tj.vmap(lambda x: x, in_axes={"x": 0})
     with pytest.raises(ValueError, match="tree prefix"):
         tj.vmap(lambda p: p[0], in_axes=((0, 0, 0),))((np.ones(3), np.ones(3)))
 

@@ -27,10 +27,11 @@ from tapejit.staging import JitTrace
 from tapejit.tensor import Tensor
 
 
-def _bad_in_axes(in_axes) -> Exception:
+def _bad_in_axes(in_axes, n_args: int | None = None) -> Exception:
+    got = f"{in_axes}" if n_args is None else f"len(in_axes)={len(in_axes)}, len(args)={n_args}"
     return op_error(ValueError, "vmap", "vmap in_axes must be an int, None, or a tuple of "
                     "entries corresponding to the positional arguments passed to the "
-                    f"function, but got {in_axes}.", "give one entry per positional argument",
+                    f"function, but got {got}.", "give one entry per positional argument",
                     user_site())
 
 
@@ -134,7 +135,7 @@ def _mapped_leaves(in_axes, axis_size, args, kwargs):
     """The arguments' leaves as tensors, each one's mapped axis (or None), their treedef
     and the batch size, checked as JAX checks them."""
     if isinstance(in_axes, tuple) and len(in_axes) != len(args):
-        raise _bad_in_axes(in_axes)
+        raise _bad_in_axes(in_axes, len(args))
     spec = in_axes if isinstance(in_axes, tuple) else (in_axes,) * len(args)
     leaves, treedef = tree.flatten((args, kwargs))
     leaves = [as_tensor(x, "vmap") for x in leaves]
