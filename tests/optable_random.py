@@ -24,6 +24,14 @@ def _bits(key, counts):
     return tj.cast(threefry2x32(_as_words(key), _as_words(counts)), tj.float64)
 
 
+def _reference_rows(k, c):
+    """The reference on each row of keys (..., 2) and counters (..., n)."""
+    keys, counts = _words(k), _words(c)
+    rows = [reference_threefry(a, b) for a, b in zip(keys.reshape(-1, 2),
+                                                     counts.reshape(-1, counts.shape[-1]))]
+    return np.asarray(rows, np.float64).reshape(counts.shape)
+
+
 CASES = [
     Case("threefry2x32", _bits, [((2,), (5,)), ((2,), (4,)), ((2,), (1,))], order=0,
          numpy=lambda k, c: reference_threefry(_words(k), _words(c)).astype(np.float64),
@@ -31,4 +39,8 @@ CASES = [
                                       tj.constant(np.zeros(2, np.uint32))),
                  lambda: threefry2x32(tj.constant(np.zeros(2, np.uint32)),
                                       tj.constant(np.zeros(2, np.int32)))]),
+    Case("threefry2x32", _bits, [((0, 2), (0, 3)), ((3, 2), (3, 5)), ((2, 2, 2), (2, 2, 4))],
+         order=0, name="rows", numpy=_reference_rows,
+         errors=[lambda: threefry2x32(tj.constant(np.zeros((3, 2), np.uint32)),
+                                      tj.constant(np.zeros((2, 5), np.uint32)))]),
 ]

@@ -6,7 +6,8 @@
 from tapejit import ops  # first: it gives tensors their operators
 from tapejit import lax, layers, linalg, losses, math, metrics, nn, optimizers, random, testing
 from tapejit import numpy  # gives tensors NumPy's methods (x.sum(), x.reshape(2, 3), ...)
-from tapejit.api import grad, hessian, jacobian, jvp, make_ir, value_and_grad, vjp
+from tapejit.api import (grad, hessian, jacfwd, jacobian, jacrev, jvp, make_ir, value_and_grad,
+                         vjp)
 from tapejit.autodiff.backward import UnconnectedGradients
 from tapejit.backend.numba_cpu.kernel_cache import CacheWarning
 from tapejit.config import config
@@ -29,5 +30,6 @@ from tapejit.ops import (argmax, argmin, broadcast_to, cast, concat, convert_to_
 from tapejit.tape import GradientTape
 from tapejit.tensor import Tensor, Variable, constant
 from tapejit.version import __version__
+from tapejit.vmap import vectorized_map, vmap
 
 bool = bool_  # noqa: A001  (TF's name: tj.bool)

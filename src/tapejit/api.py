@@ -171,6 +171,30 @@ def jacobian(fn: Callable, argnums: int | Sequence[int] = 0, mode: str = "rev"):
     return wrapped
 
 
+def jacrev(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """JAX's `jacrev`: the jacobian by reverse mode (a backward pass batched over the
+    outputs); with has_aux, fn returns (out, aux) and the result is (jacobian, aux)."""
+    return _with_aux(fn, argnums, has_aux, "rev", "jacrev")
+
+
+def jacfwd(fn: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False):
+    """JAX's `jacfwd`: the jacobian by forward mode (a JVP batched over the inputs)."""
+    return _with_aux(fn, argnums, has_aux, "fwd", "jacfwd")
+
+
+def _with_aux(fn, argnums, has_aux: bool, mode: str, who: str):
+    require_callable(fn, who)
+    if not has_aux:
+        return jacobian(fn, argnums, mode)
+
+    @wraps(fn)
+    def wrapped(*args):
+        jac = jacobian(lambda *a: fn(*a)[0], argnums, mode)(*args)
+        return jac, fn(*args)[1]
+
+    return wrapped
+
+
 def hessian(fn: Callable, argnums: int | Sequence[int] = 0):
     """Second derivatives: the jacobian of the gradient."""
     require_callable(fn, "hessian")

@@ -80,6 +80,10 @@ class Primitive:
     impl(*arrays, **params) -> ndarray                (NumPy; eager mode and the interpreter)
     jvp(primals, tangents, out, **params) -> tangent  (written with ops, so it can be traced)
     transpose(ct, *args, **params) -> input cts       (linear prims; linear args are Undefined)
+    batch(prim, args, dims, **params) -> (out, dim)   (vmap: dims[i] is the batched axis of
+                                                      args[i] or None, at least one is not;
+                                                      written with bind; several outputs
+                                                      give a tuple of outs and of dims)
     kind: how backends schedule it: "elementwise", "broadcast" and "reduce" fuse into loops;
         "view" reshapes or reindexes without arithmetic; "dot", "fused" and "other" stand alone.
     multiple_results: the rule gives a tuple of types, the impl a tuple of arrays and the JVP
@@ -97,6 +101,7 @@ class Primitive:
     impl: Callable[..., Any]
     jvp: Callable[..., Any] | None = None
     transpose: Callable[..., Any] | None = None
+    batch: Callable[..., Any] | None = None
     kind: str = "elementwise"
     size_params: tuple[str, ...] = ()
     multiple_results: bool = False

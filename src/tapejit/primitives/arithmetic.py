@@ -7,7 +7,14 @@ import numpy as np
 
 from tapejit.errors import TypeRuleError
 from tapejit.ir import Primitive, TensorType
-from tapejit.primitives.base import binary, is_undefined, quiet, require_numeric, unary
+from tapejit.primitives.base import (
+    binary,
+    elementwise_batch,
+    is_undefined,
+    quiet,
+    require_numeric,
+    unary,
+)
 from tapejit.primitives.broadcast import sum_to_shape
 from tapejit.primitives.compare import equal, logical_and, select
 from tapejit.primitives.convert import convert
@@ -98,7 +105,8 @@ def _integer_pow_jvp(primals, tangents, out, *, y):
 
 
 integer_pow_p = Primitive(name="integer_pow", type_rule=_integer_pow_type,
-                          impl=quiet(_integer_pow_impl), jvp=_integer_pow_jvp)
+                          impl=quiet(_integer_pow_impl), jvp=_integer_pow_jvp,
+                          batch=elementwise_batch)
 
 
 def _pow_jvp_base(t, x, y, out):

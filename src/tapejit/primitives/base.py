@@ -98,6 +98,59 @@ OPERAND_CHECKS: dict[str, Callable[[TensorType], None]] = {
     "any": lambda t: None}
 
 
+# --- the generic batching rule of elementwise primitives ---------------------------------
+
+LAYOUT: dict[str, Primitive] = {}
+"""transpose and reshape, registered by primitives/shape.py (which builds on this module, so
+it cannot be imported here): the elementwise batching rule moves axes with them."""
+
+
+def _move_to_front(x, dim: int, rank: int):
+    """x (batched at `dim`) with its batch axis first, then size-1 axes up to `rank`."""
+    if dim != 0:
+        perm = (dim,) + tuple(d for d in range(len(x.shape)) if d != dim)
+        x = bind(LAYOUT["transpose"], x, permutation=perm)
+    shape = tuple(x.shape)
+    missing = rank + 1 - len(shape)
+    if missing:
+        x = bind(LAYOUT["reshape"], x, new_sizes=shape[:1] + (1,) * missing + shape[1:])
+    return x
+
+
+def elementwise_batch(prim: Primitive, args, dims, **params):
+    """vmap of an elementwise primitive with NumPy broadcasting: batched operands get their
+    batch axis first (after which unbatched ones broadcast as before); when every batched
+    operand already shares one axis and full rank and the rest are scalars, nothing moves."""
+    ranks = [len(a.shape) - (d is not None) for a, d in zip(args, dims)]
+    rank = max(ranks)
+    batched = {d for d in dims if d is not None}
+    in_place = len(batched) == 1 and all(
+        r == rank if d is not None else r == 0 for r, d in zip(ranks, dims))
+    if in_place:
+        return bind(prim, *args, **params), batched.pop()
+    moved = [a if d is None else _move_to_front(a, d, rank) for a, d in zip(args, dims)]
+    return bind(prim, *moved, **params), 0
+
+
+def batch_first(x, dim: int):
+    """x with its batch axis `dim` moved first."""
+    return _move_to_front(x, dim, len(x.shape) - 1)
+
+
+def shifted(axes) -> tuple[int, ...]:
+    """Axes of an operand as axes of its batched form (batch axis first)."""
+    return tuple(a + 1 for a in axes)
+
+
+def axis_batch(new_params: Callable) -> Callable:
+    """The vmap rule of a one-operand primitive whose params name axes or sizes: the batch
+    axis goes first and new_params(batch_size, **params) gives the params for that layout."""
+    def rule(prim: Primitive, args, dims, **params):
+        x = batch_first(args[0], dims[0])
+        return bind(prim, x, **new_params(x.shape[0], **params)), 0
+    return rule
+
+
 # --- families ------------------------------------------------------------------------------
 
 def unary(name: str, impl: Callable, jvp: Callable | None, *, operands: str = "float",
@@ -112,7 +165,8 @@ def unary(name: str, impl: Callable, jvp: Callable | None, *, operands: str = "f
         check(x)
         return x
 
-    return Primitive(name=name, type_rule=type_rule, impl=impl, jvp=jvp, transpose=transpose)
+    return Primitive(name=name, type_rule=type_rule, impl=impl, jvp=jvp, transpose=transpose,
+                     batch=elementwise_batch)
 
 
 def binary(name: str, impl: Callable, jvp: Callable | None, *, out_dtype=None,
@@ -125,16 +179,18 @@ def binary(name: str, impl: Callable, jvp: Callable | None, *, out_dtype=None,
         check(x)
         return TensorType(out_dtype or dtype, broadcast_shapes(x, y))
 
-    return Primitive(name=name, type_rule=type_rule, impl=impl, jvp=jvp, transpose=transpose)
+    return Primitive(name=name, type_rule=type_rule, impl=impl, jvp=jvp, transpose=transpose,
+                     batch=elementwise_batch)
 
 
 def linear(name: str, type_rule: Callable, impl: Callable, transpose: Callable, *,
-           kind: str, size_params: tuple[str, ...] = ()) -> Primitive:
+           kind: str, size_params: tuple[str, ...] = (), batch: Callable | None = None
+           ) -> Primitive:
     """A primitive of one operand that is linear in it: its JVP applies itself to the
-    tangent, with the same params."""
+    tangent, with the same params. `batch` is its vmap rule (its params name axes)."""
     def jvp(primals, tangents, out, **params):
         return bind(prim, tangents[0], **params)
 
     prim = Primitive(name=name, type_rule=type_rule, impl=impl, jvp=jvp, transpose=transpose,
-                     kind=kind, size_params=size_params)
+                     kind=kind, size_params=size_params, batch=batch)
     return prim

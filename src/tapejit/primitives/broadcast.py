@@ -7,7 +7,7 @@ import numpy as np
 
 from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
-from tapejit.primitives.base import check_axes, linear
+from tapejit.primitives.base import axis_batch, check_axes, linear, shifted
 from tapejit.primitives.shape import reshape
 from tapejit.trace import bind
 
@@ -40,7 +40,10 @@ def _broadcast_transpose(ct, x, *, shape, broadcast_dimensions):
 
 
 broadcast_in_dim_p = linear("broadcast_in_dim", _broadcast_type, _broadcast_impl,
-                            _broadcast_transpose, kind="broadcast", size_params=("shape",))
+                            _broadcast_transpose, kind="broadcast", size_params=("shape",),
+                            batch=axis_batch(lambda n, *, shape, broadcast_dimensions: {
+                                "shape": (n,) + tuple(shape),
+                                "broadcast_dimensions": (0,) + shifted(broadcast_dimensions)}))
 
 
 def reduced_type(x: TensorType, axes) -> TensorType:
@@ -82,7 +85,7 @@ def summation_run(shape: tuple, axes) -> int | None:
 
 reduce_sum_p: Primitive = linear(
     "reduce_sum", _sum_type, lambda x, *, axes: np.sum(x, axis=axes, dtype=x.dtype),
-    _sum_transpose, kind="reduce")
+    _sum_transpose, kind="reduce", batch=axis_batch(lambda n, *, axes: {"axes": shifted(axes)}))
 
 
 def broadcast_in_dim(x, shape, broadcast_dimensions):

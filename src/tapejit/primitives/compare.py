@@ -7,7 +7,7 @@ import numpy as np
 from tapejit import dtypes
 from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
-from tapejit.primitives.base import binary, broadcast_shapes, is_undefined, unary
+from tapejit.primitives.base import binary, broadcast_shapes, elementwise_batch, is_undefined, unary
 from tapejit.primitives.broadcast import broadcast_to, sum_to_shape
 from tapejit.primitives.jvp import zero_jvp
 from tapejit.trace import bind
@@ -57,7 +57,7 @@ def _select_transpose(ct, pred, on_true, on_false):
 
 
 select_p = Primitive(name="select", type_rule=_select_type, impl=np.where, jvp=_select_jvp,
-                     transpose=_select_transpose)
+                     transpose=_select_transpose, batch=elementwise_batch)
 
 
 def select(pred, on_true, on_false):

@@ -7,6 +7,7 @@ import numpy as np
 from tapejit.dtypes import SUPPORTED, is_float
 from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
+from tapejit.primitives.base import elementwise_batch
 from tapejit.primitives.jvp import zero_jvp
 from tapejit.trace import bind
 
@@ -29,10 +30,10 @@ def _convert_jvp(primals, tangents, out, *, new_dtype):
 convert_element_type_p = Primitive(
     name="convert_element_type", type_rule=_convert_type,
     impl=lambda x, *, new_dtype: x.astype(new_dtype), jvp=_convert_jvp,
-    transpose=lambda ct, x, *, new_dtype: (convert(ct, x.dtype),))
+    transpose=lambda ct, x, *, new_dtype: (convert(ct, x.dtype),), batch=elementwise_batch)
 
 stop_gradient_p = Primitive(name="stop_gradient", type_rule=lambda x: x, impl=lambda x: x,
-                            jvp=zero_jvp)
+                            jvp=zero_jvp, batch=elementwise_batch)
 
 
 def convert(x, dtype):

@@ -20,12 +20,15 @@ from tapejit.dtypes import short_name
 from tapejit.errors import DTypeError, ShapeError, TapejitError, TypeRuleError, op_error
 from tapejit.ir import Primitive, TensorType
 from tapejit.primitives.base import is_undefined, same_dtype
+from tapejit.primitives.batching import front_batch
 from tapejit.primitives.broadcast import broadcast_to, full, reduce_sum
 from tapejit.primitives.linalg import dot_general
 from tapejit.primitives.shape import expand_dims, reshape, transpose
 from tapejit.primitives.slicing import concatenate, slice_
 from tapejit.site import user_site
 from tapejit.trace import bind
+
+_BATCH = front_batch()  # operands take leading batch dims
 
 
 class LinAlgError(TapejitError, np.linalg.LinAlgError):
@@ -212,7 +215,7 @@ def _cholesky_type(a: TensorType) -> TensorType:
 
 
 cholesky_p = Primitive(name="cholesky", type_rule=_cholesky_type, impl=_cholesky_impl,
-                       jvp=_cholesky_jvp, kind="dot")
+                       jvp=_cholesky_jvp, kind="dot", batch=_BATCH)
 
 
 # --- triangular_solve ------------------------------------------------------------------------
@@ -240,7 +243,8 @@ def _triangular_transpose(ct, a, b, *, lower, transpose_a, unit_diagonal):
 
 triangular_solve_p = Primitive(
     name="triangular_solve", type_rule=_triangular_type, impl=_triangular_impl,
-    jvp=_triangular_jvp, transpose=_triangular_transpose, kind="other")
+    jvp=_triangular_jvp, transpose=_triangular_transpose, kind="other",
+    batch=_BATCH)
 
 
 # --- solve -----------------------------------------------------------------------------------
@@ -265,7 +269,7 @@ def _solve_transpose(ct, a, b):
 
 
 solve_p = Primitive(name="solve", type_rule=_system_type, impl=_solve_impl, jvp=_solve_jvp,
-                    transpose=_solve_transpose, kind="dot")
+                    transpose=_solve_transpose, kind="dot", batch=_BATCH)
 
 
 # --- slogdet ---------------------------------------------------------------------------------
@@ -286,7 +290,7 @@ def _slogdet_jvp(primals, tangents, out):
 
 
 slogdet_p = Primitive(name="slogdet", type_rule=_slogdet_type, impl=_slogdet_impl,
-                      jvp=_slogdet_jvp, kind="dot")
+                      jvp=_slogdet_jvp, kind="dot", batch=_BATCH)
 
 
 # --- pinv ------------------------------------------------------------------------------------
@@ -312,7 +316,7 @@ def _pinv_jvp(primals, tangents, out, *, rcond):
 
 
 pinv_p = Primitive(name="pinv", type_rule=_pinv_type, impl=_pinv_impl, jvp=_pinv_jvp,
-                   kind="dot")
+                   kind="dot", batch=_BATCH)
 
 
 # --- strict wrappers -------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tapejit.ir import Primitive, Program, TensorType, walk
+from tapejit.primitives.batching import batch_eval
 
 
 def _fused_type(*in_types: TensorType, body: Program, shape) -> tuple[TensorType, ...]:
@@ -18,5 +19,14 @@ def _fused_impl(*args, body: Program, shape):
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 
+def _fused_batch(prim, args, dims, *, body: Program, shape):
+    """vmap of a fused group: its body, batched equation by equation (the group is undone;
+    fusion regroups the batched program when it is compiled)."""
+    outs, out_dims = batch_eval(body, args, dims)
+    if len(outs) == 1:
+        return outs[0], out_dims[0]
+    return tuple(outs), tuple(out_dims)
+
+
 fused_p = Primitive(name="fused", type_rule=_fused_type, impl=_fused_impl, kind="fused",
-                    size_params=("shape",))
+                    size_params=("shape",), batch=_fused_batch)

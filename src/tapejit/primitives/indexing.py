@@ -23,10 +23,16 @@ from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
 from tapejit.primitives import compare
 from tapejit.primitives.arithmetic import maximum
-from tapejit.primitives.base import is_undefined, require_numeric, same_dtype
+from tapejit.primitives.base import axis_batch, is_undefined, require_numeric, same_dtype
 from tapejit.primitives.broadcast import broadcast_in_dim_p
 from tapejit.primitives.compare import equal, select
 from tapejit.primitives.convert import convert
+from tapejit.primitives.indexing_batch import (
+    dynamic_slice_batch,
+    dynamic_update_batch,
+    gather_batch,
+    scatter_batch,
+)
 from tapejit.primitives.jvp import zero_jvp
 from tapejit.trace import bind, top_trace
 
@@ -242,11 +248,11 @@ def _extremum_jvp(primals, tangents, out, *, axes, mode):
 
 def _scatter_prim(name, combine, jvp, transpose=None, check=None):
     return Primitive(name=name, type_rule=_scatter_type_rule(check), impl=_scatter_impl(combine),
-                     jvp=jvp, transpose=transpose, kind="other")
+                     jvp=jvp, transpose=transpose, kind="other", batch=scatter_batch)
 
 
 gather_p = Primitive(name="gather", type_rule=_gather_type, impl=_gather_impl, jvp=_gather_jvp,
-                     transpose=_gather_transpose, kind="other")
+                     transpose=_gather_transpose, kind="other", batch=gather_batch)
 scatter_add_p = _scatter_prim("scatter_add", np.add.at, _scatter_add_jvp,
                               _scatter_add_transpose, require_numeric)
 scatter_p = _scatter_prim("scatter", _set_last, _scatter_jvp)
@@ -322,10 +328,12 @@ dynamic_slice_p = Primitive(
     name="dynamic_slice", type_rule=_dynamic_slice_type, impl=_dynamic_slice_impl,
     jvp=lambda primals, tangents, out, *, slice_sizes: dynamic_slice(
         tangents[0], primals[1:], slice_sizes),
-    transpose=_dynamic_slice_transpose, kind="view", size_params=("slice_sizes",))
+    transpose=_dynamic_slice_transpose, kind="view", size_params=("slice_sizes",),
+    batch=dynamic_slice_batch(gather_p))
 dynamic_update_slice_p = Primitive(
     name="dynamic_update_slice", type_rule=_dynamic_update_type, impl=_dynamic_update_impl,
-    jvp=_dynamic_update_jvp, transpose=_dynamic_update_transpose, kind="other")
+    jvp=_dynamic_update_jvp, transpose=_dynamic_update_transpose, kind="other",
+    batch=dynamic_update_batch(scatter_p))
 
 
 # --- argmax / argmin -----------------------------------------------------------------------
@@ -340,11 +348,13 @@ def _arg_type(x: TensorType, *, axis, index_dtype) -> TensorType:
     return TensorType(index_dtype, x.shape[:axis] + x.shape[axis + 1:])
 
 
+_arg_batch = axis_batch(lambda n, *, axis, index_dtype: {"axis": axis + 1,
+                                                        "index_dtype": index_dtype})
 argmax_p = Primitive(
-    name="argmax", type_rule=_arg_type, jvp=zero_jvp, kind="other",
+    name="argmax", type_rule=_arg_type, jvp=zero_jvp, kind="other", batch=_arg_batch,
     impl=lambda x, *, axis, index_dtype: np.argmax(np.asarray(x), axis).astype(index_dtype))
 argmin_p = Primitive(
-    name="argmin", type_rule=_arg_type, jvp=zero_jvp, kind="other",
+    name="argmin", type_rule=_arg_type, jvp=zero_jvp, kind="other", batch=_arg_batch,
     impl=lambda x, *, axis, index_dtype: np.argmin(np.asarray(x), axis).astype(index_dtype))
 
 

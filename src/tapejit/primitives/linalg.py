@@ -6,7 +6,7 @@ import numpy as np
 
 from tapejit.errors import TypeRuleError
 from tapejit.ir import Primitive, TensorType
-from tapejit.primitives.base import is_undefined, same_dtype
+from tapejit.primitives.base import batch_first, is_undefined, same_dtype, shifted
 from tapejit.primitives.shape import transpose
 from tapejit.trace import bind
 
@@ -93,8 +93,26 @@ def _dot_transpose(ct, x, y, *, dimension_numbers):
     raise AssertionError("dot_general is linear in one operand at a time")
 
 
+def _dot_batch(prim, args, dims, *, dimension_numbers):
+    """vmap of dot_general: both operands batched make a new batch dimension (first in the
+    output); one batched operand's batch axis is a free dimension of the output."""
+    (lhs, rhs), (ld, rd) = args, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    if ld is not None:
+        lhs, lc, lb = batch_first(lhs, ld), shifted(lc), shifted(lb)
+    if rd is not None:
+        rhs, rc, rb = batch_first(rhs, rd), shifted(rc), shifted(rb)
+    if ld is not None and rd is not None:
+        numbers = ((lc, rc), ((0,) + lb, (0,) + rb))
+        return bind(prim, lhs, rhs, dimension_numbers=numbers), 0
+    out = bind(prim, lhs, rhs, dimension_numbers=((lc, rc), (lb, rb)))
+    if ld is not None:
+        return out, len(lb)
+    return out, len(lb) + len(free_dims(len(lhs.shape), lc, lb))
+
+
 dot_general_p = Primitive(name="dot_general", type_rule=_dot_type, impl=_dot_impl, jvp=_dot_jvp,
-                          transpose=_dot_transpose, kind="dot")
+                          transpose=_dot_transpose, kind="dot", batch=_dot_batch)
 
 
 def dot_general(lhs, rhs, dimension_numbers):

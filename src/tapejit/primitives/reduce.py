@@ -7,6 +7,7 @@ import numpy as np
 
 from tapejit.dtypes import is_float
 from tapejit.ir import Primitive, TensorType
+from tapejit.primitives.base import axis_batch, shifted
 from tapejit.primitives.broadcast import broadcast_in_dim, kept_dims, reduce_sum, reduced_type
 from tapejit.primitives.compare import equal
 from tapejit.primitives.convert import convert
@@ -40,11 +41,12 @@ def _chooser_jvp(primals, tangents, out, *, axes):
     return reduce_sum(t * hits, axes) / reduce_sum(hits, axes)
 
 
+_axes_batch = axis_batch(lambda n, *, axes: {"axes": shifted(axes)})
 reduce_max_p = Primitive(
     name="reduce_max", type_rule=_reduce_type,
     impl=lambda x, *, axes: np.max(x, axis=axes, initial=lowest(x.dtype)), jvp=_chooser_jvp,
-    kind="reduce")
+    kind="reduce", batch=_axes_batch)
 reduce_min_p = Primitive(
     name="reduce_min", type_rule=_reduce_type,
     impl=lambda x, *, axes: np.min(x, axis=axes, initial=highest(x.dtype)), jvp=_chooser_jvp,
-    kind="reduce")
+    kind="reduce", batch=_axes_batch)

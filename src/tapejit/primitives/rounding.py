@@ -7,7 +7,7 @@ import numpy as np
 
 from tapejit import dtypes
 from tapejit.ir import Primitive, TensorType
-from tapejit.primitives.base import binary, quiet, require_float, unary
+from tapejit.primitives.base import binary, elementwise_batch, quiet, require_float, unary
 from tapejit.primitives.jvp import defjvp, zero_jvp
 from tapejit.trace import bind
 
@@ -22,7 +22,8 @@ def _signbit_type(x: TensorType) -> TensorType:
     return TensorType(dtypes.bool_, x.shape)
 
 
-signbit_p = Primitive(name="signbit", type_rule=_signbit_type, impl=np.signbit, jvp=zero_jvp)
+signbit_p = Primitive(name="signbit", type_rule=_signbit_type, impl=np.signbit, jvp=zero_jvp,
+                     batch=elementwise_batch)
 
 
 def _fmod_quotient(x, y, out):

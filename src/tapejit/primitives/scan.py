@@ -9,6 +9,7 @@ import numpy as np
 from tapejit.errors import ShapeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
 from tapejit.primitives.base import (
+    axis_batch,
     is_undefined,
     linear,
     quiet,
@@ -16,6 +17,7 @@ from tapejit.primitives.base import (
     require_numeric,
     same_dtype,
 )
+from tapejit.primitives.batching import front_batch
 from tapejit.primitives.broadcast import full
 from tapejit.primitives.slicing import concatenate, slice_
 from tapejit.trace import bind
@@ -68,7 +70,8 @@ def shifted(x, axis: int, reverse: bool, fill):
 
 cumsum_p = linear(
     "cumsum", _scan_type, _cumsum_impl,
-    lambda ct, x, *, axis, reverse: (cumsum(ct, axis, not reverse),), kind="other")
+    lambda ct, x, *, axis, reverse: (cumsum(ct, axis, not reverse),), kind="other",
+    batch=axis_batch(lambda n, *, axis, reverse: {"axis": axis + 1, "reverse": reverse}))
 
 
 def _cumprod_jvp(primals, tangents, out, *, axis, reverse):
@@ -77,7 +80,7 @@ def _cumprod_jvp(primals, tangents, out, *, axis, reverse):
 
 
 cumprod_p = Primitive(name="cumprod", type_rule=_scan_type, impl=quiet(_cumprod_impl),
-                      jvp=_cumprod_jvp, kind="other")
+                      jvp=_cumprod_jvp, kind="other", batch=cumsum_p.batch)
 
 
 def _recurrence_type(a: TensorType, b: TensorType, *, axis, reverse) -> TensorType:
@@ -116,7 +119,8 @@ def _recurrence_transpose(ct, a, b, *, axis, reverse):
 
 linear_recurrence_p = Primitive(
     name="linear_recurrence", type_rule=_recurrence_type, impl=quiet(_recurrence_impl),
-    jvp=_recurrence_jvp, transpose=_recurrence_transpose, kind="other")
+    jvp=_recurrence_jvp, transpose=_recurrence_transpose, kind="other",
+    batch=front_batch(lambda n, *, axis, reverse: {"axis": axis + 1, "reverse": reverse}))
 
 
 def cumsum(x, axis: int, reverse: bool = False):

@@ -9,7 +9,7 @@ import numpy as np
 
 from tapejit.errors import TypeRuleError
 from tapejit.ir import TensorType
-from tapejit.primitives.base import check_axes, linear
+from tapejit.primitives.base import LAYOUT, axis_batch, check_axes, linear, shifted
 from tapejit.trace import bind
 
 
@@ -23,7 +23,8 @@ def _reshape_type(x: TensorType, *, new_sizes) -> TensorType:
 reshape_p = linear(
     "reshape", _reshape_type, lambda x, *, new_sizes: np.reshape(x, new_sizes),
     lambda ct, x, *, new_sizes: (reshape(ct, x.shape),), kind="view",
-    size_params=("new_sizes",))
+    size_params=("new_sizes",),
+    batch=axis_batch(lambda n, *, new_sizes: {"new_sizes": (n,) + tuple(new_sizes)}))
 
 
 def _transpose_type(x: TensorType, *, permutation) -> TensorType:
@@ -36,7 +37,10 @@ def _transpose_type(x: TensorType, *, permutation) -> TensorType:
 transpose_p = linear(
     "transpose", _transpose_type, lambda x, *, permutation: np.transpose(x, permutation),
     lambda ct, x, *, permutation: (transpose(ct, tuple(np.argsort(permutation).tolist())),),
-    kind="view")
+    kind="view",
+    batch=axis_batch(lambda n, *, permutation: {"permutation": (0,) + shifted(permutation)}))
+
+_dimensions_batch = axis_batch(lambda n, *, dimensions: {"dimensions": shifted(dimensions)})
 
 
 def _squeeze_type(x: TensorType, *, dimensions) -> TensorType:
@@ -56,11 +60,13 @@ def _expand_type(x: TensorType, *, dimensions) -> TensorType:
 
 squeeze_p = linear(
     "squeeze", _squeeze_type, lambda x, *, dimensions: np.squeeze(x, dimensions),
-    lambda ct, x, *, dimensions: (expand_dims(ct, dimensions),), kind="view")
+    lambda ct, x, *, dimensions: (expand_dims(ct, dimensions),), kind="view",
+    batch=_dimensions_batch)
 
 expand_dims_p = linear(
     "expand_dims", _expand_type, lambda x, *, dimensions: np.expand_dims(x, dimensions),
-    lambda ct, x, *, dimensions: (squeeze(ct, dimensions),), kind="view")
+    lambda ct, x, *, dimensions: (squeeze(ct, dimensions),), kind="view",
+    batch=_dimensions_batch)
 
 
 def _rev_type(x: TensorType, *, dimensions) -> TensorType:
@@ -70,7 +76,11 @@ def _rev_type(x: TensorType, *, dimensions) -> TensorType:
 
 rev_p = linear(
     "rev", _rev_type, lambda x, *, dimensions: np.flip(x, dimensions),
-    lambda ct, x, *, dimensions: (rev(ct, dimensions),), kind="view")
+    lambda ct, x, *, dimensions: (rev(ct, dimensions),), kind="view",
+    batch=_dimensions_batch)
+
+
+LAYOUT.update(transpose=transpose_p, reshape=reshape_p)
 
 
 def reshape(x, new_sizes):

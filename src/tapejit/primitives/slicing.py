@@ -6,7 +6,8 @@ import numpy as np
 
 from tapejit.errors import TypeRuleError
 from tapejit.ir import Primitive, TensorType
-from tapejit.primitives.base import is_undefined, linear, same_dtype
+from tapejit.primitives.base import axis_batch, is_undefined, linear, same_dtype
+from tapejit.primitives.batching import front_batch
 from tapejit.primitives.broadcast import zeros_like_type
 from tapejit.trace import bind
 
@@ -49,7 +50,8 @@ def _concat_transpose(ct, *xs, dimension):
 concatenate_p = Primitive(
     name="concatenate", type_rule=_concat_type,
     impl=lambda *xs, dimension: np.concatenate(xs, dimension), jvp=_concat_jvp,
-    transpose=_concat_transpose, kind="other")
+    transpose=_concat_transpose, kind="other",
+    batch=front_batch(lambda n, *, dimension: {"dimension": dimension + 1}))
 
 
 def _slice_len(start: int, limit: int, stride: int) -> int:
@@ -81,7 +83,11 @@ def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
 
 
 slice_p = linear("slice", _slice_type, _slice_impl, _slice_transpose, kind="view",
-                 size_params=("start_indices", "limit_indices", "strides"))
+                 size_params=("start_indices", "limit_indices", "strides"),
+                 batch=axis_batch(lambda n, *, start_indices, limit_indices, strides: {
+                     "start_indices": (0,) + tuple(start_indices),
+                     "limit_indices": (n,) + tuple(limit_indices),
+                     "strides": (1,) + tuple(strides)}))
 
 
 def pad_type(x: TensorType, *, low, high, interior) -> TensorType:
@@ -116,7 +122,10 @@ def _pad_transpose(ct, x, *, low, high, interior):
 
 
 pad_p = linear("pad", pad_type, _pad_impl, _pad_transpose, kind="other",
-               size_params=("low", "high", "interior"))
+               size_params=("low", "high", "interior"),
+               batch=axis_batch(lambda n, *, low, high, interior: {
+                   "low": (0,) + tuple(low), "high": (0,) + tuple(high),
+                   "interior": (0,) + tuple(interior)}))
 
 
 def concatenate(xs, dimension: int):

@@ -10,6 +10,8 @@ import numpy as np
 from tapejit import dtypes
 from tapejit.errors import DTypeError, ShapeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
+from tapejit.primitives.base import axis_batch
+from tapejit.primitives.batching import front_batch
 from tapejit.primitives.jvp import zero_jvp
 from tapejit.trace import bind
 
@@ -20,6 +22,10 @@ def _check_axis(x: TensorType, axis: int) -> None:
                             f"sort along an axis in range({x.ndim})", ShapeError)
 
 
+def _axis_params(n: int, *, axis) -> dict:
+    return {"axis": axis + 1}
+
+
 def _argsort_type(x: TensorType, *, axis) -> TensorType:
     _check_axis(x, axis)
     return TensorType(dtypes.int64, x.shape)
@@ -28,7 +34,7 @@ def _argsort_type(x: TensorType, *, axis) -> TensorType:
 argsort_p = Primitive(
     name="argsort", type_rule=_argsort_type,
     impl=lambda x, *, axis: np.argsort(x, axis, kind="stable").astype(np.int64),
-    jvp=zero_jvp, kind="other")
+    jvp=zero_jvp, kind="other", batch=axis_batch(_axis_params))
 
 
 def _permute_type(x: TensorType, order: TensorType, *, axis) -> TensorType:
@@ -54,7 +60,8 @@ def _permute_transpose(ct, x, order, *, axis):
 permute_along_axis_p = Primitive(
     name="permute_along_axis", type_rule=_permute_type,
     impl=lambda x, order, *, axis: np.take_along_axis(x, order, axis),
-    jvp=_permute_jvp, transpose=_permute_transpose, kind="other")
+    jvp=_permute_jvp, transpose=_permute_transpose, kind="other",
+    batch=front_batch(_axis_params))
 
 
 def argsort(x, axis: int):

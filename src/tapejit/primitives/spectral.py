@@ -13,6 +13,7 @@ import numpy as np
 
 from tapejit.errors import op_error
 from tapejit.ir import Primitive, TensorType
+from tapejit.primitives.batching import front_batch
 from tapejit.primitives.decompositions import (
     NotSupportedError,
     column,
@@ -33,6 +34,8 @@ from tapejit.primitives.decompositions import (
 from tapejit.primitives.slicing import concatenate, slice_
 from tapejit.site import user_site
 from tapejit.trace import bind
+
+_BATCH = front_batch()  # operands take leading batch dims
 
 NO_CONVERGENCE = "check the matrix for NaN or inf"
 
@@ -78,7 +81,7 @@ def _eigh_jvp(primals, tangents, out, *, vectors):
 
 
 eigh_p = Primitive(name="eigh", type_rule=_eigh_type, impl=_eigh_impl, jvp=_eigh_jvp,
-                   kind="dot")
+                   kind="dot", batch=_BATCH)
 
 
 # --- svd -------------------------------------------------------------------------------------
@@ -136,7 +139,8 @@ def _svd_jvp(primals, tangents, out, *, full_matrices, compute_uv):
     return pack([du, diagonal(p), mT(dv)], a.shape[:-2])
 
 
-svd_p = Primitive(name="svd", type_rule=_svd_type, impl=_svd_impl, jvp=_svd_jvp, kind="dot")
+svd_p = Primitive(name="svd", type_rule=_svd_type, impl=_svd_impl, jvp=_svd_jvp, kind="dot",
+                  batch=_BATCH)
 
 
 # --- qr --------------------------------------------------------------------------------------
@@ -189,7 +193,8 @@ def _qr_jvp(primals, tangents, out, *, full_matrices):
     return pack([dq, concatenate([du, dv], len(a.shape) - 1)], a.shape[:-2])
 
 
-qr_p = Primitive(name="qr", type_rule=_qr_type, impl=_qr_impl, jvp=_qr_jvp, kind="dot")
+qr_p = Primitive(name="qr", type_rule=_qr_type, impl=_qr_impl, jvp=_qr_jvp, kind="dot",
+                 batch=_BATCH)
 
 
 # --- strict wrappers -------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from tapejit.backend.numba_cpu.vmath.pairwise import (
     pairwise_sum,
 )
 from tapejit.backend.numba_cpu.vmath.sorting import stable_argsort
-from tapejit.backend.numba_cpu.vmath.threefry import threefry2x32
+from tapejit.backend.numba_cpu.vmath.threefry import threefry2x32, threefry2x32_rows
 from tapejit.backend.numba_cpu.vmath.trig import (
     SIN_COS_LIMIT,
     SIN_COS_LIMIT_F32,
@@ -51,4 +51,5 @@ __all__ = ["BLOCK", "SIN_COS_LIMIT", "SIN_COS_LIMIT_F32", "cos_f32", "cos_f64", 
            "ldexp_f32", "ldexp_f64", "log1p_f32", "log1p_f64", "log_f32", "log_f64", "mod_float",
            "nan_max", "nan_min", "pairwise_join", "pairwise_plan", "pairwise_sum", "sigmoid_f32",
            "sigmoid_f64", "sign", "sin_f32", "sin_f64", "softplus_f32", "softplus_f64",
-           "stable_argsort", "tanh_f32", "tanh_f64", "threefry2x32", "where"]
+           "stable_argsort", "tanh_f32", "tanh_f64", "threefry2x32", "threefry2x32_rows",
+           "where"]

@@ -36,3 +36,15 @@ def threefry2x32(key, counts):
             x1 = (x1 + ks[(s + 1) % 3] + np.uint64(s)) & MASK
         out[i], out[half + i] = np.uint32(x0), np.uint32(x1)
     return out[:n]
+
+
+@njit(cache=True, nogil=True)
+def threefry2x32_rows(key, counts):
+    """threefry2x32 of each row of counters (..., n) under the key (..., 2) of its row."""
+    n = counts.shape[-1]
+    keys = key.reshape((key.size // 2, 2))
+    rows = counts.reshape((keys.shape[0], n))
+    out = np.empty(rows.shape, np.uint32)
+    for r in range(rows.shape[0]):
+        out[r] = threefry2x32(keys[r], rows[r])
+    return out
