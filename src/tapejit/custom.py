@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 
 from tapejit import tree
 from tapejit.control.bodies import BodyTrace, closed_trace, trace_function
-from tapejit.control.custom import Rule, checkpoint_p, custom_jvp_call_p, custom_vjp_call_p
+from tapejit.control.custom import checkpoint_p, custom_jvp_call_p, custom_vjp_call_p
+from tapejit.control.rules import Rule
 from tapejit.errors import op_error
 from tapejit.ir import Program
 from tapejit.lax import flat_tensors, match_leaves, type_of

@@ -8,6 +8,7 @@ residuals instead of recomputing the call. The optimizer inlines calls after aut
 
 from __future__ import annotations
 
+from tapejit.control.batching import call_batch
 from tapejit.control.bodies import float_mask, split_jvp
 from tapejit.control.custom import linear_call_p
 from tapejit.errors import TypeRuleError
@@ -42,4 +43,5 @@ def _call_jvp(primals, tangents, outs, *, body: Program, name: str):
 
 
 call_p = Primitive(name="call", type_rule=_call_type, impl=_call_impl, jvp=_call_jvp,
-                   kind="other", multiple_results=True)
+                   kind="other", batch=call_batch,
+                   multiple_results=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tapejit.control.batching import cond_batch
 from tapejit.control.bodies import (
     closed_trace,
     emit_all,
@@ -145,4 +146,5 @@ def _cond_transpose(cts, index, *operands, branches: tuple[Program, ...]):
 
 
 cond_p = Primitive(name="cond", type_rule=_cond_type, impl=_cond_impl, jvp=_cond_jvp,
-                   transpose=_cond_transpose, kind="other", multiple_results=True)
+                   transpose=_cond_transpose, kind="other", batch=cond_batch,
+                   multiple_results=True)

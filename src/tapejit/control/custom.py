@@ -13,7 +13,10 @@ checkpoint's (weights closed over) are differentiated like its arguments.
 from __future__ import annotations
 
 from tapejit.autodiff.linearize import LinearizeTrace
+from tapejit.control.batching import call_batch
+from tapejit.control.batching_custom import custom_batch
 from tapejit.control.bodies import jvp_body, transpose_body
+from tapejit.control.rules import Rule
 from tapejit.errors import TypeRuleError, op_error
 from tapejit.ir import Primitive, Program, TensorType, walk
 from tapejit.passes.dce import dce
@@ -46,17 +49,6 @@ def _zeros_for(values, tangents) -> list:
 
 # --- custom_jvp_call -----------------------------------------------------------------------
 
-class Rule:
-    """A derivative rule held in an equation's params: a Python callable, hashed by identity
-    and printed by its function's name (so program text, and kernel text, is stable)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
 def _custom_jvp_type(*in_types, body: Program, rule: Rule, num_consts: int):
     _check_inputs("custom_jvp_call's body", body, in_types)
     return _outputs(body)
@@ -73,7 +65,7 @@ def _custom_jvp_jvp(primals, tangents, outs, *, body: Program, rule: Rule, num_c
 
 custom_jvp_call_p = Primitive(name="custom_jvp_call", type_rule=_custom_jvp_type,
                               impl=_custom_jvp_impl, jvp=_custom_jvp_jvp, kind="other",
-                              multiple_results=True)
+                              batch=custom_batch, multiple_results=True)
 
 
 # --- custom_vjp_call -----------------------------------------------------------------------
@@ -109,7 +101,7 @@ def _custom_vjp_jvp(primals, tangents, outs, *, body: Program, rule: Rule, num_c
 
 custom_vjp_call_p = Primitive(name="custom_vjp_call", type_rule=_custom_vjp_type,
                               impl=_custom_vjp_impl, jvp=_custom_vjp_jvp, kind="other",
-                              multiple_results=True)
+                              batch=custom_batch, multiple_results=True)
 
 
 def _lin_type(*in_types, rule: Rule, num_residuals: int, out_types):
@@ -174,7 +166,8 @@ def _jvp_as_linear_call(primals, tangents, body: Program) -> tuple:
 
 
 checkpoint_p = Primitive(name="checkpoint", type_rule=_checkpoint_type, impl=_checkpoint_impl,
-                         jvp=_checkpoint_jvp, kind="other", multiple_results=True)
+                         jvp=_checkpoint_jvp, kind="other", batch=call_batch,
+                         multiple_results=True)
 
 
 def _linear_call_type(*in_types, body: Program, num_fixed: int):
@@ -204,4 +197,5 @@ def _linear_call_transpose(cts, *args, body: Program, num_fixed: int):
 
 linear_call_p = Primitive(name="linear_call", type_rule=_linear_call_type,
                           impl=_linear_call_impl, jvp=_linear_call_jvp,
-                          transpose=_linear_call_transpose, kind="other", multiple_results=True)
+                          transpose=_linear_call_transpose, kind="other", batch=call_batch,
+                          multiple_results=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tapejit.control.batching import scan_batch
 from tapejit.control.bodies import (
     Closed,
     closed_trace,
@@ -199,4 +200,4 @@ def _transposed_scan_body(program: Program, n_consts: int, n_xs: int, num_carry:
 
 scan_p = Primitive(name="scan", type_rule=_scan_type, impl=_scan_impl, jvp=_scan_jvp,
                    transpose=_scan_transpose, kind="other", size_params=("length",),
-                   multiple_results=True)
+                   batch=scan_batch, multiple_results=True)

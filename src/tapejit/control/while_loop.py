@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tapejit.control.batching import while_batch
 from tapejit.control.bodies import float_mask, jvp_body, over_inputs
 from tapejit.errors import DTypeError, TypeRuleError, op_error
 from tapejit.ir import Primitive, Program, TensorType, walk
@@ -110,4 +111,5 @@ def _while_transpose(cts, *args, **params):
 
 
 while_p = Primitive(name="while_loop", type_rule=_while_type, impl=_while_impl, jvp=_while_jvp,
-                    transpose=_while_transpose, kind="other", multiple_results=True)
+                    transpose=_while_transpose, kind="other", batch=while_batch,
+                   multiple_results=True)

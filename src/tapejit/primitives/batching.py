@@ -64,7 +64,7 @@ def no_batch_rule(prim: Primitive) -> TapejitError:
 def batch_eqn(eqn, values: list, dims: list):
     """One equation on batched operands: (outputs, their batch axes), tuples when it has
     several outputs. Equations with no batched operand are bound as they are."""
-    several = len(eqn.outputs) > 1
+    several = len(eqn.outputs) > 1 or eqn.prim.multiple_results
     if all(d is None for d in dims):
         out = bind(eqn.prim, *values, **eqn.params)
         return out, ((None,) * len(eqn.outputs) if several else None)
@@ -83,7 +83,7 @@ def batch_eval(program: Program, args: Sequence, dims: Sequence) -> tuple[list, 
     def run(eqn, ins):
         in_dims = [None if type(a) is Lit else dim_of[id(a)] for a in eqn.inputs]
         out, out_dims = batch_eqn(eqn, ins, in_dims)
-        if len(eqn.outputs) == 1:
+        if len(eqn.outputs) == 1 and not eqn.prim.multiple_results:
             dim_of[id(eqn.outputs[0])] = out_dims
         else:
             dim_of.update((id(v), d) for v, d in zip(eqn.outputs, out_dims))
