@@ -39,6 +39,9 @@ class Options:
     memory_n: int
     isolate: bool = True
     batch: int = 256
+    loop_steps: list[int] = field(default_factory=list)
+    hessian_sizes: list[int] = field(default_factory=list)
+    compile_timeout: float = 300.0
     scratch: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
 
 
@@ -57,8 +60,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--smoke", action="store_true", help="tiny sizes, no peers, 3 repeats")
     p.add_argument("--baseline", help="library for the ratios: one name for every workload, or "
                    "workload=library pairs separated by commas")
-    p.add_argument("--compile-cases", help="workloads compiled in fresh processes "
-                   "(default mlp,chain,dispatch; smoke: mlp)")
+    p.add_argument("--compile-cases", help="what the compile workload compiles in fresh "
+                   "processes: mlp, chain, dispatch, euler-for, euler-fori, hessian, or the "
+                   "groups loops (the last three) and all (default mlp,chain,dispatch; smoke: mlp)")
+    p.add_argument("--loop-steps", help="Euler steps of the euler-for and euler-fori compile "
+                   "cases (default 50,200,1000)")
+    p.add_argument("--hessian-n", help="Rosenbrock sizes of the hessian compile case "
+                   "(default 10,30,100)")
+    p.add_argument("--compile-timeout", type=float, help="seconds before a loop or hessian "
+                   "compile process is killed and reported as a timeout (default 300)")
     p.add_argument("--memory-n", type=float, help="chain size for the memory workload (1e7)")
     p.add_argument("--in-process", action="store_true", help="time every library in this "
                    "process, side by side, and measure memory here too (the smoke default); "
@@ -72,7 +82,7 @@ def _split(values) -> list[str]:
 
 
 def options_from(args: argparse.Namespace) -> Options:
-    from benchmarks.workloads import chain, compile
+    from benchmarks.workloads import chain, compile, loops
 
     smoke = args.smoke
     chosen, skipped = peers.select(args.peers if args.peers else ("none" if smoke else "all"))
@@ -86,9 +96,9 @@ def options_from(args: argparse.Namespace) -> Options:
     sizes = [int(float(s)) for s in _split(args.sizes)] if args.sizes else list(
         chain.SMOKE_SIZES if smoke else chain.DEFAULT_SIZES)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    compile_cases = _split(args.compile_cases) if args.compile_cases else list(
-        compile.SMOKE_CASES if smoke else compile.DEFAULT_CASES)
-    _check_choices("compile case", compile_cases, compile.DEFAULT_CASES)
+    compile_cases = compile.expand(_split(args.compile_cases) if args.compile_cases else list(
+        compile.SMOKE_CASES if smoke else compile.DEFAULT_CASES))
+    _check_choices("compile case", compile_cases, compile.CASES)
     _check_choices("dtype", _split(args.dtypes), ("float32", "float64"))
     return Options(
         workloads=names, peers=chosen, skipped=skipped, sizes=sizes,
@@ -96,7 +106,23 @@ def options_from(args: argparse.Namespace) -> Options:
         out=args.out or HERE / "results" / stamp, smoke=smoke,
         baselines=baselines(args.baseline, names), compile_cases=compile_cases,
         memory_n=int(args.memory_n or (100_000 if smoke else 10_000_000)),
-        isolate=not (smoke or args.in_process))
+        isolate=not (smoke or args.in_process),
+        loop_steps=_counts(args.loop_steps, loops.DEFAULT_STEPS, "--loop-steps"),
+        hessian_sizes=_counts(args.hessian_n, loops.DEFAULT_HESSIAN_N, "--hessian-n"),
+        compile_timeout=args.compile_timeout or compile.LOOP_TIMEOUT_S)
+
+
+def _counts(spec: str | None, default: tuple[int, ...], flag: str) -> list[int]:
+    """Positive integers from '50,200,1e3', or the default."""
+    if not spec:
+        return list(default)
+    try:
+        counts = [int(float(part)) for part in _split(spec)]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise ValueError(f"{flag} takes positive integers separated by commas, not {spec!r}")
+    return counts
 
 
 def _check_choices(what: str, chosen: list[str], allowed: tuple[str, ...]) -> None:
@@ -252,5 +278,7 @@ def _meta(options: Options) -> dict:
                         "sizes": options.sizes, "dtypes": options.dtypes,
                         "budget": asdict(options.budget), "smoke": options.smoke,
                         "compile_cases": options.compile_cases, "memory_n": options.memory_n,
-                        "batch": options.batch},
+                        "batch": options.batch, "loop_steps": options.loop_steps,
+                        "hessian_sizes": options.hessian_sizes,
+                        "compile_timeout_s": options.compile_timeout},
             "baselines": options.baselines, "skipped": options.skipped}

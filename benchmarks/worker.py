@@ -111,10 +111,15 @@ def timed(job: dict) -> dict:
 JOBS = {"first_result": first_result, "memory": memory, "timed": timed}
 
 
+class Timeout(RuntimeError):
+    """The job's process ran past its timeout and was killed."""
+
+
 def launch(job: dict, env: dict[str, str] | None = None, timeout: float = 1800,
            log: Callable[[str], None] | None = None) -> dict:
     """Run a job in a fresh Python process, passing its progress lines to `log`; raises
-    RuntimeError with the end of its stderr when it produced no result."""
+    Timeout when it was killed after `timeout` seconds, and RuntimeError with the end of its
+    stderr when it produced no result otherwise."""
     environment = {**os.environ, **(env or {})}
     environment["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(ROOT), environment.get("PYTHONPATH", "")) if p)
@@ -124,16 +129,24 @@ def launch(job: dict, env: dict[str, str] | None = None, timeout: float = 1800,
                    json.dumps({**job, "result_path": str(result)})]
         with subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True) as process:
-            tail = _follow(process, timeout, log)
+            tail, killed = _follow(process, timeout, log)
         if result.exists():
             return json.loads(result.read_text())
+    if killed:
+        raise Timeout(f"worker killed after {timeout:g} s")
     last = next((line for line in reversed(tail) if line.strip()), "no output")
     raise RuntimeError(f"worker exited with {process.returncode}: {last[:300]}")
 
 
-def _follow(process: subprocess.Popen, timeout: float, log) -> list[str]:
-    """Forward progress lines until the process ends (killed after `timeout` seconds)."""
-    timer = threading.Timer(timeout, process.kill)
+def _follow(process: subprocess.Popen, timeout: float, log) -> tuple[list[str], bool]:
+    """Forward progress lines until the process ends (killed after `timeout` seconds); the
+    end of its stderr and whether it was killed."""
+    killed = threading.Event()
+
+    def kill():
+        killed.set()
+        process.kill()
+    timer = threading.Timer(timeout, kill)
     timer.start()
     tail: collections.deque[str] = collections.deque(maxlen=30)
     try:
@@ -146,7 +159,7 @@ def _follow(process: subprocess.Popen, timeout: float, log) -> list[str]:
         process.wait()
     finally:
         timer.cancel()
-    return list(tail)
+    return list(tail), killed.is_set()
 
 
 def main(argv: list[str]) -> int:

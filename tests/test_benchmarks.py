@@ -14,10 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import pytape, workloads  # noqa: E402
-from benchmarks.cli import baselines  # noqa: E402
+from benchmarks.cli import baselines, options_from, parser  # noqa: E402
 from benchmarks.measure import summarize  # noqa: E402
 from benchmarks.results import Row, add_ratios  # noqa: E402
-from benchmarks.workloads import chain, tape  # noqa: E402
+from benchmarks.workloads import chain, compile, loops, tape  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +101,88 @@ def test_pytape_accumulates_a_reused_input():
     t = pytape.Tape()
     x = pytape.Value(np.float64(2.0), t)
     assert t.gradient(x * 3.0 + x, x) == 4.0
+
+
+LOOP_CASES = [{"program": "euler-for", "size": 7}, {"program": "euler-fori", "size": 7},
+              {"program": "hessian", "size": 5}]
+
+
+def _numeric_euler_gradient(k: float, c: float, steps: int, h: float = 1e-6) -> list[float]:
+    def loss(k, c):
+        x, v = loops.START
+        for _ in range(steps):
+            x, v = x + loops.DT * v, v + loops.DT * (-k * np.sin(x) - c * v)
+        return x * x + v * v
+    return [(loss(k + h, c) - loss(k - h, c)) / (2 * h),
+            (loss(k, c + h) - loss(k, c - h)) / (2 * h)]
+
+
+def test_loop_references_agree_with_finite_differences():
+    k, c = loops.make_input(LOOP_CASES[0])
+    np.testing.assert_allclose(loops.numpy_euler_gradient(k, c, 40),
+                               _numeric_euler_gradient(k, c, 40), rtol=1e-6)
+    x, h = loops.make_input(LOOP_CASES[2])[0], 1e-5
+
+    def gradient(v):
+        head, tail = v[:-1], v[1:]
+        g = np.zeros_like(v)
+        g[:-1] += -400 * head * (tail - head**2) - 2 * (1 - head)
+        g[1:] += 200 * (tail - head**2)
+        return g
+    numeric = np.array([(gradient(x + h * e) - gradient(x - h * e)) / (2 * h)
+                        for e in np.eye(len(x))])
+    np.testing.assert_allclose(loops.numpy_rosenbrock_hessian(x), numeric, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("params", LOOP_CASES, ids=loops.case_name)
+def test_loop_workload_tapejit_agrees_with_numpy(params, monkeypatch):
+    """Traced, differentiated and lowered to kernel source as under jit; the kernels run as
+    plain Python (disable_jit="kernels") so the test does not wait for Numba."""
+    import tapejit as tj
+
+    monkeypatch.setattr(tj.config, "disable_jit", "kernels")
+    got = loops.build("tapejit", params).run()
+    np.testing.assert_allclose(np.asarray(got, dtype=np.float64), loops.reference(params),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_loop_workload_fori_compiles_with_numba():
+    params = {"program": "euler-fori", "size": 3}
+    subject = loops.build("tapejit", params)
+    np.testing.assert_allclose(np.asarray(subject.run(), dtype=np.float64),
+                               loops.reference(params), rtol=1e-10)
+    assert subject.jitted.compile_stats(*subject.args)["first_call_s"] > 0
+
+
+@pytest.mark.parametrize("params", LOOP_CASES, ids=loops.case_name)
+def test_loop_workload_jax_agrees_with_numpy(params):
+    pytest.importorskip("jax")
+    got = loops.build("jax", params).run()
+    np.testing.assert_allclose(np.asarray(got, dtype=np.float64), loops.reference(params),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_loop_compile_cases_are_opt_in_and_expand_per_size():
+    default = options_from(parser().parse_args(["--workloads", "compile"]))
+    assert default.compile_cases == list(compile.DEFAULT_CASES)
+    chosen = options_from(parser().parse_args(
+        ["--workloads", "compile", "--compile-cases", "mlp,loops", "--loop-steps", "5,1e3",
+         "--hessian-n", "4"]))
+    assert chosen.compile_cases == ["mlp", "euler-for", "euler-fori", "hessian"]
+    names = [name for case in chosen.compile_cases
+             for name, _, _ in compile.variants(case, chosen)]
+    assert names == ["mlp batch=256", "grad euler python for steps=5",
+                     "grad euler python for steps=1000", "grad euler fori_loop steps=5",
+                     "grad euler fori_loop steps=1000", "hessian rosenbrock n=4"]
+    with pytest.raises(ValueError, match="--loop-steps"):
+        options_from(parser().parse_args(["--loop-steps", "0"]))
+    with pytest.raises(ValueError, match="compile case"):
+        options_from(parser().parse_args(["--compile-cases", "loop"]))
+
+
+def test_a_loop_case_past_its_timeout_is_reported_as_a_timeout(tmp_path):
+    options = options_from(parser().parse_args(["--peers", "none", "--compile-timeout", "0.2"]))
+    options.scratch = tmp_path
+    rows = compile.run_case("hessian rosenbrock n=3", loops.NAME,
+                            {"program": "hessian", "size": 3}, "tapejit", options)
+    assert [(r.metric, r.status) for r in rows] == [("cold_process", "timeout: > 0.2 s")]

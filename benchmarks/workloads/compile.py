@@ -1,6 +1,7 @@
 """Compile: the first call of a workload in a fresh process with an empty disk cache, again
 in a second fresh process on the same (now warm) cache, and the first call on a new batch size
-in the same process (tapejit should reuse its compiled kernels there)."""
+in the same process (tapejit should reuse its compiled kernels there). The loop and hessian
+cases (`--compile-cases loops`) take only the cold process, each under a timeout."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from benchmarks import worker
 from benchmarks.results import Row
 from benchmarks.task import Task, wanted
-from benchmarks.workloads import chain
+from benchmarks.workloads import chain, loops
 
 NAME = "compile"
 TITLE = "first call: fresh process, empty then warm disk cache; a new batch size"
@@ -20,8 +21,12 @@ PERSISTENT = {"tapejit": "TAPEJIT_CACHE_DIR", "tapejit-bg": "TAPEJIT_CACHE_DIR",
 # tapejit-bg: TAPEJIT_BACKGROUND_COMPILE=1, the first calls answered by the interpreter while
 # the kernel compiles in a thread; its row also reports when the kernel was ready
 DEFAULT_CASES = ("mlp", "chain", "dispatch")
+LOOP_CASES = loops.PROGRAMS
+CASES = DEFAULT_CASES + LOOP_CASES
+GROUPS = {"loops": LOOP_CASES, "all": CASES}
 SMOKE_CASES = ("mlp",)
 NEW_BATCH = {"mlp": 128}
+LOOP_TIMEOUT_S = 300.0
 
 
 def target(case: str, options) -> dict:
@@ -38,27 +43,53 @@ def case_name(case: str, options) -> str:
     return f"mlp batch={params['batch']}" if case == "mlp" else "dispatch scalar"
 
 
+def expand(cases: list[str]) -> list[str]:
+    """Case names with the groups ('loops', 'all') replaced by their members, in order."""
+    return list(dict.fromkeys(c for case in cases for c in GROUPS.get(case, (case,))))
+
+
+def variants(case: str, options) -> list[tuple[str, str, dict]]:
+    """(row name, workload module, params) of each program compiled for a case: one for the
+    workload cases, one per size for the loop and hessian cases."""
+    if case not in LOOP_CASES:
+        return [(case_name(case, options), case, target(case, options))]
+    sizes = options.hessian_sizes if case == "hessian" else options.loop_steps
+    return [(loops.case_name(params), loops.NAME, params)
+            for params in ({"program": case, "size": size} for size in sizes)]
+
+
 def tasks(options) -> list[Task]:
-    return [Task(f"compile {case_name(case, options)} · {library} (fresh processes)",
-                 8.0 if library == "tensorflow" else 4.0,
-                 lambda log, case=case, library=library: run_case(case, library, options))
+    return [Task(f"compile {name} · {library} (fresh processes)",
+                 _weight(workload, params, library),
+                 lambda log, v=(name, workload, params), library=library:
+                 run_case(*v, library, options))
             for case in options.compile_cases
+            for name, workload, params in variants(case, options)
             for library in LIBRARIES
-            if wanted(library, options) and library.split("-")[0] in _libraries_of(case)]
+            if wanted(library, options) and library.split("-")[0] in _libraries_of(workload)
+            and not (workload == loops.NAME and library not in loops.LIBRARIES)]
 
 
-def _libraries_of(case: str) -> tuple[str, ...]:
+def _weight(workload: str, params: dict, library: str) -> float:
+    if workload == loops.NAME:
+        return 1.0 + params["size"] / 20
+    return 8.0 if library == "tensorflow" else 4.0
+
+
+def _libraries_of(workload: str) -> tuple[str, ...]:
     from benchmarks.workloads import module
 
-    return module(case).LIBRARIES
+    return loops.LIBRARIES if workload == loops.NAME else module(workload).LIBRARIES
 
 
-def run_case(case: str, library: str, options) -> list[Row]:
-    """A cold process, then a warm one when the library keeps a disk cache."""
-    env = _cache_env(case, library, options.scratch)
-    job = {"kind": "first_result", "workload": case, "library": library,
-           "params": target(case, options), "new_batch": NEW_BATCH.get(case)}
-    name = case_name(case, options)
+def run_case(name: str, workload: str, params: dict, library: str, options) -> list[Row]:
+    """A cold process, then a warm one when the library keeps a disk cache (the loop and
+    hessian programs: the cold process alone, killed after `options.compile_timeout` s)."""
+    env = _cache_env(name, library, options.scratch)
+    job = {"kind": "first_result", "workload": workload, "library": library,
+           "params": params, "new_batch": NEW_BATCH.get(workload)}
+    if workload == loops.NAME:
+        return [_process_row(name, library, "cold_process", job, env, options.compile_timeout)]
     cold = _process_row(name, library, "cold_process", job, env)
     rows = [cold] + _new_batch_rows(name, library, cold)
     if library in PERSISTENT:
@@ -66,7 +97,8 @@ def run_case(case: str, library: str, options) -> list[Row]:
     return rows
 
 
-def _cache_env(case: str, library: str, scratch: Path) -> dict[str, str]:
+def _cache_env(name: str, library: str, scratch: Path) -> dict[str, str]:
+    case = name.replace(" ", "_")
     folder = scratch / "compile" / case / library
     folder.mkdir(parents=True, exist_ok=True)
     env = {"TAPEJIT_CACHE_DIR": str(scratch / "compile" / case / "tapejit-unused")}
@@ -77,10 +109,14 @@ def _cache_env(case: str, library: str, scratch: Path) -> dict[str, str]:
     return env
 
 
-def _process_row(name: str, library: str, metric: str, job: dict, env: dict) -> Row:
+def _process_row(name: str, library: str, metric: str, job: dict, env: dict,
+                 timeout: float | None = None) -> Row:
     row = Row(NAME, name, library, metric)
     try:
-        out = worker.launch(job, env)
+        out = worker.launch(job, env, **({"timeout": timeout} if timeout else {}))
+    except worker.Timeout:
+        row.status = f"timeout: > {timeout:g} s"
+        return row
     except Exception as e:
         row.status = f"error: {e}"
         return row
