@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 from benchmark_cells import BENCHMARKS
+from control_cells import CONTROL
 from nbclient import NotebookClient
 from training_cells import TRAINING
 
@@ -212,7 +213,8 @@ print(float(tj.jit(lambda a: tj.reduce_sum(a * 1.0))(data)) == float(np.sum(data
 ]
 
 NOTEBOOKS = {"01_gradient_tape.ipynb": GRADIENT_TAPE, "02_jit_and_ir.ipynb": JIT_AND_IR,
-             "03_training.ipynb": TRAINING, "05_benchmarks.ipynb": BENCHMARKS}
+             "03_training.ipynb": TRAINING, "04_control_flow_and_vmap.ipynb": CONTROL,
+             "05_benchmarks.ipynb": BENCHMARKS}
 
 
 def build(cells) -> nbformat.NotebookNode:
