@@ -355,3 +355,14 @@ def test_clip_by_value_follows_tensorflow():
     assert ints.dtype == np.int32
     with pytest.raises(ValueError, match="clip_by_value"):
         tj.clip_by_value(tj.constant([1.0]), tj.constant([0.0, 0.0]), 2.0)
+
+
+def test_unsupported_tensorflow_types_are_clear_errors():
+    with pytest.raises(tj.UnsupportedTypeError, match="no SparseTensor"):
+        tj.SparseTensor(indices=[[0, 0]], values=[1.0], dense_shape=[2, 2])
+    with pytest.raises(NotImplementedError, match="no IndexedSlices"):
+        tj.IndexedSlices([1.0], [0])
+    with pytest.raises(tj.UnsupportedTypeError, match="strings.split"):
+        tj.strings.split(["a b"])
+    with pytest.raises(tj.DTypeError, match="strings"):
+        tj.constant("text")

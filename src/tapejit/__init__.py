@@ -29,6 +29,7 @@ from tapejit.ops import (argmax, argmin, broadcast_to, cast, concat, convert_to_
                          tile, transpose, where)
 from tapejit.tape import GradientTape
 from tapejit.tensor import Tensor, Variable, constant
+from tapejit.unsupported import IndexedSlices, SparseTensor, UnsupportedTypeError, strings
 from tapejit.version import __version__
 from tapejit.vmap import vectorized_map, vmap
 
