@@ -1,7 +1,7 @@
 """Vectorizable math for generated kernels (see core.py for the method and its guarantees):
 exp, expm1, log, log1p, sin, cos, tanh, sigmoid, softplus for float32 (`*_f32`) and float64
 (`*_f64`), the branch-free helpers kernels call, NumPy's remainders and floor division,
-and a stable argsort."""
+a stable argsort, and convolution and pooling loops."""
 
 from pathlib import Path
 
@@ -34,6 +34,12 @@ from tapejit.backend.numba_cpu.vmath.pairwise import (
 )
 from tapejit.backend.numba_cpu.vmath.sorting import stable_argsort
 from tapejit.backend.numba_cpu.vmath.threefry import threefry2x32
+from tapejit.backend.numba_cpu.vmath.windows import (
+    conv2d_nhwc,
+    window_gather,
+    window_reduce,
+    window_scatter,
+)
 from tapejit.backend.numba_cpu.vmath.trig import (
     SIN_COS_LIMIT,
     SIN_COS_LIMIT_F32,
@@ -51,4 +57,5 @@ __all__ = ["BLOCK", "SIN_COS_LIMIT", "SIN_COS_LIMIT_F32", "cos_f32", "cos_f64", 
            "ldexp_f32", "ldexp_f64", "log1p_f32", "log1p_f64", "log_f32", "log_f64", "mod_float",
            "nan_max", "nan_min", "pairwise_join", "pairwise_plan", "pairwise_sum", "sigmoid_f32",
            "sigmoid_f64", "sign", "sin_f32", "sin_f64", "softplus_f32", "softplus_f64",
-           "stable_argsort", "tanh_f32", "tanh_f64", "threefry2x32", "where"]
+           "stable_argsort", "tanh_f32", "tanh_f64", "threefry2x32", "where", "conv2d_nhwc",
+           "window_gather", "window_reduce", "window_scatter"]
