@@ -36,6 +36,44 @@ def _fill_columns(x, cols, group, kh, kw, out_h, out_w, strides, pad_lo, lhs_dil
 
 
 @njit(cache=True, nogil=True)
+def _direct(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
+    """The convolution as a loop nest, accumulating each output row over taps and channels
+    (faster than im2col when each row sums few products)."""
+    n, h, w, _ = x.shape
+    kh, kw, cg, f = kernel.shape
+    out_h, out_w = out.shape[1], out.shape[2]
+    fg = f // groups
+    span_h, span_w = (h - 1) * lhs_dil[0] + 1, (w - 1) * lhs_dil[1] + 1
+    acc = np.zeros(f, x.dtype)
+    for b in range(n):
+        for oh in range(out_h):
+            for ow in range(out_w):
+                acc[:] = 0
+                for i in range(kh):
+                    hp = oh * strides[0] + i * rhs_dil[0] - pad_lo[0]
+                    if hp < 0 or hp >= span_h or hp % lhs_dil[0] != 0:
+                        continue
+                    ih = hp // lhs_dil[0]
+                    for j in range(kw):
+                        wp = ow * strides[1] + j * rhs_dil[1] - pad_lo[1]
+                        if wp < 0 or wp >= span_w or wp % lhs_dil[1] != 0:
+                            continue
+                        iw = wp // lhs_dil[1]
+                        for g in range(groups):
+                            for c in range(cg):
+                                v = x[b, ih, iw, g * cg + c]
+                                for k in range(g * fg, (g + 1) * fg):
+                                    acc[k] += v * kernel[i, j, c, k]
+                for k in range(f):
+                    out[b, oh, ow, k] = acc[k]
+
+
+DIRECT_LIMIT = 256
+"""Products per output element (taps x channels per group) up to which the loop nest beats
+im2col + BLAS on this machine's measurements."""
+
+
+@njit(cache=True, nogil=True)
 def conv2d_nhwc(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out_h, out_w):
     """conv_general_dilated of an (N, H, W, C) input and an (KH, KW, C/G, F) kernel."""
     n = x.shape[0]
@@ -43,9 +81,10 @@ def conv2d_nhwc(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out_h, out
     fg = f // groups
     out = np.zeros((n, out_h, out_w, f), x.dtype)
     rows = n * out_h * out_w
-    if rows == 0 or fg == 0:
+    if rows == 0 or fg == 0 or cg == 0:
         return out
-    if cg == 0:
+    if kh * kw * cg <= DIRECT_LIMIT:
+        _direct(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out)
         return out
     cols = np.empty((rows, kh * kw * cg), x.dtype)
     flat = out.reshape(rows, f)
@@ -121,10 +160,87 @@ def _window_sum_or_max(xf, shape, o0, o1, o2, o3, window, strides, lo, fill, is_
 
 
 @njit(cache=True, nogil=True)
+def _spatial_only(shape, window, strides, lo, out_shape):
+    """Whether the window pools axes 1 and 2 only (as 2-d pooling of NHWC data does), so
+    channels can run contiguously in the innermost loop."""
+    return (window[0] == 1 and window[3] == 1 and strides[0] == 1 and strides[3] == 1
+            and lo[0] == 0 and lo[3] == 0 and out_shape[0] == shape[0]
+            and out_shape[3] == shape[3])
+
+
+@njit(cache=True, nogil=True)
+def _pool_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max, out):
+    n, h, w, c = shape
+    for b in range(n):
+        for oh in range(out_shape[1]):
+            for ow in range(out_shape[2]):
+                o = ((b * out_shape[1] + oh) * out_shape[2] + ow) * c
+                for k in range(c):
+                    out[o + k] = fill
+                for i in range(window[1]):
+                    ih = _offset(oh, i, strides[1], lo[1], h)
+                    if ih < 0:
+                        continue
+                    for j in range(window[2]):
+                        iw = _offset(ow, j, strides[2], lo[2], w)
+                        if iw < 0:
+                            continue
+                        at = ((b * h + ih) * w + iw) * c
+                        for k in range(c):
+                            v = xf[at + k]
+                            if not is_max:
+                                out[o + k] += v
+                            elif v > out[o + k] or v != v:
+                                out[o + k] = v
+
+
+@njit(cache=True, nogil=True)
+def _pool_choose(xf, shape, b, oh, ow, window, strides, lo, fill, best, best_at):
+    """best_at[k]: the flat index of channel k's first maximum in the window at (oh, ow)
+    (NaN counting as the maximum), -1 for a padded position."""
+    n, h, w, c = shape
+    first = True
+    for i in range(window[1]):
+        ih = _offset(oh, i, strides[1], lo[1], h)
+        for j in range(window[2]):
+            iw = _offset(ow, j, strides[2], lo[2], w)
+            inside = ih >= 0 and iw >= 0
+            at = ((b * h + ih) * w + iw) * c if inside else -1
+            for k in range(c):
+                v = xf[at + k] if inside else fill
+                if first or v > best[k] or (v != v and best[k] == best[k]):
+                    best[k] = v
+                    best_at[k] = at + k if inside else -1
+            first = False
+
+
+@njit(cache=True, nogil=True)
+def _pool_select(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatter):
+    """Gather (out[o] = v[arg-max]) or scatter (out[arg-max] += v[o]) for pooling windows."""
+    c = shape[3]
+    best = np.empty(c, xf.dtype)
+    best_at = np.empty(c, np.int64)
+    for b in range(shape[0]):
+        for oh in range(out_shape[1]):
+            for ow in range(out_shape[2]):
+                _pool_choose(xf, shape, b, oh, ow, window, strides, lo, fill, best, best_at)
+                o = ((b * out_shape[1] + oh) * out_shape[2] + ow) * c
+                for k in range(c):
+                    if best_at[k] >= 0:
+                        if scatter:
+                            out[best_at[k]] += vf[o + k]
+                        else:
+                            out[o + k] = vf[best_at[k]]
+
+
+@njit(cache=True, nogil=True)
 def window_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max):
     """reduce_window_max (is_max) or reduce_window_sum of a raveled 4-d operand; the
     output raveled."""
     out = np.empty(out_shape[0] * out_shape[1] * out_shape[2] * out_shape[3], xf.dtype)
+    if _spatial_only(shape, window, strides, lo, out_shape):
+        _pool_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max, out)
+        return out
     i = 0
     for o0 in range(out_shape[0]):
         for o1 in range(out_shape[1]):
@@ -140,6 +256,9 @@ def window_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max):
 def window_gather(tf, xf, shape, window, strides, lo, out_shape, fill):
     """select_and_gather_add: t at each window's arg-max of x (0 at a padded one)."""
     out = np.zeros(out_shape[0] * out_shape[1] * out_shape[2] * out_shape[3], tf.dtype)
+    if _spatial_only(shape, window, strides, lo, out_shape):
+        _pool_select(tf, xf, shape, window, strides, lo, out_shape, fill, out, False)
+        return out
     i = 0
     for o0 in range(out_shape[0]):
         for o1 in range(out_shape[1]):
@@ -156,6 +275,9 @@ def window_gather(tf, xf, shape, window, strides, lo, out_shape, fill):
 def window_scatter(sf, xf, shape, window, strides, lo, s_shape, fill):
     """select_and_scatter_add: each window's s added at its arg-max of x."""
     out = np.zeros(xf.size, sf.dtype)
+    if _spatial_only(shape, window, strides, lo, s_shape):
+        _pool_select(sf, xf, shape, window, strides, lo, s_shape, fill, out, True)
+        return out
     i = 0
     for o0 in range(s_shape[0]):
         for o1 in range(s_shape[1]):
