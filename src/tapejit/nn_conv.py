@@ -13,7 +13,7 @@ import numpy as np
 from tapejit import ops
 from tapejit.errors import ShapeError, op_error
 from tapejit.ops.operands import as_operand, float_operand, numeric_operand
-from tapejit.primitives.conv import conv_general_dilated, window_out_size
+from tapejit.primitives.conv import conv_general_dilated
 from tapejit.primitives.window import reduce_window_max, reduce_window_sum, reduce_window_sum_p
 from tapejit.site import user_site
 

@@ -34,12 +34,6 @@ from tapejit.backend.numba_cpu.vmath.pairwise import (
 )
 from tapejit.backend.numba_cpu.vmath.sorting import stable_argsort
 from tapejit.backend.numba_cpu.vmath.threefry import threefry2x32
-from tapejit.backend.numba_cpu.vmath.windows import (
-    conv2d_nhwc,
-    window_gather,
-    window_reduce,
-    window_scatter,
-)
 from tapejit.backend.numba_cpu.vmath.trig import (
     SIN_COS_LIMIT,
     SIN_COS_LIMIT_F32,
@@ -47,6 +41,12 @@ from tapejit.backend.numba_cpu.vmath.trig import (
     cos_f64,
     sin_f32,
     sin_f64,
+)
+from tapejit.backend.numba_cpu.vmath.windows import (
+    conv2d_nhwc,
+    window_gather,
+    window_reduce,
+    window_scatter,
 )
 
 SOURCES = tuple(sorted(Path(__file__).parent.glob("*.py")))
