@@ -197,3 +197,18 @@ def test_optional_oracle_jax_conv_and_pool_gradients():
     got = tj.grad(ours, (0, 1, 2))(*args)
     for g, w in zip(got, want):
         np.testing.assert_allclose(g.numpy(), np.asarray(w), rtol=1e-10, atol=1e-12)
+
+
+def test_the_conv_benchmark_reference_agrees_with_tapejit():
+    """benchmarks/workloads/conv.py's hand-written NumPy step (the benchmark's check) is the
+    gradient tapejit's jitted step computes."""
+    from benchmarks.workloads import conv
+
+    step, _, _ = conv._tapejit()
+    arrays = conv.make_params(8) + conv.make_batch(8, 8)
+    wide = [a.astype(np.float64) for a in arrays]
+    loss, grads = conv.numpy_step(*wide)
+    got_loss, got_grads = step(*wide)
+    np.testing.assert_allclose(got_loss.numpy(), loss, rtol=1e-10)
+    for g, want in zip(got_grads, grads):
+        np.testing.assert_allclose(g.numpy(), want, rtol=1e-9, atol=1e-12)

@@ -36,6 +36,18 @@ def _fill_columns(x, cols, group, kh, kw, out_h, out_w, strides, pad_lo, lhs_dil
 
 
 @njit(cache=True, nogil=True)
+def _tap(o, k, stride, dilation, lo, lhs_dil, span):
+    """The input index a tap reads along one axis, -1 in the padding or between the
+    elements of a dilated input."""
+    p = o * stride + k * dilation - lo
+    if p < 0 or p >= span:
+        return -1
+    if lhs_dil == 1:
+        return p
+    return p // lhs_dil if p % lhs_dil == 0 else -1
+
+
+@njit(cache=True, nogil=True)
 def _direct(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
     """The convolution as a loop nest, accumulating each output row over taps and channels
     (faster than im2col when each row sums few products)."""
@@ -50,15 +62,14 @@ def _direct(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
             for ow in range(out_w):
                 acc[:] = 0
                 for i in range(kh):
-                    hp = oh * strides[0] + i * rhs_dil[0] - pad_lo[0]
-                    if hp < 0 or hp >= span_h or hp % lhs_dil[0] != 0:
+                    ih = _tap(oh, i, strides[0], rhs_dil[0], pad_lo[0], lhs_dil[0], span_h)
+                    if ih < 0:
                         continue
-                    ih = hp // lhs_dil[0]
                     for j in range(kw):
-                        wp = ow * strides[1] + j * rhs_dil[1] - pad_lo[1]
-                        if wp < 0 or wp >= span_w or wp % lhs_dil[1] != 0:
+                        iw = _tap(ow, j, strides[1], rhs_dil[1], pad_lo[1], lhs_dil[1],
+                                  span_w)
+                        if iw < 0:
                             continue
-                        iw = wp // lhs_dil[1]
                         for g in range(groups):
                             for c in range(cg):
                                 v = x[b, ih, iw, g * cg + c]
