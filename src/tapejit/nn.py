@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tapejit import ops
 from tapejit.math import reduce_logsumexp
-from tapejit.nn_conv import (
+from tapejit.ops import sigmoid, softplus, tanh
+from tapejit.ops.convolution import (
     avg_pool,
     avg_pool1d,
     avg_pool2d,
@@ -15,7 +16,6 @@ from tapejit.nn_conv import (
     max_pool1d,
     max_pool2d,
 )
-from tapejit.ops import sigmoid, softplus, tanh
 from tapejit.ops.operands import float_operand
 
 

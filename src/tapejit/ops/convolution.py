@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tapejit import ops
 from tapejit.errors import ShapeError, op_error
-from tapejit.ops.operands import as_operand, float_operand, numeric_operand
+from tapejit.ops.operands import as_operand, cast, float_operand, numeric_operand
+from tapejit.ops.shape import transpose
 from tapejit.primitives.conv import conv_general_dilated
 from tapejit.primitives.window import reduce_window_max, reduce_window_sum, reduce_window_sum_p
 from tapejit.site import user_site
@@ -20,7 +20,6 @@ from tapejit.site import user_site
 
 def _fail(op: str, problem: str, fix: str):
     return op_error(ShapeError, op, problem, fix, user_site())
-
 
 def _per_axis(value, k: int, name: str, op: str, default: int = 1) -> tuple[int, ...]:
     """TF's int-or-list spatial argument: an int, 1 value, k values, or k + 2 values with 1
@@ -39,7 +38,6 @@ def _per_axis(value, k: int, name: str, op: str, default: int = 1) -> tuple[int,
         raise _fail(op, f"{name}={value!r} is not an int or a list of 1, {k} or {k + 2} "
                     "positive ints", f"pass e.g. {name}=2 or {name}={[2] * k}")
     return tuple(int(v) for v in values)
-
 
 def _pads(padding, sizes, windows, strides, op: str, explicit_ok: bool = True):
     """(lo, hi) per spatial axis for 'SAME', 'VALID' or TF's explicit pairs."""
@@ -65,7 +63,6 @@ def _pads(padding, sizes, windows, strides, op: str, explicit_ok: bool = True):
                                           "with (0, 0) on the batch and channel axes"
                                           if explicit_ok else ""))
 
-
 def _channels_last(x, data_format: str, k: int, op: str):
     """x in channels-last layout, and the function putting an output back."""
     last, first = "N" + "DHW"[3 - k:] + "C", "NC" + "DHW"[3 - k:]
@@ -74,9 +71,8 @@ def _channels_last(x, data_format: str, k: int, op: str):
     if data_format == first:
         to_last = (0,) + tuple(range(2, k + 2)) + (1,)
         back = (0, k + 1) + tuple(range(1, k + 1))
-        return ops.transpose(x, to_last), lambda y: ops.transpose(y, back)
+        return transpose(x, to_last), lambda y: transpose(y, back)
     raise _fail(op, f"data_format={data_format!r}", f"use '{last}' or '{first}'")
-
 
 def _check_rank(x, k: int, op: str, what: str = "input"):
     if len(x.shape) != k + 2:
@@ -84,12 +80,11 @@ def _check_rank(x, k: int, op: str, what: str = "input"):
                     f"pass a batch of {k}-d inputs with channels, shape (batch, "
                     f"{', '.join(['size'] * k)}, channels)")
 
-
 def _convolve(op, k, input, filters, strides, padding, data_format, dilations):
     x = float_operand(input, op)
     w = as_operand(filters, op)
     if w.dtype != x.dtype and isinstance(filters, (np.ndarray, list, tuple)):
-        w = ops.cast(w, x.dtype)
+        w = cast(w, x.dtype)
     x, back = _channels_last(x, data_format, k, op)
     _check_rank(x, k, op)
     _check_rank(w, k, op, "filters")
@@ -106,7 +101,6 @@ def _convolve(op, k, input, filters, strides, padding, data_format, dilations):
     y = conv_general_dilated(x, w, strides, pads, (1,) * k, dilations, channels // per_group)
     return back(y)
 
-
 def convolution(input, filters, strides=None, padding="VALID", data_format=None,
                 dilations=None, name=None):
     """tf.nn.convolution: an N-d convolution, the rank taken from filters."""
@@ -114,17 +108,14 @@ def convolution(input, filters, strides=None, padding="VALID", data_format=None,
     return _convolve("convolution", k, input, filters, strides, padding, data_format,
                      dilations)
 
-
 def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, name=None):
     """tf.nn.conv1d: input (batch, width, in), filters (width, in / groups, out)."""
     return _convolve("conv1d", 1, input, filters, stride, padding, data_format, dilations)
-
 
 def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
     """tf.nn.conv2d: input NHWC, filters HWIO (in = input channels / groups); strides and
     dilations an int or 1, 2 or 4 ints; padding 'SAME', 'VALID' or 4 (before, after) pairs."""
     return _convolve("conv2d", 2, input, filters, strides, padding, data_format, dilations)
-
 
 def _pool_geometry(op, x, k, ksize, strides, padding, explicit_ok):
     _check_rank(x, k, op)
@@ -133,11 +124,9 @@ def _pool_geometry(op, x, k, ksize, strides, padding, explicit_ok):
     pads = _pads(padding, x.shape[1:-1], window, strides, op, explicit_ok)
     return ((1,) + window + (1,), (1,) + strides + (1,), ((0, 0),) + pads + ((0, 0),))
 
-
 def _max_pool(op, k, input, ksize, strides, padding, data_format):
     x, back = _channels_last(numeric_operand(input, op), data_format, k, op)
     return back(reduce_window_max(x, *_pool_geometry(op, x, k, ksize, strides, padding, True)))
-
 
 def _avg_pool(op, k, input, ksize, strides, padding, data_format):
     x, back = _channels_last(float_operand(input, op), data_format, k, op)
@@ -148,31 +137,25 @@ def _avg_pool(op, k, input, ksize, strides, padding, data_format):
                                       window_strides=strides, padding=pads)
     return back(sums / counts)
 
-
 def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
     return _max_pool("max_pool1d", 1, input, ksize, strides, padding, data_format)
-
 
 def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """tf.nn.max_pool2d: the max over each window; 'SAME' pads with -inf."""
     return _max_pool("max_pool2d", 2, input, ksize, strides, padding, data_format)
 
-
 def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
     return _avg_pool("avg_pool1d", 1, input, ksize, strides, padding, data_format)
-
 
 def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """tf.nn.avg_pool2d: the mean over each window; with 'SAME', over its elements inside
     the input."""
     return _avg_pool("avg_pool2d", 2, input, ksize, strides, padding, data_format)
 
-
 def max_pool(input, ksize, strides, padding, data_format=None, name=None):
     """tf.nn.max_pool: N-d, the rank taken from the input."""
     k = len(as_operand(input, "max_pool").shape) - 2
     return _max_pool("max_pool", k, input, ksize, strides, padding, data_format)
-
 
 def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
     k = len(as_operand(input, "avg_pool").shape) - 2
