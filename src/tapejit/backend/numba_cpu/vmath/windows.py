@@ -47,41 +47,69 @@ def _tap(o, k, stride, dilation, lo, lhs_dil, span):
     return p // lhs_dil if p % lhs_dil == 0 else -1
 
 
+BLOCK = 64
+"""Output positions computed together by the blocked loop nest (its columns fit in cache)."""
+
+
 @njit(cache=True, nogil=True)
-def _direct(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
-    """The convolution as a loop nest, accumulating each output row over taps and channels
-    (faster than im2col when each row sums few products)."""
-    n, h, w, _ = x.shape
+def _gather_block(x, cols, start, size, group, kernel_shape, out_h, out_w, strides, pad_lo,
+                  lhs_dil, rhs_dil):
+    """cols[tap, r] = the (dilated, padded) input that tap meets at output position
+    start + r: im2col of one block, transposed so output positions are contiguous."""
+    _, h, w, _ = x.shape
+    kh, kw, cg, _ = kernel_shape
+    span_h, span_w = (h - 1) * lhs_dil[0] + 1, (w - 1) * lhs_dil[1] + 1
+    for r in range(size):
+        row = start + r
+        ow, oh, b = row % out_w, (row // out_w) % out_h, row // (out_w * out_h)
+        for i in range(kh):
+            ih = _tap(oh, i, strides[0], rhs_dil[0], pad_lo[0], lhs_dil[0], span_h)
+            for j in range(kw):
+                iw = _tap(ow, j, strides[1], rhs_dil[1], pad_lo[1], lhs_dil[1], span_w)
+                base = (i * kw + j) * cg
+                for c in range(cg):
+                    cols[base + c, r] = x[b, ih, iw, group * cg + c] if (
+                        ih >= 0 and iw >= 0) else 0
+
+
+@njit(cache=True, nogil=True)
+def _blocked(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
+    """The convolution in blocks of BLOCK output positions: each block's columns gathered,
+    then every output channel accumulated as a run of axpys over the block (contiguous, so
+    they vectorize). Beats BLAS on the small matrices of small networks, and needs no BLAS
+    threads."""
     kh, kw, cg, f = kernel.shape
     out_h, out_w = out.shape[1], out.shape[2]
-    fg = f // groups
-    span_h, span_w = (h - 1) * lhs_dil[0] + 1, (w - 1) * lhs_dil[1] + 1
-    acc = np.zeros(f, x.dtype)
-    for b in range(n):
-        for oh in range(out_h):
-            for ow in range(out_w):
-                acc[:] = 0
-                for i in range(kh):
-                    ih = _tap(oh, i, strides[0], rhs_dil[0], pad_lo[0], lhs_dil[0], span_h)
-                    if ih < 0:
-                        continue
-                    for j in range(kw):
-                        iw = _tap(ow, j, strides[1], rhs_dil[1], pad_lo[1], lhs_dil[1],
-                                  span_w)
-                        if iw < 0:
-                            continue
-                        for g in range(groups):
-                            for c in range(cg):
-                                v = x[b, ih, iw, g * cg + c]
-                                for k in range(g * fg, (g + 1) * fg):
-                                    acc[k] += v * kernel[i, j, c, k]
-                for k in range(f):
-                    out[b, oh, ow, k] = acc[k]
+    fg, taps, rows = f // groups, kh * kw * cg, out.shape[0] * out_h * out_w
+    cols = np.empty((taps, min(BLOCK, rows)), x.dtype)
+    acc = np.empty((fg, min(BLOCK, rows)), x.dtype)
+    weights = np.empty((groups, fg, taps), x.dtype)
+    for g in range(groups):
+        for t in range(taps):
+            for k in range(fg):
+                weights[g, k, t] = kernel[t // (kw * cg), (t // cg) % kw, t % cg, g * fg + k]
+    flat = out.reshape(rows, f)
+    for start in range(0, rows, BLOCK):
+        size = min(BLOCK, rows - start)
+        for g in range(groups):
+            _gather_block(x, cols, start, size, g, kernel.shape, out_h, out_w, strides,
+                          pad_lo, lhs_dil, rhs_dil)
+            for k in range(fg):
+                acc[k, :size] = 0
+                for t in range(taps):
+                    wv = weights[g, k, t]
+                    for r in range(size):
+                        acc[k, r] += wv * cols[t, r]
+            for r in range(size):
+                for k in range(fg):
+                    flat[start + r, g * fg + k] = acc[k, r]
 
 
-DIRECT_LIMIT = 256
-"""Products per output element (taps x channels per group) up to which the loop nest beats
-im2col + BLAS on this machine's measurements."""
+BLAS_MAX_PRODUCTS = 1 << 20
+"""im2col + BLAS only for products with fewer outputs than a block and at most this many
+multiply-adds (weight gradients of small images: few, long dot products): small enough
+that OpenBLAS runs them on one thread. Larger ones are the blocked loop nest, as BLAS's
+threads lose time on a busy machine (measured on LeNet-sized layers)."""
 
 
 @njit(cache=True, nogil=True)
@@ -94,8 +122,8 @@ def conv2d_nhwc(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out_h, out
     rows = n * out_h * out_w
     if rows == 0 or fg == 0 or cg == 0:
         return out
-    if kh * kw * cg <= DIRECT_LIMIT:
-        _direct(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out)
+    if rows >= BLOCK or rows * kh * kw * cg * fg > BLAS_MAX_PRODUCTS:
+        _blocked(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out)
         return out
     cols = np.empty((rows, kh * kw * cg), x.dtype)
     flat = out.reshape(rows, f)
