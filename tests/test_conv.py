@@ -212,3 +212,20 @@ def test_the_conv_benchmark_reference_agrees_with_tapejit():
     np.testing.assert_allclose(got_loss.numpy(), loss, rtol=1e-10)
     for g, want in zip(got_grads, grads):
         np.testing.assert_allclose(g.numpy(), want, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("x_shape,w_shape,params", [
+    ((4, 9, 8, 4), (3, 2, 2, 6), ((2, 1), ((1, 2), (0, -1)), (2, 1), (1, 2), 2)),
+    ((3, 40, 3), (5, 1, 6), ((2,), ((2, 2),), (1,), (1,), 3)),
+    ((2, 3, 3, 2), (2, 2, 2, 3), ((1, 1), ((0, 0), (0, 0)), (1, 1), (1, 1), 1))])
+def test_jitted_convolutions_match_eager_on_both_numba_paths(x_shape, w_shape, params):
+    """Many outputs (the blocked loop nest) and few (BLAS), grouped and dilated, with their
+    gradients (weight gradients have few outputs, input gradients many)."""
+    from tapejit.primitives.conv import conv_general_dilated
+
+    x, w = RNG.normal(size=x_shape), RNG.normal(size=w_shape)
+    step = tj.value_and_grad(
+        lambda x, w: tj.reduce_sum(tj.math.sin(conv_general_dilated(x, w, *params))), (0, 1))
+    eager, jitted = step(x, w), tj.jit(step)(x, w)
+    for e, j in zip([eager[0], *eager[1]], [jitted[0], *jitted[1]]):
+        np.testing.assert_allclose(j.numpy(), e.numpy(), rtol=1e-10, atol=1e-12)
