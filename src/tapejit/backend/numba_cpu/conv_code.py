@@ -1,6 +1,7 @@
 """The Numba backend's code for convolution and pooling: calls of vmath's compiled-once
-loops (vmath/windows.py). A convolution with one or two spatial axes is im2col, then one
-BLAS product per group; windows run on 4-d views (fewer axes get leading size-1 axes).
+loops (vmath/windows.py). A convolution with one or two spatial axes runs on 4-d NHWC
+views (a blocked loop nest, or im2col + BLAS for few outputs); windows run on 4-d views
+(fewer axes get leading size-1 axes).
 Other ranks and dtypes raise LoweringError, so they run in the NumPy interpreter."""
 
 from __future__ import annotations

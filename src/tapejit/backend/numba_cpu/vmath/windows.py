@@ -1,5 +1,5 @@
 """Convolution and pooling for generated code, compiled once (and cached on disk) rather
-than inside every kernel: conv2d_nhwc (im2col, then one BLAS product per group) and the
+than inside every kernel: conv2d_nhwc (a blocked loop nest, or im2col + BLAS) and the
 windowed max/sum and arg-max gather/scatter over 4-d arrays (fewer axes are padded with
 size-1 axes by the caller). Semantics as primitives/conv.py and primitives/window.py."""
 
