@@ -27,6 +27,8 @@ TARGETS = (
     Target("jit(grad(x**2)) scalar call", "dispatch", "scalar", "time", 0.3, "jax"),
     Target("chain gradient, 2e6 float32", "chain", "n=2e6 float32", "time", 0.25, "numpy"),
     Target("MLP value_and_grad, batch 256", "mlp", "batch=256", "time", 1.0, "numpy"),
+    Target("LeNet-sized CNN step, 28x28, batch 64", "conv", "28x28 batch=64", "time", 1.0,
+           "torch"),
     Target("eager tape, 100 scalar ops + gradient", "tape", "100 ops", "time", 0.5, "torch"),
     Target("cold first call of the MLP step", "compile", "mlp batch=256", "cold_process", 1.0,
            "jax"),

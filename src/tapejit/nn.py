@@ -5,6 +5,17 @@ from __future__ import annotations
 from tapejit import ops
 from tapejit.math import reduce_logsumexp
 from tapejit.ops import sigmoid, softplus, tanh
+from tapejit.ops.convolution import (
+    avg_pool,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    convolution,
+    max_pool,
+    max_pool1d,
+    max_pool2d,
+)
 from tapejit.ops.operands import float_operand
 
 
@@ -106,7 +117,9 @@ def l2_loss(x):
     return ops.reduce_sum(ops.square(x)) / 2
 
 
-__all__ = ["elu", "embedding_lookup", "gelu", "l2_loss", "leaky_relu", "log_sigmoid",
+__all__ = ["avg_pool", "avg_pool1d", "avg_pool2d", "conv1d", "conv2d", "convolution",
+           "max_pool", "max_pool1d", "max_pool2d",
+           "elu", "embedding_lookup", "gelu", "l2_loss", "leaky_relu", "log_sigmoid",
            "log_softmax", "one_hot", "relu", "relu6", "selu", "sigmoid",
            "sigmoid_cross_entropy_with_logits", "silu",
            "softmax", "softmax_cross_entropy_with_logits", "softplus", "softsign",

@@ -12,6 +12,7 @@ from tapejit.primitives import (
     arithmetic,
     broadcast,
     compare,
+    conv,
     convert,
     decompositions,
     elementwise,
@@ -28,11 +29,12 @@ from tapejit.primitives import (
     special,
     spectral,
     trig,
+    window,
 )
 
-FAMILIES = (arithmetic, broadcast, compare, convert, decompositions, elementwise, fused, indexing,
-            linalg, random_bits, reduce, rounding, scan, shape, slicing, sort, special, spectral,
-            trig)
+FAMILIES = (arithmetic, broadcast, compare, conv, convert, decompositions, elementwise, fused,
+            indexing, linalg, random_bits, reduce, rounding, scan, shape, slicing, sort, special,
+            spectral, trig, window)
 
 
 def all_primitives() -> dict[str, Primitive]:

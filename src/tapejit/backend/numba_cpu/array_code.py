@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit.backend.interface import LoweringError
+from tapejit.backend.numba_cpu.conv_code import CONV_CODE
 from tapejit.backend.numba_cpu.indexing_code import INDEXING_CODE
 from tapejit.backend.numba_cpu.linalg_code import LINALG_CODE
 from tapejit.backend.numba_cpu.random_code import RANDOM_CODE
@@ -144,4 +145,5 @@ ARRAY_CODE = {
     "concatenate": _concatenate, "pad": _pad,
     "dot_general": _dot_general,
     **INDEXING_CODE, **SCAN_CODE, **SORT_CODE, **LINALG_CODE, **RANDOM_CODE,
+    **CONV_CODE,
 }

@@ -1,7 +1,7 @@
 """Vectorizable math for generated kernels (see core.py for the method and its guarantees):
 exp, expm1, log, log1p, sin, cos, tanh, sigmoid, softplus for float32 (`*_f32`) and float64
 (`*_f64`), the branch-free helpers kernels call, NumPy's remainders and floor division,
-and a stable argsort."""
+a stable argsort, and convolution and pooling loops."""
 
 from pathlib import Path
 
@@ -42,6 +42,12 @@ from tapejit.backend.numba_cpu.vmath.trig import (
     sin_f32,
     sin_f64,
 )
+from tapejit.backend.numba_cpu.vmath.windows import (
+    conv2d_nhwc,
+    window_gather,
+    window_reduce,
+    window_scatter,
+)
 
 SOURCES = tuple(sorted(Path(__file__).parent.glob("*.py")))
 """The files kernels inline code from: part of every kernel's cache key."""
@@ -52,4 +58,4 @@ __all__ = ["BLOCK", "SIN_COS_LIMIT", "SIN_COS_LIMIT_F32", "cos_f32", "cos_f64", 
            "nan_max", "nan_min", "pairwise_join", "pairwise_plan", "pairwise_sum", "sigmoid_f32",
            "sigmoid_f64", "sign", "sin_f32", "sin_f64", "softplus_f32", "softplus_f64",
            "stable_argsort", "tanh_f32", "tanh_f64", "threefry2x32", "threefry2x32_rows",
-           "where"]
+           "where", "conv2d_nhwc", "window_gather", "window_reduce", "window_scatter"]
