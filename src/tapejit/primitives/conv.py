@@ -17,6 +17,7 @@ from tapejit.errors import ShapeError, TypeRuleError
 from tapejit.ir import Primitive, TensorType
 from tapejit.primitives.base import is_undefined, require_float, same_dtype
 from tapejit.primitives.broadcast import zeros_like_type
+from tapejit.primitives.conv_batch import conv_batch
 from tapejit.primitives.shape import reshape, rev, transpose
 from tapejit.primitives.slicing import concatenate, slice_
 from tapejit.trace import bind
@@ -193,7 +194,7 @@ def _conv_transpose(ct, lhs, rhs, **params):
 
 conv_general_dilated_p = Primitive(
     name="conv_general_dilated", type_rule=_conv_type, impl=_conv_impl, jvp=_conv_jvp,
-    transpose=_conv_transpose, kind="other")
+    transpose=_conv_transpose, kind="other", batch=conv_batch)
 
 
 def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,

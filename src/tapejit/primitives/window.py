@@ -18,6 +18,7 @@ from tapejit.ir import Primitive, TensorType
 from tapejit.primitives.base import require_float, require_numeric, same_dtype
 from tapejit.primitives.broadcast import zeros_like_type
 from tapejit.primitives.conv import dilate_and_pad, dilated, window_out_size
+from tapejit.primitives.conv_batch import window_batch
 from tapejit.primitives.reduce import lowest
 from tapejit.primitives.slicing import pad
 from tapejit.trace import bind
@@ -98,11 +99,12 @@ def _max_jvp(primals, tangents, out, **params):
 reduce_window_sum_p = Primitive(
     name="reduce_window_sum", type_rule=_reduce_window_type,
     impl=_reduce_window_impl(np.add, lambda dtype: 0), jvp=_sum_jvp, transpose=_sum_transpose,
-    kind="other")
+    kind="other", batch=window_batch)
 
 reduce_window_max_p = Primitive(
     name="reduce_window_max", type_rule=_reduce_window_type,
-    impl=_reduce_window_impl(np.maximum, lowest), jvp=_max_jvp, kind="other")
+    impl=_reduce_window_impl(np.maximum, lowest), jvp=_max_jvp, kind="other",
+    batch=window_batch)
 
 
 def _selected_offsets(x, window_dimensions, window_strides, padding):
@@ -196,11 +198,11 @@ def _scatter_transpose(ct, s, x, **params):
 
 select_and_gather_add_p = Primitive(
     name="select_and_gather_add", type_rule=_gather_type, impl=_gather_impl, jvp=_gather_jvp,
-    transpose=_gather_transpose, kind="other")
+    transpose=_gather_transpose, kind="other", batch=window_batch)
 
 select_and_scatter_add_p = Primitive(
     name="select_and_scatter_add", type_rule=_scatter_type, impl=_scatter_impl,
-    jvp=_scatter_jvp, transpose=_scatter_transpose, kind="other")
+    jvp=_scatter_jvp, transpose=_scatter_transpose, kind="other", batch=window_batch)
 
 
 def _window_params(window_dimensions, window_strides, padding) -> dict:
