@@ -29,7 +29,7 @@ from tapejit.site import user_site
 from tapejit.staging import stage
 from tapejit.state import STATE
 from tapejit.tensor import Variable
-from tapejit.trace import bind
+from tapejit.trace import Tracer, bind
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,7 @@ class JitFunction:
         self._last_miss = ""
         self._lock = threading.Lock()
         self._fast: dict = {}
+        self._staged: LRU = LRU(lambda: config.jit_cache_size)
         functools.update_wrapper(self, fn, updated=())  # never take over a wrapped jit's state
 
     def __call__(self, *args, **kwargs):
@@ -142,7 +143,12 @@ class JitFunction:
     def _recorded_call(self, args):
         """Inside another trace, or under a recording tape: one `call` equation holding this
         function's traced program (tapes record it as one op; the optimizer inlines it)."""
-        staged = stage(self.fn, args, self.static_argnums)
+        key = self._signature(args)[0]
+        staged = self._staged.get(key)
+        if staged is None:  # traced once per signature, as the compiled path is
+            staged = stage(self.fn, args, self.static_argnums)
+            if not any(isinstance(c, Tracer) for c in staged.consts):  # closed over a trace
+                self._staged.set(key, staged)
         leaves = [as_tensor(leaf, "jit") for i, a in enumerate(args)
                   if i not in self.static_argnums
                   for leaf in tree.leaves(a) if not isinstance(leaf, Variable)]
