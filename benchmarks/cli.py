@@ -236,10 +236,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     options.scratch = Path(tempfile.mkdtemp(prefix="tapejit-bench-"))
-    os.environ["TAPEJIT_CACHE_DIR"] = str(options.scratch / "run-cache")
+    saved = os.environ.get("TAPEJIT_CACHE_DIR")
+    os.environ["TAPEJIT_CACHE_DIR"] = str(options.scratch / "run-cache")  # the workers' cache
     try:
         return _run(options)
     finally:
+        if saved is None:  # a caller in the same process (a test) keeps its own cache
+            os.environ.pop("TAPEJIT_CACHE_DIR", None)
+        else:
+            os.environ["TAPEJIT_CACHE_DIR"] = saved
         shutil.rmtree(options.scratch, ignore_errors=True)
 
 
