@@ -92,8 +92,8 @@ report.curves_figure(history, plt.figure(figsize=(10, 4)));"""),
 Besides the trainable weights, the compiled step advanced Dropout's step counter (which
 selects the next mask), BatchNormalization's moving statistics (used when `training` is
 False, as by the held-out evaluation above) and Adam's slots and iteration count."""),
-    ("code", """bn = next(x for x in jitted.model.layers if type(x).__name__ == "BatchNormalization")
-dropout = next(x for x in jitted.model.layers if type(x).__name__ == "Dropout")
+    ("code", """by_kind = {type(layer).__name__: layer for layer in jitted.model.layers}
+bn, dropout = by_kind["BatchNormalization"], by_kind["Dropout"]
 print([v.name for v in jitted.model.non_trainable_variables])
 print("dropout step:", int(dropout.step.numpy()), " optimizer iterations:",
       int(jitted.optimizer.iterations.numpy()))
