@@ -31,12 +31,14 @@ def smoke(tmp_path_factory):
     return done, out
 
 
+@pytest.mark.xdist_group("benchmark_smoke")  # one worker runs the smoke fixture once
 def test_smoke_run_finishes_and_writes_results(smoke):
     done, out = smoke
     assert done.returncode == 0, done.stderr[-3000:]
     assert (out / "results.json").is_file() and (out / "results.md").is_file()
 
 
+@pytest.mark.xdist_group("benchmark_smoke")  # one worker runs the smoke fixture once
 def test_smoke_table_shows_every_workload(smoke):
     done, out = smoke
     for name in workloads.SMOKE:
@@ -45,6 +47,7 @@ def test_smoke_table_shows_every_workload(smoke):
     assert "tapejit: warm call split" in done.stdout
 
 
+@pytest.mark.xdist_group("benchmark_smoke")  # one worker runs the smoke fixture once
 def test_smoke_json_rows_measured_and_correct(smoke):
     _, out = smoke
     data = json.loads((out / "results.json").read_text())
