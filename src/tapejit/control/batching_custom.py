@@ -4,7 +4,7 @@ user's rule keeps defining the derivative of the vectorized function."""
 
 from __future__ import annotations
 
-from tapejit.control.batching import batch_body, batched_type
+from tapejit.control.batching import batch_body
 from tapejit.control.bodies import trace_function
 from tapejit.control.rules import Rule
 from tapejit.ir import Program
@@ -14,7 +14,7 @@ from tapejit.primitives.broadcast import reduce_sum
 from tapejit.trace import bind
 
 
-def _run(closed, values, dims, n) -> tuple[list, list]:
+def _run(closed, values, dims) -> tuple[list, list]:
     outs, out_dims = batch_eval(closed.program, list(closed.captured) + list(values),
                                 [None] * closed.num_captured + list(dims))
     return outs, out_dims
@@ -41,7 +41,7 @@ class _Batched(Rule):
         closed, _ = trace_function(lambda *xs: (self.rule.jvp(
             xs[:nc], xs[nc:nc + na], xs[nc + na:]), None), types)
         outs, dims = _run(closed, consts + args + list(tangents),
-                          self.dims + self.dims[nc:], self.n)
+                          self.dims + self.dims[nc:])
         return [with_batch(o, d, self.n) for o, d in zip(outs, dims)]
 
     def forward(self, consts, args) -> list:
@@ -49,7 +49,7 @@ class _Batched(Rule):
         nc = len(consts)
         closed, _ = trace_function(lambda *xs: (self.rule.forward(xs[:nc], xs[nc:]), None),
                                    self.types)
-        outs, dims = _run(closed, consts + args, self.dims, self.n)
+        outs, dims = _run(closed, consts + args, self.dims)
         n_out = len(self.body.outputs)
         self.res_types = [a.type for a in closed.program.outputs[n_out:]]
         self.res_dims = dims[n_out:]
@@ -63,7 +63,7 @@ class _Batched(Rule):
                                                                    list(xs[nr:])), None),
                                    self.res_types + out_types)
         grads, dims = _run(closed, list(residuals) + list(cts),
-                           self.res_dims + [0] * len(cts), self.n)
+                           self.res_dims + [0] * len(cts))
         arg_dims = self.dims[len(self.dims) - len(grads):]
         return [_as_arg(g, d, want, self.n) for g, d, want in zip(grads, dims, arg_dims)]
 
@@ -86,5 +86,3 @@ def custom_batch(prim, args, dims, *, body, rule, num_consts):
                 num_consts=closed.num_captured + num_consts)
     return tuple(outs), (0,) * len(outs)
 
-
-__all__ = ["batched_type", "custom_batch"]

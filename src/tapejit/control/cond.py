@@ -67,10 +67,6 @@ def cond_bind(index, operands, branches: tuple[Program, ...]) -> tuple:
     return bind(cond_p, index, *operands, branches=tuple(branches))
 
 
-def _with_inputs(program: Program, inputs) -> Program:
-    return Program(tuple(inputs), program.eqns, program.outputs)
-
-
 def _cond_jvp(primals, tangents, outs, *, branches: tuple[Program, ...]):
     index, operands = primals[0], primals[1:]
     types = [v.type for v in branches[0].inputs]
