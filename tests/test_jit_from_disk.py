@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tapejit as tj
+from tests.optable import one_per_primitive
 from tests.test_jit import JIT_PARAMS, _args, _value_and_grads
 
 CHILD = textwrap.dedent("""
@@ -18,8 +19,9 @@ CHILD = textwrap.dedent("""
     sys.path.insert(0, {root!r})
     import tapejit as tj
     from tests.test_jit import JIT_PARAMS, _args, _value_and_grads
+    from tests.optable import one_per_primitive
     report = {{}}
-    for param in JIT_PARAMS:
+    for param in one_per_primitive(JIT_PARAMS):
         case, shapes = param.values
         args = _args(case, shapes)
         fn = tj.jit(case.fn if case.order == 0 else _value_and_grads(case))
@@ -40,7 +42,7 @@ def _eager(case, args):
 @pytest.mark.xdist_group("op_table_kernels")  # after test_jit compiled them, same worker
 def test_a_fresh_process_loads_every_kernel_from_disk_and_matches_eager():
     expected = {}
-    for param in JIT_PARAMS:
+    for param in one_per_primitive(JIT_PARAMS):
         case, shapes = param.values
         args = _args(case, shapes)
         (tj.jit(case.fn if case.order == 0 else _value_and_grads(case)))(*args)  # on disk now

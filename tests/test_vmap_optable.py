@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tapejit as tj
-from tests.optable import CASES, sample
+from tests.optable import CASES, one_per_primitive, sample
 
 PARAMS = [pytest.param(case, case.shapes[min(2, len(case.shapes) - 1)], id=case.id)
           for case in CASES]
@@ -60,18 +60,7 @@ def test_vmap_of_the_first_argument_only_equals_a_loop(case, shapes):
     _check(case, examples, (0,) + (None,) * len(shared), stacked)
 
 
-def _one_per_primitive(params):
-    """The first case of each primitive: compiling a kernel per case would double the
-    suite's Numba time for little more coverage (the eager checks above take every case)."""
-    seen, kept = set(), []
-    for p in params:
-        if p.values[0].prim not in seen:
-            seen.add(p.values[0].prim)
-            kept.append(p)
-    return kept
-
-
-@pytest.mark.parametrize("case,shapes", _one_per_primitive(PARAMS))
+@pytest.mark.parametrize("case,shapes", one_per_primitive(PARAMS))
 def test_jit_of_vmap_equals_a_loop(case, shapes):
     examples = _examples(case, shapes)
     axes = tuple(_later_axis(x) for x in examples[0])
