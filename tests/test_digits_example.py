@@ -10,6 +10,8 @@ import pytest
 
 from tapejit.examples import cli, digits, report
 
+pytestmark = pytest.mark.xdist_group("digits_cnn")  # one worker compiles the CNN step once
+
 
 @pytest.fixture(scope="module")
 def data():
