@@ -157,7 +157,7 @@ def test_every_pass_keeps_the_program_valid(program):
     lower_programs(tj.grad(fn, tuple(range(len(shapes)))), inputs(shapes, seed))  # verifies
 
 
-@settings(max_examples=25, **COMMON)
+@settings(max_examples=15, **COMMON)
 @given(programs(max_ops=8))
 def test_numba_compiled_programs_agree_with_eager(program):
     shapes, steps, seed = program
