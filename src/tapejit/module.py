@@ -55,6 +55,15 @@ def snake_case(name: str) -> str:
     return name.lower()
 
 
+def keras_snake_case(name: str) -> str:
+    """Keras 3's automatic names: 'Conv2D' -> 'conv2d', 'MaxPooling2D' -> 'max_pooling2d',
+    'KLDivergence' -> 'kl_divergence' (a capital starts a word only before lowercase
+    letters, or after one)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 @contextmanager
 def name_scope(name: str, caller=None):
     """Prefix the Variables that layers create inside with `name/`; as Keras 3, a caller

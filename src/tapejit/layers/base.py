@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit import nn, ops
-from tapejit.module import Module, name_scope, scoped_name, snake_case, unique_name
+from tapejit.module import Module, keras_snake_case, name_scope, scoped_name, unique_name
 from tapejit.state import STATE
 from tapejit.tensor import Variable
 
@@ -120,7 +120,7 @@ class Layer(Module):
 
     def __init__(self, name: str | None = None, trainable: bool = True,
                  dtype=np.float32) -> None:
-        super().__init__(name if name is not None else unique_name(snake_case(
+        super().__init__(name if name is not None else unique_name(keras_snake_case(
             type(self).__name__)))
         self._trainable = bool(trainable)
         self.dtype = np.dtype(dtype)

@@ -10,7 +10,6 @@ import numpy as np
 from tapejit import nn, ops
 from tapejit.errors import ShapeError, op_error
 from tapejit.layers.base import Layer, get_activation, get_regularizer
-from tapejit.module import snake_case, unique_name
 from tapejit.site import user_site
 
 _FORMATS = {"channels_last": False, "channels_first": True, None: False}
@@ -32,13 +31,6 @@ def _data_format(data_format, k: int, layer: str) -> str:
     return "NC" + spatial if _FORMATS[data_format] else "N" + spatial + "C"
 
 
-def _default_name(cls, name):
-    """Keras's automatic name: 'conv2d', 'max_pooling2d' (no '_' before '2d')."""
-    if name is not None:
-        return name
-    return unique_name(snake_case(cls.__name__).replace("1_d", "1d").replace("2_d", "2d"))
-
-
 def _padding(padding: str, layer: str, allowed=("valid", "same")) -> str:
     if not isinstance(padding, str) or padding.lower() not in allowed:
         raise op_error(ValueError, layer, f"padding={padding!r}",
@@ -56,7 +48,7 @@ class _Conv(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, name: str | None = None, trainable: bool = True,
                  dtype=np.float32) -> None:
-        super().__init__(name=_default_name(type(self), name), trainable=trainable, dtype=dtype)
+        super().__init__(name=name, trainable=trainable, dtype=dtype)
         layer, k = type(self).__name__, self.rank
         self.filters, self.groups = int(filters), int(groups)
         if self.filters < 1 or self.groups < 1 or self.filters % self.groups:
@@ -140,7 +132,7 @@ class _Pool(Layer):
 
     def __init__(self, pool_size=None, strides=None, padding="valid", data_format=None,
                  name: str | None = None, **kwargs) -> None:
-        super().__init__(name=_default_name(type(self), name), **kwargs)
+        super().__init__(name=name, **kwargs)
         layer, k = type(self).__name__, self.rank
         self.pool_size = _tuple(self.default_pool if pool_size is None else pool_size, k,
                                 "pool_size", layer)
@@ -182,7 +174,7 @@ class _GlobalPool(Layer):
 
     def __init__(self, data_format=None, keepdims: bool = False, name: str | None = None,
                  **kwargs) -> None:
-        super().__init__(name=_default_name(type(self), name), **kwargs)
+        super().__init__(name=name, **kwargs)
         self.data_format = data_format
         self.keepdims = keepdims
         self._format = _data_format(data_format, self.rank, type(self).__name__)

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from tapejit import ops
 from tapejit.losses import functions as F
 from tapejit.losses.reduction import reduce_weighted_values, standardize_reduction
-
-
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+from tapejit.module import keras_snake_case
 
 
 class Loss:
@@ -23,7 +18,7 @@ class Loss:
     """
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        self.name = name or _snake_case(type(self).__name__)
+        self.name = name or keras_snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction, type(self).__name__)
         self.dtype = dtype
 
