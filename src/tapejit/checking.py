@@ -9,7 +9,7 @@ import numpy as np
 from tapejit.backend.executable import build
 from tapejit.config import config
 from tapejit.errors import TapejitError
-from tapejit.ir import Eqn, Namer, Program, Var, format_eqn, walk
+from tapejit.ir import Eqn, Namer, Program, Var, format_eqn, interpret
 from tapejit.passes.fuse import fuse
 from tapejit.passes.nested import recursively
 from tapejit.site import user_site
@@ -45,7 +45,7 @@ def close(got, want, dtype: np.dtype) -> bool:
 def interpret_all(program: Program, arrays: list) -> dict[int, object]:
     """Every var's value under the NumPy interpreter, keyed by id(var)."""
     env: dict[int, object] = {}
-    walk(program, arrays, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params), env)
+    interpret(program, arrays, env)
     return env
 
 

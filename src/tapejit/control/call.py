@@ -12,7 +12,7 @@ from tapejit.control.batching import call_batch
 from tapejit.control.bodies import float_mask, split_jvp
 from tapejit.control.custom import linear_call_p
 from tapejit.errors import TypeRuleError
-from tapejit.ir import Primitive, Program, walk
+from tapejit.ir import Primitive, Program, interpret
 from tapejit.primitives.broadcast import full
 from tapejit.trace import bind
 
@@ -27,7 +27,7 @@ def _call_type(*in_types, body: Program, name: str):
 
 
 def _call_impl(*args, body: Program, name: str):
-    return tuple(walk(body, args, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params)))
+    return tuple(interpret(body, args))
 
 
 def _call_jvp(primals, tangents, outs, *, body: Program, name: str):

@@ -25,7 +25,7 @@ from tapejit.control.bodies import (
     transpose_body,
 )
 from tapejit.errors import DTypeError, ShapeError, TypeRuleError
-from tapejit.ir import Primitive, Program, TensorType, walk
+from tapejit.ir import Primitive, Program, TensorType, interpret
 from tapejit.primitives.base import is_undefined
 from tapejit.primitives.broadcast import full
 from tapejit.trace import Trace, bind
@@ -59,7 +59,7 @@ def _pick(index, n: int) -> int:
 
 def _cond_impl(index, *operands, branches: tuple[Program, ...]):
     branch = branches[_pick(index, len(branches))]
-    outs = walk(branch, operands, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params))
+    outs = interpret(branch, operands)
     return tuple(np.asarray(o, a.type.dtype) for o, a in zip(outs, branch.outputs))
 
 

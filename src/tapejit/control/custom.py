@@ -18,7 +18,7 @@ from tapejit.control.batching_custom import custom_batch
 from tapejit.control.bodies import jvp_body, transpose_body
 from tapejit.control.rules import Rule
 from tapejit.errors import TypeRuleError, op_error
-from tapejit.ir import Primitive, Program, TensorType, walk
+from tapejit.ir import Primitive, Program, TensorType, interpret
 from tapejit.passes.dce import dce
 from tapejit.primitives.base import is_undefined
 from tapejit.primitives.broadcast import full
@@ -27,7 +27,7 @@ from tapejit.trace import Tracer, bind, eval_program, top_trace
 
 
 def _run(program: Program, args) -> tuple:
-    outs = walk(program, args, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params))
+    outs = interpret(program, args)
     return tuple(outs)
 
 

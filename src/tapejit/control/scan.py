@@ -26,7 +26,7 @@ from tapejit.control.bodies import (
     transpose_body,
 )
 from tapejit.errors import ShapeError, TypeRuleError
-from tapejit.ir import Primitive, Program, TensorType, walk
+from tapejit.ir import Primitive, Program, TensorType, interpret
 from tapejit.passes.dce import dce
 from tapejit.primitives.arithmetic import add_p
 from tapejit.primitives.base import is_undefined
@@ -69,8 +69,7 @@ def _scan_impl(*args, body: Program, length: int, reverse: bool, num_consts: int
     y_types = [a.type for a in body.outputs[num_carry:]]
     ys = [np.empty((length,) + t.shape, t.dtype) for t in y_types]
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
-        outs = walk(body, consts + carry + [x[i] for x in xs],
-                    lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params))
+        outs = interpret(body, consts + carry + [x[i] for x in xs])
         carry = [np.asarray(c, t.dtype) for c, t in
                  zip(outs[:num_carry], (a.type for a in body.outputs[:num_carry]))]
         for y, value in zip(ys, outs[num_carry:]):

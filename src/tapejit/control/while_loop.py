@@ -17,7 +17,7 @@ import numpy as np
 from tapejit.control.batching import while_batch
 from tapejit.control.bodies import float_mask, jvp_body, over_inputs
 from tapejit.errors import DTypeError, TypeRuleError, op_error
-from tapejit.ir import Primitive, Program, TensorType, walk
+from tapejit.ir import Primitive, Program, TensorType, interpret
 from tapejit.primitives.broadcast import full
 from tapejit.site import user_site
 from tapejit.trace import bind
@@ -47,18 +47,15 @@ def _while_type(*in_types: TensorType, predicate: Program, body: Program,
     return carry
 
 
-def _run(program: Program, args) -> list:
-    return walk(program, args, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params))
-
-
 def _while_impl(*args, predicate: Program, body: Program, predicate_nconsts: int,
                 body_nconsts: int):
     pred_consts = list(args[:predicate_nconsts])
     body_consts = list(args[predicate_nconsts:predicate_nconsts + body_nconsts])
     carry = list(args[predicate_nconsts + body_nconsts:])
     types = [a.type for a in body.outputs]
-    while bool(_run(predicate, pred_consts + carry)[0]):
-        carry = [np.asarray(c, t.dtype) for c, t in zip(_run(body, body_consts + carry), types)]
+    while bool(interpret(predicate, pred_consts + carry)[0]):
+        new = interpret(body, body_consts + carry)
+        carry = [np.asarray(c, t.dtype) for c, t in zip(new, types)]
     return tuple(np.asarray(c, t.dtype) for c, t in zip(carry, types))
 
 

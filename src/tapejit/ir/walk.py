@@ -34,3 +34,9 @@ def walk(program: Program, args: Sequence, run_eqn: RunEqn, env: dict | None = N
         else:
             env.update((id(v), x) for v, x in zip(eqn.outputs, result))
     return [read(a) for a in program.outputs]
+
+
+def interpret(program: Program, args: Sequence, env: dict | None = None) -> list:
+    """The program's outputs computed by each equation's NumPy impl (sub-programs of
+    higher-order primitives, the interpreter's checks)."""
+    return walk(program, args, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params), env)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapejit.ir import Primitive, Program, TensorType, walk
+from tapejit.ir import Primitive, Program, TensorType, interpret
 from tapejit.primitives.batching import batch_eval
 
 
@@ -15,7 +15,7 @@ def _fused_type(*in_types: TensorType, body: Program, shape) -> tuple[TensorType
 
 def _fused_impl(*args, body: Program, shape):
     """The body's outputs: one value for one output, as every other impl, else a tuple."""
-    outs = walk(body, args, lambda eqn, ins: eqn.prim.impl(*ins, **eqn.params))
+    outs = interpret(body, args)
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 
