@@ -34,10 +34,6 @@ TARGETS = (
            "jax"),
     Target("MLP step, new process, warm disk cache", "compile", "mlp batch=256",
            "warm_process", 0.05, unit="s"),
-    Target("cold first call, TAPEJIT_BACKGROUND_COMPILE=1", "compile", "mlp batch=256",
-           "cold_process", 1.0, "jax", library="tapejit-bg"),
-    Target("warm disk cache, TAPEJIT_BACKGROUND_COMPILE=1", "compile", "mlp batch=256",
-           "warm_process", 0.05, unit="s", library="tapejit-bg"),
     Target("memory growth, chain gradient 1e7 float64", "memory", "chain n=1e7 float64",
            "peak_growth", 1.2, unit="x"),
 )

@@ -20,7 +20,7 @@ from benchmarks.results import Row, add_ratios  # noqa: E402
 from benchmarks.workloads import chain, compile, loops, tape  # noqa: E402
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # xdist interleaves modules: a module fixture ran twice
 def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(

@@ -5,6 +5,9 @@ cases (`--compile-cases loops`) take only the cold process, each under a timeout
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from benchmarks import worker
@@ -15,11 +18,14 @@ from benchmarks.workloads import chain, loops
 NAME = "compile"
 TITLE = "first call: fresh process, empty then warm disk cache; a new batch size"
 BASELINE = "jax"
-LIBRARIES = ("tapejit", "tapejit-bg", "numpy", "jax", "torch", "tensorflow", "autograd")
-PERSISTENT = {"tapejit": "TAPEJIT_CACHE_DIR", "tapejit-bg": "TAPEJIT_CACHE_DIR",
+LIBRARIES = ("tapejit", "tapejit-sync", "numpy", "jax", "torch", "tensorflow", "autograd")
+PERSISTENT = {"tapejit": "TAPEJIT_CACHE_DIR", "tapejit-sync": "TAPEJIT_CACHE_DIR",
               "jax": "BENCH_JAX_CACHE_DIR"}
-# tapejit-bg: TAPEJIT_BACKGROUND_COMPILE=1, the first calls answered by the interpreter while
-# the kernel compiles in a thread; its row also reports when the kernel was ready
+# tapejit: the default, the first tier answering while the kernel compiles in a thread (its
+# row also reports when the kernel was ready); tapejit-sync: TAPEJIT_SYNC_COMPILE=1, the
+# first call waits for the kernel. The first tier's shared kernels are precompiled first
+# (`python -m tapejit precompile`, as a machine's first use of tapejit does), in the
+# machine's first-tier folder; --smoke uses a scratch folder, compiled on demand.
 DEFAULT_CASES = ("mlp", "chain", "dispatch")
 LOOP_CASES = loops.PROGRAMS
 CASES = DEFAULT_CASES + LOOP_CASES
@@ -59,7 +65,7 @@ def variants(case: str, options) -> list[tuple[str, str, dict]]:
 
 
 def tasks(options) -> list[Task]:
-    return [Task(f"compile {name} · {library} (fresh processes)",
+    runs = [Task(f"compile {name} · {library} (fresh processes)",
                  _weight(workload, params, library),
                  lambda log, v=(name, workload, params), library=library:
                  run_case(*v, library, options))
@@ -68,6 +74,26 @@ def tasks(options) -> list[Task]:
             for library in LIBRARIES
             if wanted(library, options) and library.split("-")[0] in _libraries_of(workload)
             and not (workload == loops.NAME and library not in loops.LIBRARIES)]
+    if options.smoke or not any(t.label.endswith("· tapejit (fresh processes)") for t in runs):
+        return runs
+    return [Task("compile · precompile the first tier (python -m tapejit precompile)", 6.0,
+                 lambda log: _precompile(options))] + runs
+
+
+def _precompile(options) -> list[Row]:
+    """The first tier's kernels compiled (or found) in the machine's folder; no rows."""
+    env = {**os.environ, **_common_env(options)}
+    subprocess.run([sys.executable, "-m", "tapejit", "precompile"], env=env, check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return []
+
+
+def _common_env(options) -> dict[str, str]:
+    """Every tapejit process: no background precompile; --smoke's first tier in scratch."""
+    env = {"TAPEJIT_PRECOMPILE": "0"}
+    if options.smoke:
+        env["TAPEJIT_FIRST_TIER_DIR"] = str(options.scratch / "first-tier")
+    return env
 
 
 def _weight(workload: str, params: dict, library: str) -> float:
@@ -85,7 +111,7 @@ def _libraries_of(workload: str) -> tuple[str, ...]:
 def run_case(name: str, workload: str, params: dict, library: str, options) -> list[Row]:
     """A cold process, then a warm one when the library keeps a disk cache (the loop and
     hessian programs: the cold process alone, killed after `options.compile_timeout` s)."""
-    env = _cache_env(name, library, options.scratch)
+    env = {**_common_env(options), **_cache_env(name, library, options.scratch)}
     job = {"kind": "first_result", "workload": workload, "library": library,
            "params": params, "new_batch": NEW_BATCH.get(workload)}
     if workload == loops.NAME:
@@ -104,8 +130,8 @@ def _cache_env(name: str, library: str, scratch: Path) -> dict[str, str]:
     env = {"TAPEJIT_CACHE_DIR": str(scratch / "compile" / case / "tapejit-unused")}
     if library in PERSISTENT:
         env[PERSISTENT[library]] = str(folder)
-    if library == "tapejit-bg":
-        env["TAPEJIT_BACKGROUND_COMPILE"] = "1"
+    if library == "tapejit-sync":
+        env["TAPEJIT_SYNC_COMPILE"] = "1"
     return env
 
 

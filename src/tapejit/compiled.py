@@ -1,10 +1,12 @@
 """One signature of a jitted function at run time: its staged program, how arguments become
 kernel arguments, and the state it runs in.
 
-States: Pending (a background compile not started yet: the interpreter answers), Interpreted
-(the interpreter answers while the kernel compiles in a thread) and Compiled (the executable
-runs; its first call compiles or loads the kernel). Without TAPEJIT_BACKGROUND_COMPILE a
-signature starts Compiled.
+States: FirstTier (a new signature: the first tier answers, then the kernel starts compiling),
+Compiling (the first tier answers while the kernel compiles in a thread) and Compiled (the
+kernel runs; its first call compiles or loads it). The first tier's results are the kernel's
+bit for bit (backend/numba_cpu/first_tier.py), so the switch changes no result. With
+TAPEJIT_SYNC_COMPILE, checks, or a program the first tier cannot run, a signature starts
+Compiled.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from collections.abc import Callable
 import numpy as np
 
 from tapejit import tree
-from tapejit.backend.executable import Executable, build, interpreted
+from tapejit.backend.executable import Executable, build, first_tier
+from tapejit.backend.numba_cpu.warmup import start_in_background
 from tapejit.checking import check_outputs, hunt_nonfinite
 from tapejit.config import config
 from tapejit.debug import debug
@@ -78,8 +81,8 @@ class Compiled:
         return None
 
 
-class Interpreted:
-    """The interpreter answers while the kernel compiles (or loads) in a thread; the thread
+class Compiling:
+    """The first tier answers while the kernel compiles (or loads) in a thread; the thread
     switches the signature to Compiled when its kernel has run once."""
 
     def __init__(self, executable: Executable, compiler: threading.Thread) -> None:
@@ -93,16 +96,26 @@ class Interpreted:
         self.compiler.join()
 
 
-class Pending:
-    """A background compile not started yet: the interpreter answers the first call, and the
-    compile starts after it, so that call does not contend with it for the GIL."""
+class FirstTier:
+    """A new signature whose kernel is not on disk: the first tier answers its first call
+    (loading or compiling the shared kernels it needs), then the kernel starts compiling,
+    so that call does not contend with the compile for the GIL. If the first tier fails,
+    the call waits for the kernel."""
 
-    def __init__(self, executable: Executable) -> None:
-        self.executable = executable
+    def __init__(self, tier: Executable, kernel: Executable) -> None:
+        self.executable = tier
+        self.kernel = kernel
 
     def run(self, call: SignatureCall, arrays: list) -> tuple:
-        outs = self.executable(arrays)
-        call.compile_in_background(self.executable, arrays)
+        start = time.perf_counter()
+        try:
+            outs = self.executable(arrays)
+            call.timings["first_tier_s"] = time.perf_counter() - start
+        except Exception as e:  # noqa: BLE001 - the specialized kernel still answers
+            debug(1, f"first tier failed ({type(e).__name__}: {e}); waiting for the kernel")
+            call.state = Compiled(self.kernel)
+            return call.state.run(call, arrays)
+        call.compile_in_background(self.executable, self.kernel, arrays)
         return outs
 
     def wait(self) -> None:
@@ -114,7 +127,7 @@ class SignatureCall:
     the results (writing assigned Variables back)."""
 
     def __init__(self, staged: Staged, lowered: Lowered, timings: dict, check: bool,
-                 state: Compiled | Interpreted | Pending) -> None:
+                 state: Compiled | Compiling | FirstTier) -> None:
         self.staged = staged
         self.lowered = lowered
         self.timings = timings
@@ -155,20 +168,27 @@ class SignatureCall:
             debug(1, f"kernel {'loaded from disk' if from_disk else 'compiled'} in "
                      f"{seconds * 1e3:.1f} ms")
 
-    def compile_in_background(self, interpreter: Executable, arrays: list) -> None:
-        """Build and compile the kernel in a thread; calls meanwhile run the interpreter."""
+    def build(self) -> Executable:
+        """The specialized kernel (or the interpreter, when it cannot be compiled)."""
+        executable = build(self.lowered.fused, self.timings)
+        source = executable.source if executable.compiled else (
+            f"# runs in the NumPy interpreter: {executable.why_interpreted}\n"
+            f"{executable.source}")
+        self.lowered = dataclasses.replace(self.lowered, source=source)
+        return executable
+
+    def compile_in_background(self, tier: Executable, kernel: Executable, arrays: list) -> None:
+        """Compile (or load) the kernel in a thread; calls meanwhile run the first tier."""
         arrays = [a.copy() if isinstance(a, np.ndarray) else a for a in arrays]
 
         def work():
-            executable = build(self.lowered.fused, self.timings)
             start = time.perf_counter()
-            executable.first_call(arrays)
-            self.note_first_call(executable, time.perf_counter() - start)
-            self.lowered = dataclasses.replace(self.lowered, source=executable.source)
-            self.state = Compiled(executable, called=True)
+            kernel.first_call(arrays)
+            self.note_first_call(kernel, time.perf_counter() - start)
+            self.state = Compiled(kernel, called=True)
 
         compiler = threading.Thread(target=work, name="tapejit-compile", daemon=True)
-        self.state = Interpreted(interpreter, compiler)
+        self.state = Compiling(tier, compiler)
         compiler.start()
 
     def wait(self) -> None:
@@ -211,16 +231,36 @@ def _same(x):
 
 def compile_signature(fn: Callable, args, static_argnums=(), check: bool = False
                       ) -> SignatureCall:
-    """Lower `fn` for these arguments and choose how the signature starts running."""
+    """Lower `fn` for these arguments and choose how the signature starts running: on the
+    first tier while its kernel compiles, unless the kernel is on disk already (or the
+    settings ask to wait, or the first tier cannot run the program)."""
     timings: dict = {}
     staged, backward, optimized, fused = lower_programs(fn, args, static_argnums, timings)
-    if config.background_compile and not (check or config.check_jit or config.debug_nans):
-        lowered = Lowered(staged.program, backward, optimized, fused,
-                          "# compiling in the background; call .wait() and lower() again")
-        state = Pending(interpreted(fused, "compiling in the background"))
-        return SignatureCall(staged, lowered, timings, check, state)
-    executable = build(fused, timings)
-    source = executable.source if executable.compiled else (
-        f"# runs in the NumPy interpreter: {executable.why_interpreted}\n{executable.source}")
-    lowered = Lowered(staged.program, backward, optimized, fused, source)
-    return SignatureCall(staged, lowered, timings, check, Compiled(executable))
+    call = SignatureCall(staged, Lowered(staged.program, backward, optimized, fused, ""),
+                         timings, check, None)
+    kernel = call.build()
+    tier = None
+    if kernel.compiled and not kernel.on_disk and not (
+            config.sync_compile or check or config.check_jit or config.debug_nans
+            or config.disable_jit):
+        tier = first_tier(fused)
+    if tier is None:
+        call.state = Compiled(kernel)
+    else:
+        start_in_background()
+        call.state = FirstTier(tier, kernel)
+    return call
+
+
+def run_first_tier(fn: Callable, args) -> bool:
+    """Lower `fn` for plain array arguments and run it once on the first tier alone, which
+    compiles or loads the shared kernels it needs and no kernel of its own (`python -m
+    tapejit precompile`). False when the first tier cannot run it."""
+    staged, _, _, fused = lower_programs(fn, args)
+    tier = first_tier(fused)
+    if tier is None:
+        return False
+    lowered = Lowered(staged.program, (), fused, fused, "")
+    call = SignatureCall(staged, lowered, {}, False, Compiled(tier))
+    tier(call.kernel_args(tree.leaves(list(args))))
+    return True

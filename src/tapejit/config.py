@@ -28,10 +28,16 @@ class Config:
     debug_nans: TAPEJIT_DEBUG_NANS=1 reports the first equation that makes a NaN or inf.
     disk_cache: TAPEJIT_DISK_CACHE=0 turns the on-disk kernel cache off.
     cache_dir: TAPEJIT_CACHE_DIR, where compiled kernels are kept.
-    background_compile: TAPEJIT_BACKGROUND_COMPILE=1 answers a new signature's first calls
-        with the NumPy interpreter while its kernel compiles (or loads) in a thread: the
-        first result arrives in milliseconds; results may differ in the last bits until the
-        kernel takes over.
+    sync_compile: TAPEJIT_SYNC_COMPILE=1 makes a new signature's first call wait for its
+        kernel. By default the first tier answers (each equation on a kernel shared by every
+        program, the same bits as the specialized kernel) while that kernel compiles in a
+        thread; `f.wait()` blocks until it has taken over.
+    first_tier_dir: TAPEJIT_FIRST_TIER_DIR, where the first tier's shared kernels are kept
+        (default: the `first-tier` folder of the default cache root, whatever
+        TAPEJIT_CACHE_DIR says).
+    precompile: TAPEJIT_PRECOMPILE=0 keeps the first use of tapejit on a machine from
+        compiling the first tier's common kernels in a background process (`python -m
+        tapejit precompile` does it in the foreground).
     wide_vectors: TAPEJIT_WIDE_VECTORS=0 keeps LLVM's 256-bit vectors on AVX-512 CPUs (read
         before Numba's first compile; see backend/numba_setup.py).
     jit_cache_size: TAPEJIT_JIT_CACHE_SIZE, signatures each jitted function keeps (least
@@ -50,7 +56,9 @@ class Config:
     debug_nans: bool = False
     disk_cache: bool = True
     cache_dir: str = ""
-    background_compile: bool = False
+    sync_compile: bool = False
+    first_tier_dir: str = ""
+    precompile: bool = True
     wide_vectors: bool = True
     jit_cache_size: int = 1024
     kernel_cache_size: int = 1024
@@ -67,7 +75,9 @@ class Config:
             debug_nans=bool(_env_int("TAPEJIT_DEBUG_NANS")),
             disk_cache=bool(_env_int("TAPEJIT_DISK_CACHE", 1)),
             cache_dir=os.environ.get("TAPEJIT_CACHE_DIR", ""),
-            background_compile=bool(_env_int("TAPEJIT_BACKGROUND_COMPILE")),
+            sync_compile=bool(_env_int("TAPEJIT_SYNC_COMPILE")),
+            first_tier_dir=os.environ.get("TAPEJIT_FIRST_TIER_DIR", ""),
+            precompile=bool(_env_int("TAPEJIT_PRECOMPILE", 1)),
             wide_vectors=bool(_env_int("TAPEJIT_WIDE_VECTORS", 1)),
             jit_cache_size=_env_int("TAPEJIT_JIT_CACHE_SIZE", 1024),
             kernel_cache_size=_env_int("TAPEJIT_KERNEL_CACHE_SIZE", 1024),

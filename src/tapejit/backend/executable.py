@@ -32,6 +32,12 @@ class Executable:
         return not self.why_interpreted
 
     @property
+    def on_disk(self) -> bool:
+        """Whether the kernel's compiled code is in the disk cache already (loading it is
+        quicker than starting the first tier)."""
+        return bool(getattr(self.kernel, "compiled_on_disk", False))
+
+    @property
     def source(self) -> str:
         return self.kernel.source
 
@@ -55,6 +61,16 @@ class Executable:
 def interpreted(program: Program, why: str) -> Executable:
     """The program run by the NumPy interpreter."""
     return Executable(program, INTERPRETER.load(INTERPRETER.lower(program)), why)
+
+
+def first_tier(program: Program) -> Executable | None:
+    """The program on the first tier (the specialized kernel's bits at once), or None when
+    the first tier cannot run it exactly (it then waits for its kernel)."""
+    try:
+        return Executable(program, NUMBA.first_tier(program))
+    except LoweringError as e:
+        debug(1, f"no first tier: {e}")
+        return None
 
 
 def build(program: Program, timings: dict | None = None) -> Executable:

@@ -1,5 +1,5 @@
-"""The interpreter as a backend: what runs when a kernel cannot be compiled, while one
-compiles in the background, and for TAPEJIT_DISABLE_JIT."""
+"""The interpreter as a backend: what runs when a kernel cannot be compiled, and the
+reference the jit checker compares with."""
 
 from __future__ import annotations
 

@@ -42,7 +42,8 @@ def python_source(program: Program, name: str = "run", signature: str | None = N
         i = len(lines)
         namespace[f"impl{i}"], namespace[f"params{i}"] = eqn.prim.impl, eqn.params
         outs = [f"t{i}_{k}" for k in range(len(eqn.outputs))]
-        call = f"impl{i}({', '.join(ref(x) for x in ins)}{f', **params{i}' if eqn.params else ''})"
+        args = [ref(x) for x in ins] + ([f"**params{i}"] if eqn.params else [])
+        call = f"impl{i}({', '.join(args)})"
         unpack = "," if eqn.prim.multiple_results and len(outs) == 1 else ""
         lines.append(f"    {', '.join(outs)}{unpack} = {call}")
         return outs if eqn.prim.multiple_results or len(outs) > 1 else outs[0]

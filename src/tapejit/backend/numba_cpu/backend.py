@@ -8,14 +8,24 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from numba.core.errors import NumbaError
+from numba.core.errors import NumbaError, NumbaPerformanceWarning
 
 from tapejit.backend.numba_cpu.codegen import generate
+from tapejit.backend.numba_cpu.first_tier import FirstTierKernel
 from tapejit.backend.numba_cpu.float16 import float16_positions, has_float16, widen_float16
-from tapejit.backend.numba_cpu.kernel_cache import CacheEntry, default_cache, recover
+from tapejit.backend.numba_cpu.kernel_cache import (
+    CacheEntry,
+    default_cache,
+    first_tier_cache,
+    recover,
+)
 from tapejit.backend.numba_cpu.source import KernelSource
 from tapejit.config import config
 from tapejit.ir import Program
+
+# a kernel compiled again for new argument layouts (after its first call) says np.dot would
+# be faster on contiguous arrays: true, and nothing the user can act on
+warnings.filterwarnings("ignore", category=NumbaPerformanceWarning, module=r".*k_[0-9a-f]{32}$")
 
 
 class NumbaKernel:
@@ -64,19 +74,48 @@ class NumbaKernel:
         """Whether Numba served compiled code from its cache (known after the first call)."""
         return self.handle.loaded_from_disk
 
+    @property
+    def compiled_on_disk(self) -> bool:
+        return self.handle.has_compiled_code
+
+
+class _StepKernel:
+    """A first-tier kernel: its first call checks, compiles or loads (under its lock)."""
+
+    def __init__(self, kernel: NumbaKernel) -> None:
+        self.kernel = kernel
+        self.ready = False
+
+    def __call__(self, arrays: Sequence) -> tuple:
+        if self.ready:
+            return self.kernel(arrays)
+        outs = self.kernel.first_call(arrays)
+        self.ready = True
+        return outs
+
 
 class NumbaBackend:
     name = "numba-cpu"
 
-    def lower(self, program: Program, *, boundscheck: bool = False) -> KernelSource:
+    def lower(self, program: Program, *, boundscheck: bool = False,
+              libm_trig: bool = False) -> KernelSource:
         if not has_float16(program):
-            return generate(program, boundscheck=boundscheck)
-        source = generate(widen_float16(program), boundscheck=boundscheck)
+            return generate(program, boundscheck=boundscheck, libm_trig=libm_trig)
+        source = generate(widen_float16(program), boundscheck=boundscheck, libm_trig=libm_trig)
         return dataclasses.replace(source, half_inputs=float16_positions(program.inputs),
                                    half_outputs=float16_positions(program.outputs))
 
     def load(self, source: KernelSource) -> NumbaKernel:
         return NumbaKernel(source, default_cache().load(source.text))
+
+    def first_tier(self, program: Program) -> FirstTierKernel:
+        """The program run equation by equation on shared kernels (first_tier.py); raises
+        LoweringError when that would not equal the kernel bit for bit."""
+        return FirstTierKernel(program, self._step_kernel)
+
+    def _step_kernel(self, program: Program, libm_trig: bool) -> _StepKernel:
+        source = self.lower(program, libm_trig=libm_trig)
+        return _StepKernel(NumbaKernel(source, first_tier_cache().load(source.text)))
 
     def known_failure(self, source: KernelSource) -> str | None:
         return default_cache().known_failure(source.text)

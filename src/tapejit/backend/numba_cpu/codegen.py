@@ -18,9 +18,12 @@ from tapejit.backend.numba_cpu.source import KernelBuilder, KernelSource, np_typ
 from tapejit.ir import Eqn, Program, Var
 
 
-def generate(program: Program, name: str = "entry", boundscheck: bool = False) -> KernelSource:
+def generate(program: Program, name: str = "entry", boundscheck: bool = False,
+             libm_trig: bool = False) -> KernelSource:
     """The source of a kernel computing `program` (already fused); boundscheck=True makes
-    every array access checked (the codegen fuzz).
+    every array access checked (the codegen fuzz); libm_trig=True computes every sin and cos
+    of its loop groups with libm, as a group does when an argument is beyond vmath's range
+    (the first tier's copy of that rule).
 
     Kernels compile without fast-math: each of LLVM's flags changes some result (`afn` and
     `arcp` turn 1/sqrt(0) into NaN, `contract` makes inf - inf of a product finite, `reassoc`
@@ -30,19 +33,20 @@ def generate(program: Program, name: str = "entry", boundscheck: bool = False) -
     kernel = KernelBuilder(program)
     # BLAS runs its own threads; OpenMP workers spinning after a prange would fight them
     parallel_ok = not any(e.prim.kind == "dot" for e in program.eqns)
-    _emit_eqns(kernel, program, parallel_ok)
+    _emit_eqns(kernel, program, parallel_ok, libm_trig)
     _emit_return(kernel)
     text = _assemble(kernel, name, boundscheck)
     sizes, consts = kernel.table()
     return KernelSource(text, sizes, consts, kernel.parallel)
 
 
-def _emit_eqns(kernel: KernelBuilder, program: Program, parallel_ok: bool) -> None:
+def _emit_eqns(kernel: KernelBuilder, program: Program, parallel_ok: bool,
+               libm_trig: bool = False) -> None:
     """The lines of every equation; bodies of loops and branches run their loop groups
     serially (threads started on every iteration would cost more than they save)."""
     for eqn in program.eqns:
         if eqn.prim.kind == "fused":
-            emit_group(kernel, eqn, parallel_ok)
+            emit_group(kernel, eqn, parallel_ok, exact=libm_trig)
         elif eqn.prim.name in CONTROL_CODE:
             kernel.comment(eqn, "    ")
             CONTROL_CODE[eqn.prim.name](kernel, eqn, lambda body: _emit_eqns(kernel, body, False))

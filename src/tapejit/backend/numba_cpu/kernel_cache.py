@@ -70,6 +70,15 @@ def default_directory() -> Path:
     return Path(base) / "tapejit"
 
 
+def first_tier_directory() -> Path:
+    """TAPEJIT_FIRST_TIER_DIR, else the default cache root's `first-tier` (machine-wide: a
+    TAPEJIT_CACHE_DIR of its own does not empty it)."""
+    if config.first_tier_dir:
+        return Path(config.first_tier_dir)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tapejit" / "first-tier"
+
+
 def _environment_fingerprint() -> str:
     import llvmlite
     import llvmlite.binding as llvm
@@ -116,6 +125,13 @@ class CacheEntry:
         """Whether Numba served compiled code from its cache (known after the first call)."""
         stats = getattr(self.fn, "stats", None)
         return bool(stats and stats.cache_hits)
+
+    @property
+    def has_compiled_code(self) -> bool:
+        """Whether Numba's compiled code for this kernel is in the disk cache (some
+        argument types' at least)."""
+        return self.kernels is not None and bool(
+            compiled_code.compiled_files(self.numba_folder, self.key))
 
     @property
     def numba_folder(self) -> Path:
@@ -340,7 +356,16 @@ _DEFAULT: dict[tuple, KernelCache] = {}
 
 def default_cache() -> KernelCache:
     """The process-wide cache for the current settings (TAPEJIT_CACHE_DIR/DISK_CACHE)."""
-    settings = (str(default_directory()), bool(config.disk_cache))
+    return _cache_at(default_directory())
+
+
+def first_tier_cache() -> KernelCache:
+    """The first tier's kernels (first_tier.py), kept apart from the specialized ones."""
+    return _cache_at(first_tier_directory())
+
+
+def _cache_at(directory: Path) -> KernelCache:
+    settings = (str(directory), bool(config.disk_cache))
     cache = _DEFAULT.get(settings)
     if cache is None:
         cache = _DEFAULT[settings] = KernelCache(Path(settings[0]), settings[1])

@@ -1,0 +1,244 @@
+"""The first tier: a program run equation by equation, each on a small kernel that programs
+share, so a new signature answers at once while its own kernel compiles.
+
+The small kernels come from the same code generator as the specialized kernel, hence the same
+scalar functions, the same evaluation order and the same reduction order: the first tier's
+results are the specialized kernel's, bit for bit. An elementwise equation of a loop group
+runs over its operands flattened (one kernel per primitive, dtypes and params, whatever the
+shapes); a reduction runs as a group of its own over the group's shape (the same pairwise
+plan); a loop, branch or call runs its body on the first tier (first_tier_control.py); any
+other equation runs as the one-equation program it is. Two rules of a loop group
+are kept: a group of rank 0 takes libm's functions (the rank-0 step programs do too), and a
+group where a sin or cos argument is beyond vmath's range computes all its sin and cos with
+libm (the step runs again on a `libm_trig` kernel).
+
+Kernels are keyed by their source like any other, in the first tier's own cache folder:
+compiled once per machine (`python -m tapejit precompile` warms the common ones) and loaded in
+milliseconds by every later process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from math import prod
+
+import numpy as np
+
+from tapejit.backend.interface import LoweringError
+from tapejit.backend.numba_cpu.first_tier_control import CONTROL_STEPS
+from tapejit.backend.numba_cpu.loops import MAX_NESTED_LOOPS
+from tapejit.backend.numba_cpu.scalar_code import SIN_COS_LIMIT, SIN_COS_LIMIT_F32, TRIG
+from tapejit.ir import Eqn, Lit, Program, Var, sub_programs, walk
+from tapejit.ir.types import TensorType
+from tapejit.primitives.broadcast import summation_run
+from tapejit.primitives.fused import fused_p
+
+LoadKernel = Callable[[Program, bool], Callable[[Sequence], tuple]]
+"""(program, libm_trig) -> a kernel called on the program's input values."""
+
+
+def unsupported(program: Program) -> str:
+    """Why the first tier cannot run `program` exactly as its kernel would ('' if it can)."""
+    for eqn in program.eqns:
+        if any(v.type.dtype == np.float16 for v in (*eqn.outputs, *_vars(eqn.inputs))):
+            return "float16 is computed in float32 across the whole kernel"
+        if eqn.prim.kind == "fused":
+            why = _group_unsupported(eqn)
+        elif eqn.prim.name in CONTROL_STEPS:
+            why = next(filter(None, (unsupported(p) for _, p in sub_programs(eqn.params))), "")
+        elif sub_programs(eqn.params):
+            why = f"{eqn.prim.name} (compiled with its caller)"
+        else:
+            why = ""
+        if why:
+            return why
+    return ""
+
+
+def _group_unsupported(eqn: Eqn) -> str:
+    shape = tuple(eqn.params["shape"])
+    if len(shape) > MAX_NESTED_LOOPS:
+        return f"a loop group of rank {len(shape)}"
+    runs = {(summation_run(shape, e.params["axes"]), e.out.type.dtype)
+            for e in eqn.params["body"].eqns
+            if e.prim.name == "reduce_sum" and e.out.type.dtype.kind == "f"}
+    runs = {r for r in runs if r[0] is not None}
+    if len(runs) > 1:
+        return "a loop group with float sums of different runs"
+    for inner in eqn.params["body"].eqns:
+        if inner.prim.kind == "reduce" and inner.inputs[0].type.shape != shape:
+            return "a reduction of a broadcast operand"
+    return ""
+
+
+def _vars(atoms) -> list[Var]:
+    """The distinct variables among `atoms`, in order."""
+    seen: dict[int, Var] = {}
+    for a in atoms:
+        if isinstance(a, Var):
+            seen.setdefault(id(a), a)
+    return list(seen.values())
+
+
+def _scalar(value):
+    """Rank-0 values go into kernels as Python scalars (one Numba signature)."""
+    if isinstance(value, np.ndarray):
+        value = value[()]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class _Single:
+    """An equation run on its own kernel: the one-equation program, or (`group`) a loop
+    group holding only it. Called with the values of the equation's inputs."""
+
+    def __init__(self, eqn: Eqn, load: LoadKernel, libm_trig: bool = False,
+                 group: tuple | None = None) -> None:
+        inputs = _vars(eqn.inputs)
+        self.positions = [next(i for i, a in enumerate(eqn.inputs) if a is v) for v in inputs]
+        self.ranks = [v.type.ndim for v in inputs]
+        only = eqn if group is None else _group_of(eqn, group)
+        self.kernel = load(Program(tuple(inputs), (only,), tuple(eqn.outputs)), libm_trig)
+        self.single = len(eqn.outputs) == 1 and not eqn.prim.multiple_results
+
+    def __call__(self, values: list):
+        args = [values[i] if rank else _scalar(values[i])
+                for i, rank in zip(self.positions, self.ranks)]
+        outs = self.kernel(args)
+        return outs[0] if self.single else outs
+
+
+def _group_of(eqn: Eqn, shape: tuple) -> Eqn:
+    """`eqn` as the only equation of a loop group over `shape`."""
+    inputs = _vars(eqn.inputs)
+    body = Program(tuple(inputs), (eqn,), tuple(eqn.outputs))
+    return Eqn(fused_p, tuple(inputs), tuple(eqn.outputs), {"body": body, "shape": shape})
+
+
+class _Flat:
+    """An elementwise equation of a loop group of rank > 0, run over its operands broadcast
+    to its output's shape and flattened (rank-0 operands stay scalars)."""
+
+    def __init__(self, eqn: Eqn, load: LoadKernel, libm_trig: bool = False) -> None:
+        self.shape = eqn.out.type.shape
+        n = prod(self.shape) if self.shape else 1
+        flat = {id(v): Var(TensorType(v.type.dtype, (n,) if v.type.ndim else ()))
+                for v in _vars(eqn.inputs)}
+        out = Var(TensorType(eqn.out.type.dtype, (n,)))
+        inner = Eqn(eqn.prim, tuple(flat.get(id(a), a) for a in eqn.inputs), (out,),
+                    eqn.params)
+        self.step = _Single(inner, load, libm_trig, group=(n,))
+
+    def __call__(self, values: list):
+        shape = self.shape
+        flat = [np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1)
+                if isinstance(v, np.ndarray) and v.ndim else v for v in values]
+        return self.step(flat).reshape(shape)
+
+
+class _Broadcast:
+    def __init__(self, eqn: Eqn) -> None:
+        self.shape = eqn.params["shape"]
+        self.dtype = eqn.out.type.dtype
+        dims = eqn.params["broadcast_dimensions"]
+        operand_shape = eqn.inputs[0].type.shape
+        self.expanded = [1] * len(self.shape)
+        for d, size in zip(dims, operand_shape):
+            self.expanded[d] = size
+
+    def __call__(self, values: list):
+        operand = np.asarray(values[0], self.dtype).reshape(self.expanded)
+        return np.broadcast_to(operand, self.shape)
+
+
+class _Group:
+    """A loop group: its equations one by one, with the group's libm rules."""
+
+    def __init__(self, eqn: Eqn, load: LoadKernel) -> None:
+        self.body = eqn.params["body"]
+        shape = tuple(eqn.params["shape"])
+        self.trig = [e for e in self.body.eqns if e.prim.name in TRIG] if shape else []
+        self.steps = {id(e): self._step(e, shape, load, False) for e in self.body.eqns}
+        self.libm_steps = {id(e): self._step(e, shape, load, True) for e in self.trig}
+
+    @staticmethod
+    def _step(eqn: Eqn, shape: tuple, load: LoadKernel, libm_trig: bool):
+        if eqn.prim.name == "broadcast_in_dim":
+            return _Broadcast(eqn)
+        if eqn.prim.kind == "reduce" or not shape:
+            return _Single(eqn, load, libm_trig, group=shape)
+        return _Flat(eqn, load, libm_trig)
+
+    def __call__(self, values: list):
+        env: dict = {}
+        outs = walk(self.body, values, lambda e, ins: self.steps[id(e)](ins), env)
+        if self.trig and self._beyond_vmath(env):
+            steps = {**self.steps, **self.libm_steps}
+            outs = walk(self.body, values, lambda e, ins: steps[id(e)](ins))
+        outs = [np.array(o) if isinstance(o, np.ndarray) and not o.flags.writeable else o
+                for o in outs]  # a group writes its outputs (not views of broadcasts)
+        return outs[0] if len(outs) == 1 else outs
+
+    def _beyond_vmath(self, env: dict) -> bool:
+        for eqn in self.trig:
+            x = eqn.inputs[0]
+            value = x.value if isinstance(x, Lit) else env[id(x)]
+            limit = SIN_COS_LIMIT_F32 if eqn.out.type.dtype.itemsize == 4 else SIN_COS_LIMIT
+            if np.any(np.abs(value) >= limit):
+                return True
+        return False
+
+
+class Runner:
+    """A program's equations, each on its step (a body of a loop or branch, too)."""
+
+    def __init__(self, program: Program, load: LoadKernel) -> None:
+        self.program = program
+        self.steps = {id(e): _step_of(e, load) for e in program.eqns}
+
+    def __call__(self, args: list) -> list:
+        return walk(self.program, args, lambda e, ins: self.steps[id(e)](ins))
+
+
+def _step_of(eqn: Eqn, load: LoadKernel):
+    if eqn.prim.kind == "fused":
+        return _Group(eqn, load)
+    if eqn.prim.name in CONTROL_STEPS:
+        return CONTROL_STEPS[eqn.prim.name](eqn, lambda body: Runner(body, load))
+    return _Single(eqn, load)
+
+
+class FirstTierKernel:
+    """A program run by the first tier (same calling convention as every kernel)."""
+
+    backend = "numba-cpu first tier"
+
+    def __init__(self, program: Program, load: LoadKernel) -> None:
+        why = unsupported(program)
+        if why:
+            raise LoweringError(f"the first tier cannot run this program exactly: {why}")
+        self.source = f"# first tier: each equation on a shared kernel\n{program}"
+        self.run = Runner(program, load)
+
+    def __call__(self, arrays: Sequence) -> tuple:
+        return tuple(_fresh_outputs(self.run(list(arrays)), arrays))
+
+    def entry(self, *arrays) -> tuple:
+        return self(arrays)
+
+    first_call = __call__
+
+
+def _fresh_outputs(outs: list, arrays: Sequence) -> list:
+    """As every kernel: no output shares memory with an input or with another output."""
+    fresh, seen = [], []
+    for out in outs:
+        if isinstance(out, np.ndarray) and out.ndim == 0:
+            out = out[()]
+        if isinstance(out, np.ndarray):
+            if not out.flags.writeable or any(np.may_share_memory(out, other)
+                                              for other in (*seen, *arrays)
+                                              if isinstance(other, np.ndarray)):
+                out = out.copy()
+            seen.append(out)
+        fresh.append(out)
+    return fresh

@@ -1,0 +1,186 @@
+"""The first tier answers a new signature at once, with the specialized kernel's bits: over
+the op table (float32 and float64, values and gradients), special values, loops and branches,
+random programs, and across the switch from one tier to the other."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import tapejit as tj
+from tapejit.backend.executable import first_tier
+from tests.optable import CASES, one_per_primitive, sample
+from tests.test_jit import JIT_PARAMS
+from tests.test_random_programs import COMMON, build, inputs, programs
+
+SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-310, -3e-39, 1e30, -7e5, 3e12, 2.0**41]
+
+
+@pytest.fixture(autouse=True)
+def _tiered():
+    """The suite waits for kernels (conftest); these tests take the default path."""
+    old = tj.config.sync_compile
+    tj.config.update("sync_compile", False)
+    yield
+    tj.config.update("sync_compile", old)
+
+
+def _bits(value) -> np.ndarray:
+    array = np.ascontiguousarray(np.asarray(value))
+    return array.view(np.uint8) if array.dtype.kind == "f" else array
+
+
+def _assert_same_bits(first, kernel) -> None:
+    assert len(first) == len(kernel)
+    for a, b in zip(first, kernel):
+        a, b = np.asarray(a), np.asarray(b)
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(_bits(a), _bits(b))
+
+
+def _tiers(fn, *args):
+    """(first tier's outputs, specialized kernel's outputs), or None when the first tier
+    cannot run the program (with the reason)."""
+    f = tj.jit(fn)
+    entry, leaves = f._entry(args)
+    f.wait()
+    arrays = entry.kernel_args(leaves)
+    fused = entry.lowered.fused
+    tier = first_tier(fused)
+    if tier is None:
+        return None
+    dtypes = [a.type.dtype for a in fused.outputs]  # rank 0: a NumPy or a Python scalar
+    return ([np.asarray(o, d) for o, d in zip(tier(arrays), dtypes)],
+            [np.asarray(o, d) for o, d in zip(entry.executable(arrays), dtypes)])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case,shapes", one_per_primitive(JIT_PARAMS))
+def test_first_tier_equals_the_kernel_bit_for_bit(case, shapes, dtype):
+    """Each primitive's forward program, the one test_jit compiles, so only the first
+    tier's kernels are new here (backward programs are made of primitives too; random
+    programs and loops below take gradients)."""
+    args = [a.astype(dtype) for a in sample(case, shapes, np.random.default_rng(3))]
+    pair = _tiers(case.fn, *args)
+    assert pair is not None, f"{case.id}: no first tier"
+    _assert_same_bits(*pair)
+
+
+UNARY = [pytest.param(c, c.shapes[min(2, len(c.shapes) - 1)][0], id=c.id) for c in CASES
+         if len(c.shapes[0]) == 1 and c.make is None
+         and isinstance(c.shapes[min(2, len(c.shapes) - 1)][0], tuple)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case,shape", one_per_primitive(UNARY))
+def test_special_values_agree_bit_for_bit(case, shape, dtype):
+    x = np.resize(np.array(SPECIAL, dtype), shape)
+    with np.errstate(all="ignore"):
+        pair = _tiers(case.fn, x)
+    assert pair is not None
+    _assert_same_bits(*pair)
+
+
+def test_a_group_takes_libm_trig_when_any_argument_is_beyond_vmath():
+    """One huge argument to cos sends the group's sin to libm too, in both tiers."""
+    def fn(x, y):
+        return tj.math.sin(x) * 2.0 + tj.math.cos(y)
+
+    x = np.linspace(-3, 3, 40)
+    for y_big in (0.5, 2.0**45):
+        y = np.full(40, 0.25)
+        y[7] = y_big
+        for dtype in (np.float32, np.float64):
+            _assert_same_bits(*_tiers(fn, x.astype(dtype), y.astype(dtype)))
+
+
+def test_scalar_programs_take_libm_in_both_tiers():
+    def fn(x):
+        return tj.math.exp(x) * tj.math.tanh(x) + tj.nn.sigmoid(x) + tj.nn.softplus(x)
+
+    for x in (0.3, np.float32(0.3), -20.0):
+        _assert_same_bits(*_tiers(tj.value_and_grad(fn), x))
+
+
+@settings(max_examples=4, **COMMON)
+@given(programs(max_ops=8))
+def test_random_programs_agree_bit_for_bit(program):
+    shapes, steps, seed = program
+    fn = build(shapes, steps)
+    value_and_grads = tj.value_and_grad(fn, tuple(range(len(shapes))))
+    for dtype in (np.float64, np.float32):
+        args = [np.asarray(a, dtype) for a in inputs(shapes, seed)]
+        _assert_same_bits(*_tiers(value_and_grads, *args))
+
+
+def test_the_first_call_answers_before_the_kernel_and_nothing_changes_after():
+    f = tj.jit(tj.value_and_grad(lambda w, x: tj.reduce_mean(tj.math.tanh(x @ w) ** 2)))
+    rng = np.random.default_rng(0)
+    w, x = rng.standard_normal((5, 3)), rng.standard_normal((8, 5))
+    first = f(w, x)
+    assert f.compile_stats(w, x)["first_tier_s"] > 0
+    f.wait()
+    assert f.compile_stats(w, x)["first_call_s"] > 0  # the kernel's, in the background
+    later = f(w, x)
+    _assert_same_bits([first[0], first[1]], [later[0], later[1]])
+    assert f.cache_info().misses == 1
+    g = tj.jit(tj.value_and_grad(lambda w, x: tj.reduce_mean(tj.math.tanh(x @ w) ** 2)))
+    g(w, x)  # the same program: its kernel is on disk now, and is loaded at once
+    assert "first_tier_s" not in g.compile_stats(w, x)
+
+
+def test_sync_compile_waits_for_the_kernel():
+    tj.config.update("sync_compile", True)
+    f = tj.jit(lambda x: tj.math.sin(x) * 3.0 + tj.math.cos(x))
+    x = np.linspace(0, 1, 5)
+    f(x)
+    assert "first_tier_s" not in f.compile_stats(x)
+
+
+def _euler(k, x0, steps):
+    x, v = x0, x0 * 0.0
+    for _ in range(steps):  # rerolled into a scan
+        x, v = x + 0.01 * v, v - 0.01 * (k * tj.math.sin(x) + 0.1 * v)
+    return x * x + v * v
+
+
+CONTROL_PROGRAMS = {
+    "fori_loop": (lambda x: tj.lax.fori_loop(0, 4, lambda i, c: tj.math.sin(c) * 0.5 + c, x),
+                  (np.linspace(0, 1, 5),)),
+    "while_loop": (lambda x: tj.lax.while_loop(lambda c: tj.reduce_sum(c) < 10.0,
+                                               lambda c: c * 1.5 + 0.1, x),
+                   (np.linspace(0, 1, 5),)),
+    "cond": (lambda x: tj.lax.cond(tj.reduce_sum(x) > 0, lambda a: tj.math.exp(a),
+                                   lambda a: tj.math.tanh(a) * 2.0, x), (np.linspace(-1, 1, 5),)),
+    "scan grad": (tj.grad(lambda x: tj.reduce_sum(tj.lax.scan(
+        lambda c, xi: (tj.math.tanh(c * xi + 0.5), c * xi), x[0], x)[1])),
+        (np.linspace(0.1, 1, 6),)),
+    "bounded while grad": (tj.grad(lambda x: tj.reduce_sum(tj.while_loop(
+        lambda i, v: i < 5, lambda i, v: (i + 1, tj.math.sin(v) + v * 0.5),
+        [tj.constant(0), x], maximum_iterations=3)[1])), (np.linspace(0, 1, 4),)),
+    "checkpoint grad": (tj.grad(lambda x: tj.reduce_sum(tj.checkpoint(
+        lambda a: tj.math.sin(tj.math.cos(a)) * a)(x))), (np.linspace(0, 1, 4),)),
+    "euler grad": (tj.grad(lambda k, x0: _euler(k, x0, 12), (0, 1)), (0.7, 0.4)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(CONTROL_PROGRAMS))
+def test_loops_branches_and_calls_run_on_the_first_tier(name, dtype):
+    fn, args = CONTROL_PROGRAMS[name]
+    args = [np.asarray(a, dtype) for a in args]
+    pair = _tiers(fn, *args)
+    assert pair is not None
+    _assert_same_bits(*pair)
+
+
+def test_outputs_of_the_first_tier_are_fresh_arrays():
+    f = tj.jit(lambda x, y: (x, tj.broadcast_to(y, (3, 2)), x * 1.0, x))
+    x, y = np.ones(2), np.arange(2.0)
+    outs = f(x, y)
+    arrays = [o.numpy() for o in outs]
+    assert not any(np.shares_memory(a, x) or np.shares_memory(a, y) for a in arrays)
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[:i])
+    assert all(a.flags.writeable for a in arrays)
+    f.wait()
