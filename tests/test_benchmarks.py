@@ -20,40 +20,24 @@ from benchmarks.results import Row, add_ratios  # noqa: E402
 from benchmarks.workloads import chain, compile, loops, tape  # noqa: E402
 
 
-@pytest.fixture(scope="session")  # xdist interleaves modules: a module fixture ran twice
-def smoke(tmp_path_factory):
-    out = tmp_path_factory.mktemp("bench")
+def test_smoke_run_writes_every_workload_measured_and_correct(tmp_path):
+    """One smoke run (about half a minute), every check on it."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
     done = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--peers", "none",
-                           "--out", str(out)], cwd=ROOT, env=env, capture_output=True,
+                           "--out", str(tmp_path)], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
-    return done, out
-
-
-@pytest.mark.xdist_group("benchmark_smoke")  # one worker runs the smoke fixture once
-def test_smoke_run_finishes_and_writes_results(smoke):
-    done, out = smoke
     assert done.returncode == 0, done.stderr[-3000:]
-    assert (out / "results.json").is_file() and (out / "results.md").is_file()
-
-
-@pytest.mark.xdist_group("benchmark_smoke")  # one worker runs the smoke fixture once
-def test_smoke_table_shows_every_workload(smoke):
-    done, out = smoke
+    assert (tmp_path / "results.json").is_file() and (tmp_path / "results.md").is_file()
     for name in workloads.SMOKE:
         assert f"{name}: {workloads.module(name).TITLE}" in done.stdout
-        assert f"#### {name}: " in (out / "results.md").read_text()
+        assert f"#### {name}: " in (tmp_path / "results.md").read_text()
     assert "tapejit: warm call split" in done.stdout
-
-
-@pytest.mark.xdist_group("benchmark_smoke")  # one worker runs the smoke fixture once
-def test_smoke_json_rows_measured_and_correct(smoke):
-    _, out = smoke
-    data = json.loads((out / "results.json").read_text())
+    data = json.loads((tmp_path / "results.json").read_text())
     rows = data["rows"]
     assert {r["workload"] for r in rows} == set(workloads.SMOKE)
-    assert {r["library"] for r in rows} >= {"tapejit", "numpy", "numba", "pytape"}
+    assert {r["library"] for r in rows} >= {"tapejit", "tapejit-sync", "numpy", "numba",
+                                            "pytape"}
     failed = [(r["workload"], r["case"], r["library"], r["status"]) for r in rows
               if r["status"] != "ok"]
     assert not failed
