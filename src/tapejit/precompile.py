@@ -66,6 +66,8 @@ def _programs(dtype) -> list[tuple[str, Callable, tuple]]:
         grad = tj.value_and_grad(_scalar_loss(fn), (0, 1))
         work.append((name, grad, (matrix, matrix)))
         work.append((f"{name} (row)", grad, (matrix, row)))
+        work.append((f"{name} (by a scalar)", grad, (matrix, scalar)))
+        work.append((f"{name} (of a scalar)", grad, (scalar, matrix)))
         work.append((f"{name} (scalar)", tj.value_and_grad(fn, (0, 1)), (scalar, scalar)))
     for name, fn in REDUCTIONS.items():
         work.append((name, tj.value_and_grad(_scalar_loss(fn)), (matrix,)))

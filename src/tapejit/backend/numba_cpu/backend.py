@@ -97,11 +97,12 @@ class _StepKernel:
 class NumbaBackend:
     name = "numba-cpu"
 
-    def lower(self, program: Program, *, boundscheck: bool = False,
-              libm_trig: bool = False) -> KernelSource:
+    def lower(self, program: Program, *, boundscheck: bool = False, libm_trig: bool = False,
+              serial: bool = False) -> KernelSource:
+        options = {"boundscheck": boundscheck, "libm_trig": libm_trig, "serial": serial}
         if not has_float16(program):
-            return generate(program, boundscheck=boundscheck, libm_trig=libm_trig)
-        source = generate(widen_float16(program), boundscheck=boundscheck, libm_trig=libm_trig)
+            return generate(program, **options)
+        source = generate(widen_float16(program), **options)
         return dataclasses.replace(source, half_inputs=float16_positions(program.inputs),
                                    half_outputs=float16_positions(program.outputs))
 
@@ -114,7 +115,7 @@ class NumbaBackend:
         return FirstTierKernel(program, self._step_kernel)
 
     def _step_kernel(self, program: Program, libm_trig: bool) -> _StepKernel:
-        source = self.lower(program, libm_trig=libm_trig)
+        source = self.lower(program, libm_trig=libm_trig, serial=True)  # one text, any size
         return _StepKernel(NumbaKernel(source, first_tier_cache().load(source.text)))
 
     def known_failure(self, source: KernelSource) -> str | None:

@@ -19,11 +19,12 @@ from tapejit.ir import Eqn, Program, Var
 
 
 def generate(program: Program, name: str = "entry", boundscheck: bool = False,
-             libm_trig: bool = False) -> KernelSource:
+             libm_trig: bool = False, serial: bool = False) -> KernelSource:
     """The source of a kernel computing `program` (already fused); boundscheck=True makes
     every array access checked (the codegen fuzz); libm_trig=True computes every sin and cos
     of its loop groups with libm, as a group does when an argument is beyond vmath's range
-    (the first tier's copy of that rule).
+    (the first tier's copy of that rule); serial=True never runs a loop in parallel, so the
+    text does not depend on sizes at all (threads change no result: each owns whole rows).
 
     Kernels compile without fast-math: each of LLVM's flags changes some result (`afn` and
     `arcp` turn 1/sqrt(0) into NaN, `contract` makes inf - inf of a product finite, `reassoc`
@@ -32,7 +33,7 @@ def generate(program: Program, name: str = "entry", boundscheck: bool = False,
     """
     kernel = KernelBuilder(program)
     # BLAS runs its own threads; OpenMP workers spinning after a prange would fight them
-    parallel_ok = not any(e.prim.kind == "dot" for e in program.eqns)
+    parallel_ok = not serial and not any(e.prim.kind == "dot" for e in program.eqns)
     _emit_eqns(kernel, program, parallel_ok, libm_trig)
     _emit_return(kernel)
     text = _assemble(kernel, name, boundscheck)

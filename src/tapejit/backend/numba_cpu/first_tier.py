@@ -4,8 +4,8 @@ share, so a new signature answers at once while its own kernel compiles.
 The small kernels come from the same code generator as the specialized kernel, hence the same
 scalar functions, the same evaluation order and the same reduction order: the first tier's
 results are the specialized kernel's, bit for bit. An elementwise equation of a loop group
-runs over its operands flattened (one kernel per primitive, dtypes and params, whatever the
-shapes); a reduction runs as a group of its own over the group's shape (the same pairwise
+runs over its operands flattened, literals passed as scalars (one kernel per primitive,
+params and dtypes, whatever the shapes and constants); a reduction runs as a group of its own over the group's shape (the same pairwise
 plan); a loop, branch or call runs its body on the first tier (first_tier_control.py); any
 other equation runs as the one-equation program it is. Two rules of a loop group
 are kept: a group of rank 0 takes libm's functions (the rank-0 step programs do too), and a
@@ -114,21 +114,31 @@ def _group_of(eqn: Eqn, shape: tuple) -> Eqn:
     return Eqn(fused_p, tuple(inputs), tuple(eqn.outputs), {"body": body, "shape": shape})
 
 
-class _Flat:
-    """An elementwise equation of a loop group of rank > 0, run over its operands broadcast
-    to its output's shape and flattened (rank-0 operands stay scalars)."""
+class _Elementwise:
+    """An elementwise equation of a loop group, on a kernel keyed only by its primitive,
+    params, dtypes and which operands are scalars: literals become scalar operands (`x * 2.0`
+    shares `x * y`'s kernel, with y a scalar), and in a group of rank > 0 the array operands
+    are broadcast to the output's shape and flattened. In a group of rank 0 everything is a
+    scalar (and libm's functions are used, as the group does)."""
 
-    def __init__(self, eqn: Eqn, load: LoadKernel, libm_trig: bool = False) -> None:
-        self.shape = eqn.out.type.shape
-        n = prod(self.shape) if self.shape else 1
-        flat = {id(v): Var(TensorType(v.type.dtype, (n,) if v.type.ndim else ()))
-                for v in _vars(eqn.inputs)}
-        out = Var(TensorType(eqn.out.type.dtype, (n,)))
-        inner = Eqn(eqn.prim, tuple(flat.get(id(a), a) for a in eqn.inputs), (out,),
-                    eqn.params)
-        self.step = _Single(inner, load, libm_trig, group=(n,))
+    def __init__(self, eqn: Eqn, load: LoadKernel, libm_trig: bool, scalar_group: bool) -> None:
+        self.shape, self.scalar_group = eqn.out.type.shape, scalar_group
+        flat = () if scalar_group else (prod(self.shape) if self.shape else 1,)
+
+        def operand(atom) -> Var:
+            scalar = scalar_group or isinstance(atom, Lit) or atom.type.ndim == 0
+            return Var(TensorType(atom.type.dtype, () if scalar else flat))
+
+        seen: dict[int, Var] = {}
+        inputs = tuple(seen.setdefault(id(a), operand(a)) if isinstance(a, Var) else operand(a)
+                       for a in eqn.inputs)
+        out = Var(TensorType(eqn.out.type.dtype, flat))
+        self.step = _Single(Eqn(eqn.prim, inputs, (out,), eqn.params), load, libm_trig,
+                            group=flat)
 
     def __call__(self, values: list):
+        if self.scalar_group:
+            return self.step(values)
         shape = self.shape
         flat = [np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1)
                 if isinstance(v, np.ndarray) and v.ndim else v for v in values]
@@ -164,9 +174,9 @@ class _Group:
     def _step(eqn: Eqn, shape: tuple, load: LoadKernel, libm_trig: bool):
         if eqn.prim.name == "broadcast_in_dim":
             return _Broadcast(eqn)
-        if eqn.prim.kind == "reduce" or not shape:
+        if eqn.prim.kind == "reduce":
             return _Single(eqn, load, libm_trig, group=shape)
-        return _Flat(eqn, load, libm_trig)
+        return _Elementwise(eqn, load, libm_trig, scalar_group=not shape)
 
     def __call__(self, values: list):
         env: dict = {}
