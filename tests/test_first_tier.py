@@ -190,3 +190,18 @@ def test_outputs_of_the_first_tier_are_fresh_arrays():
     assert not any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[:i])
     assert all(a.flags.writeable for a in arrays)
     f.wait()
+
+
+def test_programs_share_the_first_tiers_kernels():
+    """Another program of the same primitives (other constants, another size) compiles no
+    shared kernel: it finds them all, as cache_info() reports."""
+    f = tj.jit(lambda a: tj.math.tanh(a) * 2.0 + 1.0 - a)
+    f(np.linspace(0, 1, 7))
+    f.wait()
+    before = f.cache_info()
+    g = tj.jit(lambda a: tj.math.tanh(a * 3.0) + 5.0 - a)
+    g(np.linspace(0, 1, 11))
+    g.wait()
+    after = g.cache_info()
+    assert after.shared_kernel_misses == before.shared_kernel_misses
+    assert after.shared_kernel_hits > before.shared_kernel_hits

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tapejit import tree
+from tapejit.backend.executable import first_tier_counts, warm_up_in_background
 from tapejit.compiled import SignatureCall, compile_signature
 from tapejit.config import config
 from tapejit.control.call import call_p
@@ -42,6 +43,10 @@ class CacheInfo:
     last_miss: str
     maxsize: int = 0
     evictions: int = 0
+    shared_kernel_hits: int = 0
+    """The first tier's shared kernels found (in memory or on disk), this process."""
+    shared_kernel_misses: int = 0
+    """... and those compiled because no program on this machine had needed them yet."""
 
 
 def _fast_key(args) -> tuple | None:
@@ -117,6 +122,8 @@ class JitFunction:
         self.check = check
         self._cache: LRU = LRU(lambda: config.jit_cache_size)
         self._hits = self._misses = 0
+        if not config.disable_jit:
+            warm_up_in_background()
         self._last_miss = ""
         self._lock = threading.Lock()
         self._fast: dict = {}
@@ -230,7 +237,7 @@ class JitFunction:
 
     def cache_info(self) -> CacheInfo:
         return CacheInfo(self._hits, self._misses, len(self._cache), self._last_miss,
-                         config.jit_cache_size, self._cache.evictions)
+                         config.jit_cache_size, self._cache.evictions, *first_tier_counts())
 
     def wait(self) -> None:
         """Block until every background compile this function started has finished."""

@@ -1,7 +1,8 @@
 """`python -m tapejit precompile`: compile the first tier's shared kernels for the programs
 people write first (elementwise math and its derivatives on arrays and scalars, sums and
-maxima, matrix products, a dense network's training step), float32 and float64, into the
-first tier's folder (TAPEJIT_FIRST_TIER_DIR). Done once per machine; every later process
+maxima, matrix products, a dense network's training step, a hessian, a loop), float32 and
+float64, into the first tier's folder (TAPEJIT_FIRST_TIER_DIR). Done once per machine; every
+later process
 loads them in milliseconds. A new signature's first call also runs it in the background
 once, the first time tapejit is used on a machine (TAPEJIT_PRECOMPILE=0 turns that off).
 """
@@ -79,7 +80,22 @@ def _programs(dtype) -> list[tuple[str, Callable, tuple]]:
     work.append(("matrix products", tj.value_and_grad(
         lambda a, b, v: tj.reduce_sum((a @ b) @ tj.transpose(b)) + tj.reduce_sum(a @ v),
         (0, 1, 2)), (matrix, w1, row)))
+    work.append(("hessian", tj.hessian(_rosenbrock), (row,)))
+    work.append(("loop", tj.grad(_damped, (0, 1)), (scalar, scalar)))
     return work
+
+
+def _rosenbrock(x):
+    return tj.reduce_sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def _damped(k, x0):
+    """A few Euler steps of a damped pendulum in a fori_loop (scalar carries)."""
+    def step(i, state):
+        x, v = state
+        return x + 0.01 * v, v - 0.01 * (k * tj.math.sin(x) + 0.1 * v)
+    x, v = tj.lax.fori_loop(0, 20, step, (x0, x0 * 0.0))
+    return x * x + v * v
 
 
 def precompile(quiet: bool = False, stream=None) -> int:

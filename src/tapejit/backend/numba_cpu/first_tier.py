@@ -5,9 +5,11 @@ The small kernels come from the same code generator as the specialized kernel, h
 scalar functions, the same evaluation order and the same reduction order: the first tier's
 results are the specialized kernel's, bit for bit. An elementwise equation of a loop group
 runs over its operands flattened, literals passed as scalars (one kernel per primitive,
-params and dtypes, whatever the shapes and constants); a reduction runs as a group of its own over the group's shape (the same pairwise
-plan); a loop, branch or call runs its body on the first tier (first_tier_control.py); any
-other equation runs as the one-equation program it is. Two rules of a loop group
+params and dtypes, whatever the shapes and constants); a reduction runs as a group of its
+own over the group's shape (the same pairwise plan); a loop, branch or call runs its body on
+the first tier (first_tier_control.py); any other equation runs as the one-equation program
+it is. The kernels never run in parallel, so their text does not depend on sizes (threads
+change no result: each owns whole rows). Two rules of a loop group
 are kept: a group of rank 0 takes libm's functions (the rank-0 step programs do too), and a
 group where a sin or cos argument is beyond vmath's range computes all its sin and cos with
 libm (the step runs again on a `libm_trig` kernel).

@@ -364,6 +364,13 @@ def first_tier_cache() -> KernelCache:
     return _cache_at(first_tier_directory())
 
 
+def first_tier_counts() -> tuple[int, int]:
+    """(kernels found, in memory or on disk; kernels new to this machine) among the first
+    tier's shared kernels this process asked for: how well programs reuse each other's."""
+    stats = first_tier_cache().stats
+    return stats["memory_hits"] + stats["disk_files_reused"], stats["files_written"]
+
+
 def _cache_at(directory: Path) -> KernelCache:
     settings = (str(directory), bool(config.disk_cache))
     cache = _DEFAULT.get(settings)

@@ -10,10 +10,12 @@ process-wide Numba setting and only takes effect if Numba has not compiled anyth
 from __future__ import annotations
 
 import os
+import threading
 
 from tapejit.config import config
 
 _DONE: list[bool] = []
+_WARMING: list[threading.Thread] = []
 
 
 def configure() -> None:
@@ -37,3 +39,24 @@ def cpu_features() -> str:
     from numba.core import config as numba_config
 
     return numba_config.CPU_FEATURES or llvm.get_host_cpu_features().flatten()
+
+
+def warm_up_in_background() -> None:
+    """Once per process: load Numba's CPU target in a thread (its registries of
+    implementations, about 0.3 s of imports the first kernel call would otherwise wait for),
+    so that a first call made a moment later, after the data is loaded, finds it ready.
+    It holds Numba's compiler lock, so a compile that comes first simply waits for it."""
+    if _WARMING:
+        return
+    configure()
+
+    def warm() -> None:
+        from numba.core.compiler_lock import global_compiler_lock
+        from numba.core.registry import cpu_target
+
+        with global_compiler_lock:
+            cpu_target.target_context.refresh()
+
+    thread = threading.Thread(target=warm, name="tapejit-numba-warm-up", daemon=True)
+    _WARMING.append(thread)
+    thread.start()

@@ -1,0 +1,46 @@
+"""`python -m tapejit precompile` and the background run a machine's first use starts."""
+
+import io
+
+import numpy as np
+
+import tapejit as tj
+from tapejit import precompile
+from tapejit.backend.numba_cpu import warmup
+
+
+def test_precompile_runs_each_program_on_the_first_tier_and_leaves_a_stamp(monkeypatch, tmp_path):
+    monkeypatch.setattr(tj.config, "first_tier_dir", str(tmp_path))
+    few = [("sin", tj.value_and_grad(lambda x: tj.reduce_sum(tj.math.sin(x))),
+            (np.ones((2, 3), np.float32),)),
+           ("loop", tj.grad(lambda x: tj.lax.fori_loop(0, 3, lambda i, c: c * x, x)), (0.5,))]
+    monkeypatch.setattr(precompile, "_programs", lambda dtype: few)
+    out = io.StringIO()
+    assert precompile.precompile(stream=out) == 0
+    assert "4 of 4 programs" in out.getvalue()
+    assert warmup.stamp_path().exists()
+    assert list((tmp_path / "kernels").glob("k_*.py"))
+
+
+def test_the_program_list_stages_on_the_first_tier():
+    """Every program of the list traces, and the first tier can run it (no compiling)."""
+    from tapejit.backend.executable import first_tier
+    from tapejit.lowering import lower_programs
+
+    for name, fn, args in precompile._programs(np.float32):
+        fused = lower_programs(fn, args)[3]
+        assert first_tier(fused) is not None, name
+
+
+def test_a_first_use_starts_it_once_unless_turned_off(monkeypatch, tmp_path):
+    started = []
+    monkeypatch.setattr(tj.config, "first_tier_dir", str(tmp_path))
+    monkeypatch.setattr(warmup.subprocess, "Popen", lambda *a, **k: started.append(a[0]))
+    monkeypatch.setattr(warmup, "_STARTED", [])
+    monkeypatch.setattr(tj.config, "precompile", False)
+    warmup.start_in_background()
+    assert started == []
+    monkeypatch.setattr(tj.config, "precompile", True)
+    warmup.start_in_background()
+    warmup.start_in_background()
+    assert len(started) == 1 and started[0][-2:] == ["precompile", "--background"]
