@@ -157,7 +157,7 @@ def test_every_pass_keeps_the_program_valid(program):
     lower_programs(tj.grad(fn, tuple(range(len(shapes)))), inputs(shapes, seed))  # verifies
 
 
-@settings(max_examples=10, **COMMON)  # and 4 more in test_first_tier
+@settings(max_examples=8, **COMMON)  # and 3 more in test_first_tier
 @given(programs(max_ops=8))
 def test_numba_compiled_programs_agree_with_eager(program):
     shapes, steps, seed = program
