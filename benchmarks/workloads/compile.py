@@ -25,7 +25,8 @@ PERSISTENT = {"tapejit": "TAPEJIT_CACHE_DIR", "tapejit-sync": "TAPEJIT_CACHE_DIR
 # row also reports when the kernel was ready); tapejit-sync: TAPEJIT_SYNC_COMPILE=1, the
 # first call waits for the kernel. The first tier's shared kernels are precompiled first
 # (`python -m tapejit precompile`, as a machine's first use of tapejit does), in the
-# machine's first-tier folder; --smoke uses a scratch folder, compiled on demand.
+# machine's first-tier folder (TAPEJIT_FIRST_TIER_DIR); --smoke skips that and compiles what
+# the first tier lacks on demand.
 DEFAULT_CASES = ("mlp", "chain", "dispatch")
 LOOP_CASES = loops.PROGRAMS
 CASES = DEFAULT_CASES + LOOP_CASES
@@ -89,11 +90,9 @@ def _precompile(options) -> list[Row]:
 
 
 def _common_env(options) -> dict[str, str]:
-    """Every tapejit process: no background precompile; --smoke's first tier in scratch."""
-    env = {"TAPEJIT_PRECOMPILE": "0"}
-    if options.smoke:
-        env["TAPEJIT_FIRST_TIER_DIR"] = str(options.scratch / "first-tier")
-    return env
+    """Every tapejit process: no background precompile (the first task did it, or --smoke
+    skips it and the first tier compiles what it lacks)."""
+    return {"TAPEJIT_PRECOMPILE": "0"}
 
 
 def _weight(workload: str, params: dict, library: str) -> float:

@@ -240,9 +240,9 @@ def compile_signature(fn: Callable, args, static_argnums=(), check: bool = False
                          timings, check, None)
     kernel = call.build()
     tier = None
-    if kernel.compiled and not kernel.on_disk and not (
-            config.sync_compile or check or config.check_jit or config.debug_nans
-            or config.disable_jit):
+    waits = (config.sync_compile or check or config.check_jit or config.debug_nans
+             or config.disable_jit)
+    if not waits and kernel.compiled and not kernel.on_disk:
         tier = first_tier(fused)
     if tier is None:
         call.state = Compiled(kernel)

@@ -129,9 +129,9 @@ class CacheEntry:
     @property
     def has_compiled_code(self) -> bool:
         """Whether Numba's compiled code for this kernel is in the disk cache (some
-        argument types' at least)."""
-        return self.kernels is not None and bool(
-            compiled_code.compiled_files(self.numba_folder, self.key))
+        argument types' at least): its manifest is written once Numba has compiled it."""
+        return self.kernels is not None and compiled_code.manifest_path(
+            self.kernels, self.key).exists()
 
     @property
     def numba_folder(self) -> Path:
