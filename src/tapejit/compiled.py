@@ -19,8 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tapejit import tree
-from tapejit.backend.executable import Executable, build, first_tier
-from tapejit.backend.numba_cpu.warmup import start_in_background
+from tapejit.backend.executable import Executable, build, first_tier, start_in_background
 from tapejit.checking import check_outputs, hunt_nonfinite
 from tapejit.config import config
 from tapejit.debug import debug

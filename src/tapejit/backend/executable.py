@@ -10,11 +10,17 @@ from collections.abc import Sequence
 from tapejit.backend.interface import Kernel, LoweringError
 from tapejit.backend.interpreter import InterpreterBackend
 from tapejit.backend.numba_cpu import NumbaBackend
-from tapejit.backend.numba_cpu.kernel_cache import first_tier_counts  # noqa: F401 (jit.py)
-from tapejit.backend.numba_cpu.numba_setup import warm_up_in_background  # noqa: F401 (jit.py)
+from tapejit.backend.numba_cpu.kernel_cache import first_tier_counts
+from tapejit.backend.numba_cpu.numba_setup import warm_up_in_background
+from tapejit.backend.numba_cpu.warmup import start_in_background
 from tapejit.backend.split import KERNEL_BUDGET, PartsKernel, program_weight, split_program
 from tapejit.debug import debug
 from tapejit.ir import Program
+
+__all__ = ["Executable", "build", "first_tier", "first_tier_counts", "interpreted",
+           "start_in_background", "warm_up_in_background"]
+"""What the layers above use (the last three: the first tier's counts, its first-use
+precompile, Numba's warm-up thread)."""
 
 NUMBA = NumbaBackend()
 INTERPRETER = InterpreterBackend()

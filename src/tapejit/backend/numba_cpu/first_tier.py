@@ -147,19 +147,11 @@ class _Elementwise:
         return self.step(flat).reshape(shape)
 
 
-class _Broadcast:
-    def __init__(self, eqn: Eqn) -> None:
-        self.shape = eqn.params["shape"]
-        self.dtype = eqn.out.type.dtype
-        dims = eqn.params["broadcast_dimensions"]
-        operand_shape = eqn.inputs[0].type.shape
-        self.expanded = [1] * len(self.shape)
-        for d, size in zip(dims, operand_shape):
-            self.expanded[d] = size
-
-    def __call__(self, values: list):
-        operand = np.asarray(values[0], self.dtype).reshape(self.expanded)
-        return np.broadcast_to(operand, self.shape)
+def _broadcast(eqn: Eqn):
+    """broadcast_in_dim by its own impl (a view), its operand in its dtype (a rank-0 value
+    may come as a Python scalar)."""
+    dtype, params = eqn.out.type.dtype, eqn.params
+    return lambda values: eqn.prim.impl(np.asarray(values[0], dtype), **params)
 
 
 class _Group:
@@ -167,15 +159,15 @@ class _Group:
 
     def __init__(self, eqn: Eqn, load: LoadKernel) -> None:
         self.body = eqn.params["body"]
-        shape = tuple(eqn.params["shape"])
-        self.trig = [e for e in self.body.eqns if e.prim.name in TRIG] if shape else []
-        self.steps = {id(e): self._step(e, shape, load, False) for e in self.body.eqns}
-        self.libm_steps = {id(e): self._step(e, shape, load, True) for e in self.trig}
+        self.shape, self.load = tuple(eqn.params["shape"]), load
+        self.trig = [e for e in self.body.eqns if e.prim.name in TRIG] if self.shape else []
+        self.steps = {id(e): self._step(e, self.shape, load, False) for e in self.body.eqns}
+        self.libm_steps: dict | None = None  # built the first time an argument needs them
 
     @staticmethod
     def _step(eqn: Eqn, shape: tuple, load: LoadKernel, libm_trig: bool):
         if eqn.prim.name == "broadcast_in_dim":
-            return _Broadcast(eqn)
+            return _broadcast(eqn)
         if eqn.prim.kind == "reduce":
             return _Single(eqn, load, libm_trig, group=shape)
         return _Elementwise(eqn, load, libm_trig, scalar_group=not shape)
@@ -184,6 +176,9 @@ class _Group:
         env: dict = {}
         outs = walk(self.body, values, lambda e, ins: self.steps[id(e)](ins), env)
         if self.trig and self._beyond_vmath(env):
+            if self.libm_steps is None:
+                self.libm_steps = {id(e): self._step(e, self.shape, self.load, True)
+                                   for e in self.trig}
             steps = {**self.steps, **self.libm_steps}
             outs = walk(self.body, values, lambda e, ins: steps[id(e)](ins))
         outs = [np.array(o) if isinstance(o, np.ndarray) and not o.flags.writeable else o
@@ -228,8 +223,11 @@ class FirstTierKernel:
         why = unsupported(program)
         if why:
             raise LoweringError(f"the first tier cannot run this program exactly: {why}")
-        self.source = f"# first tier: each equation on a shared kernel\n{program}"
         self.run = Runner(program, load)
+
+    @property
+    def source(self) -> str:
+        return f"# first tier: each equation on a shared kernel\n{self.run.program}"
 
     def __call__(self, arrays: Sequence) -> tuple:
         return tuple(_fresh_outputs(self.run(list(arrays)), arrays))
