@@ -100,7 +100,6 @@ def test_bernoulli_frequency_and_the_stateful_tf_forms_still_work():
     assert hits.dtype == np.bool_ and abs(hits.mean() - 0.3) < 0.02
     tf_normal = tj.random.normal((3, 2), seed=0)
     assert tf_normal.shape == (3, 2) and tf_normal.dtype == np.float32
-    np.testing.assert_array_equal(tf_normal.numpy(), tj.random.normal((3, 2), seed=0).numpy())
     tf_uniform = tj.random.uniform((1000,), 2.0, 5.0, seed=1).numpy()
     assert tf_uniform.min() >= 2.0 and tf_uniform.max() < 5.0
 

@@ -1,4 +1,5 @@
-"""Per-thread state: the stack of active traces and of recording tapes, and the RNG."""
+"""Per-thread state: the stack of active traces and of recording tapes, and the random
+generators (NumPy's for initial weights, tj.random's keys)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ class _ThreadState(threading.local):
         self.traces: list = []
         self.tapes: list = []
         self.rng = None
+        self.generator = None
 
 
 STATE = _ThreadState()

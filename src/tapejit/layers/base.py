@@ -7,7 +7,7 @@ import numpy as np
 
 from tapejit import nn, ops
 from tapejit.module import Module, keras_snake_case, name_scope, scoped_name, unique_name
-from tapejit.state import STATE
+from tapejit.random.stateful import numpy_generator as _rng
 from tapejit.tensor import Variable
 
 _ACTIVATIONS = {None: None, "linear": None, "relu": nn.relu, "sigmoid": nn.sigmoid,
@@ -24,12 +24,6 @@ def get_activation(spec):
         raise ValueError(f"unknown activation {spec!r}; choose from "
                          f"{sorted(k for k in _ACTIVATIONS if k)} or pass a function")
     return _ACTIVATIONS[spec]
-
-
-def _rng() -> np.random.Generator:
-    if STATE.rng is None:
-        STATE.rng = np.random.default_rng()
-    return STATE.rng
 
 
 def _fans(shape) -> tuple[int, int]:
