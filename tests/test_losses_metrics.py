@@ -315,6 +315,16 @@ def test_sparse_categorical_accuracy_under_jit():
 
 # ----- errors ----------------------------------------------------------------------------
 
+def test_a_traced_label_out_of_range_makes_its_loss_nan_not_zero():
+    logits = np.zeros((3, 4), np.float32)
+    loss = tj.jit(lambda y: tj.losses.sparse_categorical_crossentropy(
+        y, logits, from_logits=True))(np.array([1, 4, -2], np.int32)).numpy()
+    assert loss[0] == pytest.approx(np.log(4.0)) and np.isnan(loss[1]) and np.isnan(loss[2])
+    ignored = tj.jit(lambda y: tj.losses.SparseCategoricalCrossentropy(
+        from_logits=True, ignore_class=-1)(y, logits))(np.array([1, -1, 2], np.int32))
+    assert float(ignored.numpy()) == pytest.approx(np.log(4.0))
+
+
 @pytest.mark.parametrize("call, kind, words", [
     (lambda: tj.losses.mean_squared_error(np.ones((2, 3)), np.ones((2, 4))), ShapeError,
      ["mean_squared_error", "[2, 3]", "[2, 4]"]),
@@ -330,6 +340,10 @@ def test_sparse_categorical_accuracy_under_jit():
      ShapeError, ["sparse_categorical_crossentropy", "class id"]),
     (lambda: tj.losses.sparse_categorical_crossentropy(np.ones(2, bool), np.ones((2, 3))),
      DTypeError, ["sparse_categorical_crossentropy", "bool"]),
+    (lambda: tj.losses.sparse_categorical_crossentropy([0, 3], np.ones((2, 3))),
+     ValueError, ["sparse_categorical_crossentropy", "label value 3", "[0, 3)"]),
+    (lambda: tj.losses.SparseCategoricalCrossentropy()([-1, 0], np.ones((2, 3))),
+     ValueError, ["sparse_categorical_crossentropy", "label value -1", "ignore_class"]),
     (lambda: tj.losses.MeanAbsoluteError()(np.ones((4, 3)), np.ones((4, 3)), np.ones(3)),
      ShapeError, ["MeanAbsoluteError", "sample_weight", "[4]"]),
     (lambda: tj.losses.SparseCategoricalCrossentropy(ignore_class=0)(

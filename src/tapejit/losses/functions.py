@@ -6,6 +6,7 @@ from tapejit import ops
 from tapejit.errors import DTypeError, ShapeError, op_error
 from tapejit.losses.reduction import squeeze_or_expand_to_same_rank
 from tapejit.nn import log_softmax, sigmoid_cross_entropy_with_logits
+from tapejit.ops.index_values import is_traced
 from tapejit.ops.operands import float_operand
 from tapejit.site import user_site
 
@@ -143,9 +144,24 @@ def sparse_crossentropy_with_mask(y_true, y_pred, from_logits=False, ignore_clas
         valid = ops.not_equal(labels, ignore_class)
         labels = ops.where(valid, labels, 0)
         y_pred = ops.where(ops.expand_dims(valid, axis), y_pred, 1)  # finite, then masked
-    one_hot = ops.one_hot(labels, y_pred.shape[axis], axis=axis, dtype=y_pred.dtype)
+    classes = y_pred.shape[axis]
+    in_range = _labels_in_range(labels, classes, op)
+    one_hot = ops.one_hot(labels, classes, axis=axis, dtype=y_pred.dtype)
     loss = -ops.reduce_sum(one_hot * _log_probabilities(y_pred, from_logits, axis), axis)
+    loss = ops.where(in_range, loss, float("nan"))
     return (loss, None) if valid is None else (ops.where(valid, loss, 0), valid)
+
+
+def _labels_in_range(labels, classes: int, op: str):
+    """Whether each label is a class id in [0, classes). Known labels out of range raise (as
+    TF's); traced ones (under jit) make their samples' losses NaN, never a silent 0."""
+    in_range = ops.logical_and(labels >= 0, labels < classes)
+    if not is_traced(in_range) and not bool(ops.reduce_min(ops.cast(in_range, "int32"))):
+        bad = labels.numpy()[~in_range.numpy()]
+        raise op_error(ValueError, op, f"label value {int(bad[0])} is outside the valid "
+                       f"range of [0, {classes})", f"pass class ids in [0, {classes}), or "
+                       "mark samples to skip with ignore_class", user_site())
+    return in_range
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
