@@ -19,7 +19,13 @@ from collections.abc import Callable
 import numpy as np
 
 from tapejit import tree
-from tapejit.backend.executable import Executable, build, first_tier, start_in_background
+from tapejit.backend.executable import (
+    Executable,
+    build,
+    first_tier,
+    start_compile_worker,
+    start_in_background,
+)
 from tapejit.checking import check_outputs, hunt_nonfinite
 from tapejit.config import config
 from tapejit.debug import debug
@@ -182,6 +188,10 @@ class SignatureCall:
 
         def work():
             start = time.perf_counter()
+            answer = kernel.compile_elsewhere(arrays)
+            if answer is not None:
+                self.timings["worker_compile_s" if answer["ok"] else "worker_error"] = (
+                    answer["seconds"] if answer["ok"] else answer["error"])
             kernel.first_call(arrays)
             self.note_first_call(kernel, time.perf_counter() - start)
             self.state = Compiled(kernel, called=True)
@@ -247,6 +257,7 @@ def compile_signature(fn: Callable, args, static_argnums=(), check: bool = False
         call.state = Compiled(kernel)
     else:
         start_in_background()
+        start_compile_worker()
         call.state = FirstTier(tier, kernel)
     return call
 

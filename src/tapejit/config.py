@@ -32,6 +32,8 @@ class Config:
         kernel. By default the first tier answers (each equation on a kernel shared by every
         program, the same bits as the specialized kernel) while that kernel compiles in a
         thread; `f.wait()` blocks until it has taken over.
+    compile_workers: TAPEJIT_COMPILE_WORKERS, worker processes that compile kernels meanwhile
+        (1, the default: off the caller's GIL; 0: in a thread of the caller).
     first_tier_dir: TAPEJIT_FIRST_TIER_DIR, where the first tier's shared kernels are kept
         (default: the `first-tier` folder of the default cache root, whatever
         TAPEJIT_CACHE_DIR says).
@@ -57,6 +59,7 @@ class Config:
     disk_cache: bool = True
     cache_dir: str = ""
     sync_compile: bool = False
+    compile_workers: int = 1
     first_tier_dir: str = ""
     precompile: bool = True
     wide_vectors: bool = True
@@ -76,6 +79,7 @@ class Config:
             disk_cache=bool(_env_int("TAPEJIT_DISK_CACHE", 1)),
             cache_dir=os.environ.get("TAPEJIT_CACHE_DIR", ""),
             sync_compile=bool(_env_int("TAPEJIT_SYNC_COMPILE")),
+            compile_workers=_env_int("TAPEJIT_COMPILE_WORKERS", 1),
             first_tier_dir=os.environ.get("TAPEJIT_FIRST_TIER_DIR", ""),
             precompile=bool(_env_int("TAPEJIT_PRECOMPILE", 1)),
             wide_vectors=bool(_env_int("TAPEJIT_WIDE_VECTORS", 1)),

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from tapejit.backend.interface import Kernel, LoweringError
 from tapejit.backend.interpreter import InterpreterBackend
 from tapejit.backend.numba_cpu import NumbaBackend
+from tapejit.backend.numba_cpu.compile_worker import start_compile_worker
 from tapejit.backend.numba_cpu.kernel_cache import first_tier_counts
 from tapejit.backend.numba_cpu.numba_setup import warm_up_in_background
 from tapejit.backend.numba_cpu.warmup import start_in_background
@@ -18,9 +19,9 @@ from tapejit.debug import debug
 from tapejit.ir import Program
 
 __all__ = ["Executable", "build", "first_tier", "first_tier_counts", "interpreted",
-           "start_in_background", "warm_up_in_background"]
-"""What the layers above use (the last three: the first tier's counts, its first-use
-precompile, Numba's warm-up thread)."""
+           "start_compile_worker", "start_in_background", "warm_up_in_background"]
+"""What the layers above use (the last four: the first tier's counts, the compile worker,
+its first-use precompile, Numba's warm-up thread)."""
 
 NUMBA = NumbaBackend()
 INTERPRETER = InterpreterBackend()
@@ -51,6 +52,12 @@ class Executable:
 
     def __call__(self, arrays: Sequence) -> tuple:
         return self.kernel(arrays)
+
+    def compile_elsewhere(self, arrays: Sequence) -> dict | None:
+        """Compile the kernel for these arguments in the compile worker, when the kernel can
+        (its answer, or None)."""
+        compile_elsewhere = getattr(self.kernel, "compile_elsewhere", None)
+        return compile_elsewhere(arrays) if compile_elsewhere and self.compiled else None
 
     def first_call(self, arrays: Sequence) -> tuple:
         """Call once (a compiled kernel compiles or loads here); if the compiled kernel

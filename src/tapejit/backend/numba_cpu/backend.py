@@ -7,10 +7,12 @@ import functools
 import warnings
 from collections.abc import Sequence
 
+import numba
 import numpy as np
 from numba.core.errors import NumbaError, NumbaPerformanceWarning
 
 from tapejit.backend.numba_cpu.codegen import generate
+from tapejit.backend.numba_cpu.compile_worker import compile_in_worker
 from tapejit.backend.numba_cpu.first_tier import FirstTierKernel
 from tapejit.backend.numba_cpu.float16 import float16_positions, has_float16, widen_float16
 from tapejit.backend.numba_cpu.kernel_cache import (
@@ -68,6 +70,14 @@ class NumbaKernel:
             if recover(self.handle, e):
                 return self.first_call(arrays)
             raise
+
+    def compile_elsewhere(self, arrays: Sequence) -> dict | None:
+        """Have the compile worker compile this kernel for these arguments' types into the
+        disk cache, so that the first call here only loads it (None: no worker did)."""
+        if self.half_in or self.half_out:
+            return None
+        signature = tuple(numba.typeof(a) for a in (self.sizes, self.consts, *arrays))
+        return compile_in_worker(self.handle, signature)
 
     @property
     def loaded_from_disk(self) -> bool:

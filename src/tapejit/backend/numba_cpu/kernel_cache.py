@@ -208,13 +208,13 @@ class KernelCache:
             try:
                 folder = self._folder()
                 path, reused = self._store(key, source, folder)
-                module = _module(source, key, path)
+                module = module_from_source(source, key, path)
             except OSError as e:  # not even a temporary file: compile from the text
                 _warn_once(f"temp:{self.directory}", f"cannot write kernel files anywhere ({e});"
                            f" kernels are compiled from memory and kept only for this process")
                 folder, path, reused = None, Path(f"<k_{key}>"), False
-                module = _module(source.replace("@njit(cache=True,", "@njit(cache=False,"),
-                                 key, path)
+                module = module_from_source(
+                    source.replace("@njit(cache=True,", "@njit(cache=False,"), key, path)
             kernel = CacheEntry(module.entry, key, path, source, reused, folder)
             self.stats["disk_files_reused" if reused else "files_written"] += 1
             self._memory.set(key, kernel)
@@ -318,7 +318,7 @@ def _unlink(path: Path) -> None:
         pass
 
 
-def _module(source: str, key: str, path: Path):
+def module_from_source(source: str, key: str, path: Path):
     """The kernel's module, executed from the text that was checked (Numba finds the file
     through the code's filename; nothing is imported by path, no .pyc is consulted)."""
     configure()

@@ -1,0 +1,72 @@
+"""Kernels compile in a worker process while the first tier answers: the caller then loads
+the compiled code from disk, with the same bits; a killed worker loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import warnings
+
+import numpy as np
+import pytest
+
+import tapejit as tj
+from tapejit.backend.numba_cpu.compile_worker import worker_pid
+
+
+@pytest.fixture(autouse=True)
+def _tiered_with_a_worker():
+    """The suite waits for kernels (conftest); these tests take the default path."""
+    old = tj.config.sync_compile, tj.config.compile_workers
+    tj.config.update("sync_compile", False)
+    tj.config.update("compile_workers", 1)
+    yield
+    tj.config.update("sync_compile", old[0])
+    tj.config.update("compile_workers", old[1])
+
+
+def _program(scale: float, fn=tj.math.tanh):
+    return tj.jit(tj.grad(lambda x: tj.reduce_sum(fn(x * scale) * x)))
+
+
+def test_the_worker_compiles_and_the_caller_loads_the_same_bits_from_disk():
+    f, x = _program(1.25), np.linspace(-2.0, 2.0, 37)
+    first = f(x).numpy()
+    f.wait()
+    stats = f.compile_stats(x)
+    assert stats["worker_compile_s"] > 0 and stats["kernel_from_disk"]
+    assert worker_pid() is not None
+    np.testing.assert_array_equal(f(x).numpy(), first)
+    np.testing.assert_allclose(first, np.tanh(1.25 * x) + 1.25 * x / np.cosh(1.25 * x) ** 2,
+                               rtol=1e-12)
+
+
+def test_a_killed_worker_loses_no_result_and_the_next_kernel_starts_a_new_one():
+    f, x = _program(0.75, tj.math.sigmoid), np.linspace(-1.0, 1.0, 23)
+    first = f(x).numpy()
+    pid = worker_pid()
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)  # while it compiles
+    with warnings.catch_warnings(record=True) as caught:  # the compile thread's too
+        warnings.simplefilter("always")
+        f.wait()
+    assert not [w for w in caught if issubclass(w.category, tj.CacheWarning)]
+    assert "worker_compile_s" not in f.compile_stats(x)  # the caller compiled it itself
+    np.testing.assert_array_equal(f(x).numpy(), first)
+    assert f.cache_info().misses == 1
+    g, y = _program(0.5, tj.math.sin), np.linspace(0.0, 1.0, 11)
+    g(y)
+    g.wait()
+    assert worker_pid() not in (None, pid) and g.compile_stats(y)["worker_compile_s"] > 0
+    np.testing.assert_allclose(g(y).numpy(), np.sin(0.5 * y) + 0.5 * y * np.cos(0.5 * y),
+                               rtol=1e-14, atol=1e-16)
+
+
+def test_no_worker_compiles_in_the_callers_thread():
+    tj.config.update("compile_workers", 0)
+    f, x = _program(2.5, tj.math.softplus), np.linspace(-1.0, 1.0, 9)
+    first = f(x).numpy()
+    f.wait()
+    stats = f.compile_stats(x)
+    assert "worker_compile_s" not in stats and "worker_error" not in stats
+    np.testing.assert_array_equal(f(x).numpy(), first)
