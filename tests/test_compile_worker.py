@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tapejit as tj
-from tapejit.backend.numba_cpu.compile_worker import worker_pid
+from tapejit.backend.numba_cpu.compile_worker import drain, worker_pid
 
 
 @pytest.fixture(autouse=True)
@@ -70,3 +70,27 @@ def test_no_worker_compiles_in_the_callers_thread():
     stats = f.compile_stats(x)
     assert "worker_compile_s" not in stats and "worker_error" not in stats
     np.testing.assert_array_equal(f(x).numpy(), first)
+
+
+def test_the_worker_compiles_the_other_side_of_the_parallel_threshold_when_idle():
+    f = _program(1.5, tj.math.cos)
+    small, big = np.linspace(-1.0, 1.0, 50), np.linspace(-1.0, 1.0, 40_000)
+    f(small)
+    f.wait()
+    assert drain()
+    f(big)  # its text is the sibling's: on disk already, loaded without the first tier
+    stats = f.compile_stats(big)
+    assert stats["kernel_from_disk"] and "first_tier_s" not in stats
+    np.testing.assert_allclose(f(big).numpy(), np.cos(1.5 * big) - 1.5 * big * np.sin(1.5 * big),
+                               rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("n", [50, 40_000])
+def test_a_sibling_text_is_the_text_the_other_sizes_generate(n):
+    from tapejit.backend.numba_cpu.codegen import generate, sibling
+
+    other_n = 40_000 if n == 50 else 50
+    fn = tj.grad(lambda x: tj.reduce_sum(tj.math.exp(x) * x))
+    program, other = (tj.jit(fn).lower(np.ones(k)).fused for k in (n, other_n))
+    text = sibling(program, generate(program))
+    assert text is not None and text.text == generate(other).text

@@ -114,7 +114,7 @@ def build(program: Program, timings: dict | None = None) -> Executable:
         return interpreted(program, failed_before)
     start = time.perf_counter()
     try:
-        kernel = NUMBA.load(source)
+        kernel = NUMBA.load(source, program)
     except Exception as e:  # a broken generated module must not break the user's call
         _warn_fallback(e)
         return interpreted(program, f"kernel module failed to load: {e}")

@@ -11,7 +11,7 @@ import numba
 import numpy as np
 from numba.core.errors import NumbaError, NumbaPerformanceWarning
 
-from tapejit.backend.numba_cpu.codegen import generate
+from tapejit.backend.numba_cpu.codegen import generate, sibling
 from tapejit.backend.numba_cpu.compile_worker import compile_in_worker
 from tapejit.backend.numba_cpu.first_tier import FirstTierKernel
 from tapejit.backend.numba_cpu.float16 import float16_positions, has_float16, widen_float16
@@ -36,8 +36,10 @@ class NumbaKernel:
 
     backend = "numba-cpu"
 
-    def __init__(self, source: KernelSource, handle: CacheEntry) -> None:
+    def __init__(self, source: KernelSource, handle: CacheEntry,
+                 program: Program | None = None) -> None:
         self.source = source.text
+        self.kernel_source, self.program = source, program
         self.sizes, self.consts, self.parallel = source.sizes, source.consts, source.parallel
         self.handle = handle
         self.fn = handle.fn
@@ -77,7 +79,16 @@ class NumbaKernel:
         if self.half_in or self.half_out:
             return None
         signature = tuple(numba.typeof(a) for a in (self.sizes, self.consts, *arrays))
-        return compile_in_worker(self.handle, signature)
+        return compile_in_worker(self.handle, signature, self._sibling_texts())
+
+    def _sibling_texts(self) -> tuple[str, ...]:
+        """The text other sizes of these arguments would need (codegen.sibling): the worker
+        compiles it when it has nothing else to do, so a batch size across the parallel
+        threshold finds its kernel on disk."""
+        if self.program is None:
+            return ()
+        other = sibling(self.program, self.kernel_source)
+        return () if other is None else (other.text,)
 
     @property
     def loaded_from_disk(self) -> bool:
@@ -116,8 +127,8 @@ class NumbaBackend:
         return dataclasses.replace(source, half_inputs=float16_positions(program.inputs),
                                    half_outputs=float16_positions(program.outputs))
 
-    def load(self, source: KernelSource) -> NumbaKernel:
-        return NumbaKernel(source, default_cache().load(source.text))
+    def load(self, source: KernelSource, program: Program | None = None) -> NumbaKernel:
+        return NumbaKernel(source, default_cache().load(source.text), program)
 
     def first_tier(self, program: Program) -> FirstTierKernel:
         """The program run equation by equation on shared kernels (first_tier.py); raises

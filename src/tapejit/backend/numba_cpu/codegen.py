@@ -19,12 +19,15 @@ from tapejit.ir import Eqn, Program, Var
 
 
 def generate(program: Program, name: str = "entry", boundscheck: bool = False,
-             libm_trig: bool = False, serial: bool = False) -> KernelSource:
+             libm_trig: bool = False, serial: bool = False, any_size: bool = False
+             ) -> KernelSource:
     """The source of a kernel computing `program` (already fused); boundscheck=True makes
     every array access checked (the codegen fuzz); libm_trig=True computes every sin and cos
     of its loop groups with libm, as a group does when an argument is beyond vmath's range
     (the first tier's copy of that rule); serial=True never runs a loop in parallel, so the
-    text does not depend on sizes at all (threads change no result: each owns whole rows).
+    text does not depend on sizes at all (threads change no result: each owns whole rows);
+    any_size=True runs every group that could run in parallel so, however small: the text
+    that sizes beyond the threshold give (`sibling`).
 
     Kernels compile without fast-math: each of LLVM's flags changes some result (`afn` and
     `arcp` turn 1/sqrt(0) into NaN, `contract` makes inf - inf of a product finite, `reassoc`
@@ -32,6 +35,7 @@ def generate(program: Program, name: str = "entry", boundscheck: bool = False,
     from fusion and from vmath's functions, which vectorize by construction.
     """
     kernel = KernelBuilder(program)
+    kernel.any_size = any_size
     # BLAS runs its own threads; OpenMP workers spinning after a prange would fight them
     parallel_ok = not serial and not any(e.prim.kind == "dot" for e in program.eqns)
     _emit_eqns(kernel, program, parallel_ok, libm_trig)
@@ -39,6 +43,16 @@ def generate(program: Program, name: str = "entry", boundscheck: bool = False,
     text = _assemble(kernel, name, boundscheck)
     sizes, consts = kernel.table()
     return KernelSource(text, sizes, consts, kernel.parallel)
+
+
+def sibling(program: Program, source: KernelSource) -> KernelSource | None:
+    """The program's other text, for sizes on the other side of the parallel threshold: the
+    serial one for a parallel kernel, the parallel one for a serial kernel that has one (the
+    generated text depends on sizes only through that choice)."""
+    if source.parallel:
+        return generate(program, serial=True)
+    other = generate(program, any_size=True)
+    return other if other.parallel else None
 
 
 def _emit_eqns(kernel: KernelBuilder, program: Program, parallel_ok: bool,

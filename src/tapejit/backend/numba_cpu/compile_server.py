@@ -2,20 +2,22 @@
 requests from its parent on stdin, compiles each kernel for the given argument types into
 the shared disk cache (under the kernel's lock, manifest written), and answers on stdout.
 
-A request is a length-prefixed pickle of (source, key, path, kernels folder, Numba
-signature) from the parent process that started this one; an answer is a length-prefixed
-JSON object {"ok": bool, "seconds": float, "error": str}. The worker ends when its parent
-closes the pipe."""
+A request is a length-prefixed pickle from the parent process that started this one:
+("compile", source, key, path, kernels folder, Numba signature, texts to compile later for
+the same signature) or ("drain",); an answer is a length-prefixed JSON object {"ok": bool,
+"seconds": float, "error": str}. The worker ends when its parent closes the pipe."""
 
 from __future__ import annotations
 
 import json
 import os
 import pickle
+import select
 import signal
 import struct
 import sys
 import time
+from collections import deque
 from pathlib import Path
 
 _HEADER = struct.Struct("!I")
@@ -23,12 +25,20 @@ _HEADER = struct.Struct("!I")
 
 def read_frame(stream) -> bytes | None:
     """One length-prefixed frame, or None at the end of the stream."""
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
+    header = _read_exactly(stream, _HEADER.size)
+    if header is None:
         return None
-    size = _HEADER.unpack(header)[0]
-    data = stream.read(size)
-    return data if len(data) == size else None
+    return _read_exactly(stream, _HEADER.unpack(header)[0])
+
+
+def _read_exactly(stream, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = stream.read(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
 
 
 def write_frame(stream, data: bytes) -> None:
@@ -36,15 +46,11 @@ def write_frame(stream, data: bytes) -> None:
     stream.flush()
 
 
-def compile_request(request: tuple) -> dict:
-    """Compile one kernel for one signature, as the parent's first call would have."""
-    from tapejit.backend.numba_cpu.kernel_cache import CacheEntry, module_from_source
-
-    source, key, path, kernels, signature = request
+def compile_entry(entry, signature) -> dict:
+    """Compile a loaded kernel for one signature, as the parent's first call would have
+    (under the kernel's lock, its files checked first and recorded after)."""
     start = time.perf_counter()
     try:
-        module = module_from_source(source, key, Path(path))
-        entry = CacheEntry(module.entry, key, Path(path), source, True, Path(kernels))
         entry.first_call(lambda: entry.fn.compile(signature))
     except Exception as e:  # noqa: BLE001 - the parent compiles it itself and reports
         return {"ok": False, "seconds": time.perf_counter() - start,
@@ -52,9 +58,48 @@ def compile_request(request: tuple) -> dict:
     return {"ok": True, "seconds": time.perf_counter() - start, "error": ""}
 
 
+def _compile_now(request: tuple, later: deque) -> dict:
+    from tapejit.backend.numba_cpu.kernel_cache import CacheEntry, module_from_source
+
+    _, source, key, path, kernels, signature, texts = request
+    later.extend((text, Path(kernels).parent, signature) for text in texts)
+    try:
+        module = module_from_source(source, key, Path(path))
+    except Exception as e:  # noqa: BLE001
+        return {"ok": False, "seconds": 0.0, "error": f"{type(e).__name__}: {e}"[:500]}
+    return compile_entry(CacheEntry(module.entry, key, Path(path), source, True,
+                                    Path(kernels)), signature)
+
+
+def _compile_later(job: tuple) -> None:
+    """A kernel text nobody waits for: stored and compiled through the kernel cache at the
+    parent's cache root; a failure is left for whoever needs that kernel to meet."""
+    from tapejit.backend.numba_cpu.kernel_cache import cache_at
+
+    text, root, signature = job
+    try:
+        compile_entry(cache_at(root).load(text), signature)
+    except Exception:  # noqa: BLE001, S110
+        pass
+
+
 def serve(requests, answers) -> None:
-    while (frame := read_frame(requests)) is not None:
-        answer = compile_request(pickle.loads(frame))
+    """Answer requests in turn; between them, while none waits, compile the kernels asked
+    for later. A 'drain' request is answered once those are all compiled."""
+    later: deque = deque()
+    while True:
+        while later and not select.select([requests], [], [], 0)[0]:
+            _compile_later(later.popleft())
+        frame = read_frame(requests)
+        if frame is None:
+            return
+        request = pickle.loads(frame)
+        if request[0] == "drain":
+            while later:
+                _compile_later(later.popleft())
+            answer = {"ok": True, "seconds": 0.0, "error": ""}
+        else:
+            answer = _compile_now(request, later)
         write_frame(answers, json.dumps(answer).encode())
 
 
@@ -65,7 +110,7 @@ def main() -> None:
     from tapejit.backend.numba_cpu.numba_setup import configure
 
     configure()
-    serve(sys.stdin.buffer, answers)
+    serve(os.fdopen(sys.stdin.fileno(), "rb", buffering=0), answers)
 
 
 if __name__ == "__main__":

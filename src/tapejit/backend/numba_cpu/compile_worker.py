@@ -93,12 +93,15 @@ def start_compile_worker() -> None:
             _POOL.start()
 
 
-def compile_in_worker(handle: CacheEntry, signature: tuple) -> dict | None:
-    """Have the worker compile `handle`'s kernel for `signature` into the disk cache. The
-    worker's answer ({"ok", "seconds", "error"}), or None when no worker could answer."""
+def compile_in_worker(handle: CacheEntry, signature: tuple, later: tuple[str, ...] = ()
+                      ) -> dict | None:
+    """Have the worker compile `handle`'s kernel for `signature` into the disk cache, and
+    the kernel texts `later` for the same signature when it is idle. The worker's answer
+    ({"ok", "seconds", "error"}), or None when no worker could answer."""
     if config.compile_workers < 1 or handle.kernels is None:
         return None
-    request = (handle.source, handle.key, str(handle.path), str(handle.kernels), signature)
+    request = ("compile", handle.source, handle.key, str(handle.path), str(handle.kernels),
+               signature, later)
     answer = _POOL.compile(request)
     debug(1, f"compile worker: {answer}")
     if answer is None:
@@ -112,6 +115,14 @@ def _sweep_after_death(handle: CacheEntry) -> None:
     with compiled_code.exclusive(handle.kernels, handle.key):
         if compiled_code.problem(handle.kernels, handle.numba_folder, handle.key):
             compiled_code.purge(handle.kernels, handle.numba_folder, handle.key)
+
+
+def drain() -> bool:
+    """Wait until the worker has compiled everything it was asked to compile later (tests
+    and benchmarks); False when no worker answered."""
+    if config.compile_workers < 1 or _POOL.worker is None:
+        return False
+    return _POOL.compile(("drain",)) is not None
 
 
 def worker_pid() -> int | None:

@@ -356,12 +356,12 @@ _DEFAULT: dict[tuple, KernelCache] = {}
 
 def default_cache() -> KernelCache:
     """The process-wide cache for the current settings (TAPEJIT_CACHE_DIR/DISK_CACHE)."""
-    return _cache_at(default_directory())
+    return cache_at(default_directory())
 
 
 def first_tier_cache() -> KernelCache:
     """The first tier's kernels (first_tier.py), kept apart from the specialized ones."""
-    return _cache_at(first_tier_directory())
+    return cache_at(first_tier_directory())
 
 
 def first_tier_counts() -> tuple[int, int]:
@@ -371,7 +371,7 @@ def first_tier_counts() -> tuple[int, int]:
     return stats["memory_hits"] + stats["disk_files_reused"], stats["files_written"]
 
 
-def _cache_at(directory: Path) -> KernelCache:
+def cache_at(directory: Path) -> KernelCache:
     settings = (str(directory), bool(config.disk_cache))
     cache = _DEFAULT.get(settings)
     if cache is None:

@@ -66,7 +66,8 @@ class _Group:
         self.parallel = parallel_ok and not exact and self._parallel_ok()
 
     def _parallel_ok(self) -> bool:
-        if self.rank == 0 or self.rank > MAX_NESTED_LOOPS or prod(self.shape) < PARALLEL_MIN:
+        small = prod(self.shape) < (1 if self.kernel.any_size else PARALLEL_MIN)
+        if self.rank == 0 or self.rank > MAX_NESTED_LOOPS or small:
             return False
         if self.driver and self.driver.start == 0:
             return False

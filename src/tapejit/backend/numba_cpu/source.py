@@ -41,6 +41,7 @@ class KernelBuilder:
         self.const_names: dict[tuple, str] = {}
         self.math: set[str] = set()
         self.parallel = False
+        self.any_size = False  # groups run in parallel whatever their size (a sibling text)
         self.fresh: set[int] = set()
         self.temp = 0
         self.prefix = ""  # the extra indent of a loop or branch body being written
