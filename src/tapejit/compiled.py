@@ -187,18 +187,23 @@ class SignatureCall:
         arrays = [a.copy() if isinstance(a, np.ndarray) else a for a in arrays]
 
         def work():
-            start = time.perf_counter()
-            answer = kernel.compile_elsewhere(arrays)
-            if answer is not None:
-                self.timings["worker_compile_s" if answer["ok"] else "worker_error"] = (
-                    answer["seconds"] if answer["ok"] else answer["error"])
-            kernel.first_call(arrays)
+            start, answers = time.perf_counter(), []
+            kernel.first_call(arrays, answers)
+            self._note_worker(answers)
             self.note_first_call(kernel, time.perf_counter() - start)
             self.state = Compiled(kernel, called=True)
 
         compiler = threading.Thread(target=work, name="tapejit-compile", daemon=True)
         self.state = Compiling(tier, compiler)
         compiler.start()
+
+    def _note_worker(self, answers: list[dict]) -> None:
+        compiled = [a["seconds"] for a in answers if a["ok"]]
+        if compiled:
+            self.timings["worker_compile_s"] = sum(compiled)
+        errors = [a["error"] for a in answers if not a["ok"]]
+        if errors:
+            self.timings["worker_error"] = errors[0]
 
     def wait(self) -> None:
         """Block until a background compile (if any) has finished."""

@@ -53,16 +53,14 @@ class Executable:
     def __call__(self, arrays: Sequence) -> tuple:
         return self.kernel(arrays)
 
-    def compile_elsewhere(self, arrays: Sequence) -> dict | None:
-        """Compile the kernel for these arguments in the compile worker, when the kernel can
-        (its answer, or None)."""
-        compile_elsewhere = getattr(self.kernel, "compile_elsewhere", None)
-        return compile_elsewhere(arrays) if compile_elsewhere and self.compiled else None
-
-    def first_call(self, arrays: Sequence) -> tuple:
+    def first_call(self, arrays: Sequence, answers: list | None = None) -> tuple:
         """Call once (a compiled kernel compiles or loads here); if the compiled kernel
-        fails, warn and run the interpreter from now on."""
+        fails, warn and run the interpreter from now on. With a list of `answers`, kernels
+        are compiled by the compile worker first (its answers are appended) and loaded."""
         try:
+            elsewhere = getattr(self.kernel, "first_call_elsewhere", None)
+            if answers is not None and elsewhere is not None and self.compiled:
+                return elsewhere(arrays, answers)
             return self.kernel.first_call(arrays)
         except Exception as e:
             if not self.compiled or isinstance(e, MemoryError):

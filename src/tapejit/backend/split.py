@@ -96,6 +96,11 @@ class PartsKernel:
     def first_call(self, arrays: Sequence) -> tuple:
         return self._run(arrays, lambda runner, args: runner.first_call(args))
 
+    def first_call_elsewhere(self, arrays: Sequence, answers: list) -> tuple:
+        """Each part compiled by the compile worker in turn, then run here to give the next
+        part its arguments."""
+        return self._run(arrays, lambda runner, args: runner.first_call(args, answers))
+
     def _run(self, arrays: Sequence, call: Callable) -> tuple:
         values = list(arrays)
         outs: tuple = ()

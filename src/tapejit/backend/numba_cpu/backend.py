@@ -73,13 +73,16 @@ class NumbaKernel:
                 return self.first_call(arrays)
             raise
 
-    def compile_elsewhere(self, arrays: Sequence) -> dict | None:
-        """Have the compile worker compile this kernel for these arguments' types into the
-        disk cache, so that the first call here only loads it (None: no worker did)."""
-        if self.half_in or self.half_out:
-            return None
-        signature = tuple(numba.typeof(a) for a in (self.sizes, self.consts, *arrays))
-        return compile_in_worker(self.handle, signature, self._sibling_texts())
+    def first_call_elsewhere(self, arrays: Sequence, answers: list) -> tuple:
+        """The first call, with the kernel compiled for these arguments' types by the
+        compile worker into the disk cache first, so that here it only loads (its answer is
+        appended to `answers`; without one, it compiles here)."""
+        if not (self.half_in or self.half_out):
+            signature = tuple(numba.typeof(a) for a in (self.sizes, self.consts, *arrays))
+            answer = compile_in_worker(self.handle, signature, self._sibling_texts())
+            if answer is not None:
+                answers.append(answer)
+        return self.first_call(arrays)
 
     def _sibling_texts(self) -> tuple[str, ...]:
         """The text other sizes of these arguments would need (codegen.sibling): the worker
