@@ -1,0 +1,65 @@
+"""The chain gradient on a busy machine: while a process the harness starts spins on one
+core, tapejit's kernel (threads as it chooses), the same kernel held to one thread, and
+NumPy. A parallel kernel must never lose to the serial one here."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import time
+
+from benchmarks.subject import Case, Subject
+from benchmarks.workloads import chain
+
+NAME = "busy"
+TITLE = "chain gradient with one other core busy (a spinning process)"
+BASELINE = "numpy"
+LIBRARIES = ("tapejit", "tapejit-serial", "numpy")
+SIZES = (2_000_000,)
+SMOKE_SIZES = (10_000,)
+SPIN = "while True:\n    pass\n"
+
+
+def cases(options) -> list[Case]:
+    sizes = SMOKE_SIZES if options.smoke else SIZES
+    return [Case(f"n={chain.size_label(n)} float32, 1 core busy", {"n": n, "dtype": "float32"})
+            for n in sizes]
+
+
+input_bytes = chain.input_bytes
+reference = chain.reference
+
+
+@contextlib.contextmanager
+def conditions(params: dict):
+    """One process spinning for as long as the case is measured."""
+    spinner = subprocess.Popen([sys.executable, "-c", SPIN])
+    time.sleep(0.2)
+    try:
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def build(library: str, params: dict) -> Subject:
+    if library == "numpy":
+        return chain.build("numpy", params)
+    subject = chain.build("tapejit", params)
+    if library == "tapejit-serial":
+        return Subject(_one_thread(subject.run), note="the same kernel, numba.set_num_threads(1)")
+    return subject
+
+
+def _one_thread(run):
+    import numba
+
+    def serial():
+        threads = numba.get_num_threads()
+        numba.set_num_threads(1)
+        try:
+            return run()
+        finally:
+            numba.set_num_threads(threads)
+    return serial
