@@ -1,0 +1,26 @@
+"""Settings applied before Numba's first compile: OpenMP's threads sleep when idle unless
+the user chose otherwise (spinning threads made parallel kernels many times slower than
+serial ones whenever another process was busy)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+PROBE = ("import os; from tapejit.backend.numba_cpu.numba_setup import configure; configure(); "
+         "print(os.environ.get('OMP_WAIT_POLICY'), os.environ.get('GOMP_SPINCOUNT'))")
+
+
+@pytest.mark.parametrize("given,expected", [
+    ({}, "PASSIVE None"),
+    ({"OMP_WAIT_POLICY": "active"}, "active None"),
+    ({"GOMP_SPINCOUNT": "1000"}, "None 1000"),
+])
+def test_openmp_threads_sleep_when_idle_unless_the_user_chose(given, expected):
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
+                          env={**env, **given}, timeout=120, check=True)
+    assert done.stdout.split("\n")[0] == expected
