@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks import peers
+from benchmarks.first_tier import first_tier_step
 from benchmarks.subject import Case, Subject
 
 NAME = "chain"
 TITLE = "gradient of sum(softplus(sin(x)*x + exp(-x*x)))"
 BASELINE = "numpy"
-LIBRARIES = ("tapejit", "numpy", "copy", "jax", "torch", "tensorflow", "autograd")
+LIBRARIES = ("tapejit", "tapejit-first-tier", "numpy", "copy", "jax", "torch", "tensorflow",
+             "autograd")
 MEMORY_LIBRARIES = ("tapejit", "tapejit-tape", "tapejit-tape-persistent", "numpy", "jax",
                     "torch", "tensorflow", "autograd")
 DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000, 2_000_000, 10_000_000)
@@ -73,6 +75,14 @@ def _tapejit(x: np.ndarray) -> Subject:
 
     f = tj.jit(tj.grad(_tj_loss(tj)))
     return Subject(lambda: f(x), jitted=f, args=(x,))
+
+
+def _tapejit_first_tier(x: np.ndarray) -> Subject:
+    import tapejit as tj
+
+    step = first_tier_step(tj.grad(_tj_loss(tj)))
+    return Subject(lambda: step(x), note="every call on the first tier: shared kernels, "
+                   "equation by equation")
 
 
 def _tapejit_tape(x: np.ndarray, persistent: bool = False) -> Subject:
@@ -139,7 +149,8 @@ def _autograd(x: np.ndarray) -> Subject:
     return Subject(lambda: f(x))
 
 
-_BUILDERS = {"tapejit": _tapejit, "numpy": _numpy, "copy": _copy, "jax": _jax,
-             "torch": _torch, "tensorflow": _tensorflow, "autograd": _autograd,
+_BUILDERS = {"tapejit": _tapejit, "tapejit-first-tier": _tapejit_first_tier, "numpy": _numpy,
+             "copy": _copy, "jax": _jax, "torch": _torch, "tensorflow": _tensorflow,
+             "autograd": _autograd,
              "tapejit-tape": _tapejit_tape,
              "tapejit-tape-persistent": lambda x: _tapejit_tape(x, persistent=True)}

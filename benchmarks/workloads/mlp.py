@@ -6,12 +6,14 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks import peers
+from benchmarks.first_tier import first_tier_step
 from benchmarks.subject import Case, Subject
 
 NAME = "mlp"
 TITLE = "MLP 784-512-10 value_and_grad (relu, softmax cross-entropy, float32)"
 BASELINE = "numpy"
-LIBRARIES = ("tapejit", "numpy", "jax", "torch", "tensorflow", "autograd")
+LIBRARIES = ("tapejit", "tapejit-first-tier", "numpy", "jax", "torch", "tensorflow",
+             "autograd")
 SIZES = (784, 512, 10)
 BATCH = 256
 
@@ -75,13 +77,24 @@ def _same(arrays, trainable: bool):
     return arrays
 
 
-def _tapejit():
-    import tapejit as tj  # each library loads only in the process that measures it
-
+def _tj_value_and_grad(tj):
     def loss(w1, b1, w2, b2, x, y):
         logits = tj.nn.relu(x @ w1 + b1) @ w2 + b2
         return tj.reduce_mean(tj.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits))
-    return tj.jit(tj.value_and_grad(loss, argnums=(0, 1, 2, 3))), _same, ""
+    return tj.value_and_grad(loss, argnums=(0, 1, 2, 3))
+
+
+def _tapejit():
+    import tapejit as tj  # each library loads only in the process that measures it
+
+    return tj.jit(_tj_value_and_grad(tj)), _same, ""
+
+
+def _tapejit_first_tier():
+    import tapejit as tj
+
+    return (first_tier_step(_tj_value_and_grad(tj)), _same,
+            "every call on the first tier: shared kernels, equation by equation")
 
 
 def _numpy():
@@ -143,5 +156,5 @@ def _autograd():
     return lambda w1, b1, w2, b2, x, y: f((w1, b1, w2, b2), x, y), _same, ""
 
 
-_STEPS = {"tapejit": _tapejit, "numpy": _numpy, "jax": _jax, "torch": _torch,
-          "tensorflow": _tensorflow, "autograd": _autograd}
+_STEPS = {"tapejit": _tapejit, "tapejit-first-tier": _tapejit_first_tier, "numpy": _numpy,
+          "jax": _jax, "torch": _torch, "tensorflow": _tensorflow, "autograd": _autograd}

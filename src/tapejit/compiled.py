@@ -267,15 +267,25 @@ def compile_signature(fn: Callable, args, static_argnums=(), check: bool = False
     return call
 
 
-def run_first_tier(fn: Callable, args) -> bool:
-    """Lower `fn` for plain array arguments and run it once on the first tier alone, which
-    compiles or loads the shared kernels it needs and no kernel of its own (`python -m
-    tapejit precompile`). False when the first tier cannot run it."""
+def first_tier_runner(fn: Callable, args) -> Callable | None:
+    """`fn` lowered for plain array arguments like `args`, as a function of such arguments
+    that always runs on the first tier (never its own kernel); None when the first tier
+    cannot run it. For precompiling and for timing the first tier against the kernel."""
     staged, _, _, fused = lower_programs(fn, args)
     tier = first_tier(fused)
     if tier is None:
-        return False
+        return None
     lowered = Lowered(staged.program, (), fused, fused, "")
     call = SignatureCall(staged, lowered, {}, False, Compiled(tier))
-    tier(call.kernel_args(tree.leaves(list(args))))
+    return lambda *arrays: call(tree.leaves(list(arrays)))
+
+
+def run_first_tier(fn: Callable, args) -> bool:
+    """Run `fn` once on the first tier alone, which compiles or loads the shared kernels it
+    needs and no kernel of its own (`python -m tapejit precompile`). False when the first
+    tier cannot run it."""
+    runner = first_tier_runner(fn, args)
+    if runner is None:
+        return False
+    runner(*args)
     return True
