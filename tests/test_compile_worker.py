@@ -74,7 +74,7 @@ def test_no_worker_compiles_in_the_callers_thread():
 
 def test_the_worker_compiles_the_other_side_of_the_parallel_threshold_when_idle():
     f = _program(1.5, tj.math.cos)
-    small, big = np.linspace(-1.0, 1.0, 50), np.linspace(-1.0, 1.0, 40_000)
+    small, big = np.linspace(-1.0, 1.0, 5000), np.linspace(-1.0, 1.0, 40_000)
     f(small)
     f.wait()
     assert drain()
@@ -85,12 +85,34 @@ def test_the_worker_compiles_the_other_side_of_the_parallel_threshold_when_idle(
                                rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("n", [50, 40_000])
+@pytest.mark.parametrize("n", [5000, 40_000])
 def test_a_sibling_text_is_the_text_the_other_sizes_generate(n):
+    """Near the threshold; far below it (50 values) no parallel sibling is compiled."""
     from tapejit.backend.numba_cpu.codegen import generate, sibling
 
-    other_n = 40_000 if n == 50 else 50
+    other_n = 40_000 if n == 5000 else 5000
     fn = tj.grad(lambda x: tj.reduce_sum(tj.math.exp(x) * x))
     program, other = (tj.jit(fn).lower(np.ones(k)).fused for k in (n, other_n))
     text = sibling(program, generate(program))
     assert text is not None and text.text == generate(other).text
+
+
+def test_a_worker_grown_too_big_is_replaced_after_its_answer(monkeypatch):
+    from tapejit.backend.numba_cpu import compile_worker
+
+    monkeypatch.setattr(compile_worker, "RETIRE_MB", 1)
+    f, x = _program(0.25, tj.math.log1p), np.linspace(-1.0, 1.0, 13)
+    f(x)
+    f.wait()
+    assert f.compile_stats(x)["worker_compile_s"] > 0 and worker_pid() is None  # retired
+    g, y = _program(0.25, tj.math.expm1), np.linspace(-1.0, 1.0, 7)
+    g(y)
+    g.wait()
+    assert g.compile_stats(y)["worker_compile_s"] > 0  # by a new worker: retiring is no death
+
+
+def test_no_parallel_sibling_far_below_the_threshold():
+    from tapejit.backend.numba_cpu.codegen import generate, sibling
+
+    program = tj.jit(tj.grad(lambda x: tj.reduce_sum(tj.math.exp(x) * x))).lower(np.ones(50)).fused
+    assert sibling(program, generate(program)) is None

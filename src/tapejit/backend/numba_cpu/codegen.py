@@ -9,11 +9,13 @@ the compiled kernel. Each IR equation appears as a comment above the lines imple
 
 from __future__ import annotations
 
+from math import prod
+
 from tapejit.backend.interface import LoweringError
 from tapejit.backend.numba_cpu.array_code import ARRAY_CODE
 from tapejit.backend.numba_cpu.contexts import ArrayContext
 from tapejit.backend.numba_cpu.control_code import CONTROL_CODE
-from tapejit.backend.numba_cpu.loops import emit_group
+from tapejit.backend.numba_cpu.loops import PARALLEL_MIN, emit_group
 from tapejit.backend.numba_cpu.source import KernelBuilder, KernelSource, np_type
 from tapejit.ir import Eqn, Program, Var
 
@@ -45,12 +47,19 @@ def generate(program: Program, name: str = "entry", boundscheck: bool = False,
     return KernelSource(text, sizes, consts, kernel.parallel)
 
 
+NEAR_THRESHOLD = 32
+"""A serial kernel gets a parallel sibling when a loop is this close to the threshold."""
+
+
 def sibling(program: Program, source: KernelSource) -> KernelSource | None:
     """The program's other text, for sizes on the other side of the parallel threshold: the
     serial one for a parallel kernel, the parallel one for a serial kernel that has one (the
     generated text depends on sizes only through that choice)."""
     if source.parallel:
         return generate(program, serial=True)
+    sizes = [prod(e.params["shape"]) for e in program.eqns if e.prim.kind == "fused"]
+    if max(sizes, default=0) * NEAR_THRESHOLD < PARALLEL_MIN:
+        return None  # far from it: a parallel compile (slow, big) nobody is likely to need
     other = generate(program, any_size=True)
     return other if other.parallel else None
 

@@ -4,8 +4,9 @@ the shared disk cache (under the kernel's lock, manifest written), and answers o
 
 A request is a length-prefixed pickle from the parent process that started this one:
 ("compile", source, key, path, kernels folder, Numba signature, texts to compile later for
-the same signature) or ("drain",); an answer is a length-prefixed JSON object {"ok": bool,
-"seconds": float, "error": str}. The worker ends when its parent closes the pipe."""
+the same signature) or ("drain",); an answer is a length-prefixed JSON object
+{"ok": bool, "seconds": float, "error": str, "rss_mb": float}. The worker ends when its
+parent closes the pipe."""
 
 from __future__ import annotations
 
@@ -100,7 +101,17 @@ def serve(requests, answers) -> None:
             answer = {"ok": True, "seconds": 0.0, "error": ""}
         else:
             answer = _compile_now(request, later)
+        answer["rss_mb"] = _rss_mb()
         write_frame(answers, json.dumps(answer).encode())
+
+
+def _rss_mb() -> float:
+    """This process's resident memory (the parent replaces a worker that grew too big)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def main() -> None:

@@ -20,7 +20,8 @@ from tapejit.backend.numba_cpu.kernel_cache import CacheEntry
 from tapejit.config import config
 from tapejit.debug import debug
 
-_MAX_STARTS = 3  # a worker that keeps dying is given up on for this process
+_MAX_DEATHS = 3  # a worker that keeps dying is given up on for this process
+RETIRE_MB = 1024  # LLVM keeps what it compiled: a worker this big is replaced
 
 
 class _Worker:
@@ -44,6 +45,13 @@ class _Worker:
             frame = None
         return None if frame is None else json.loads(frame)
 
+    def retire(self) -> None:
+        """Let it end once it has finished what it is compiling (at the end of its input)."""
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+
     def stop(self) -> None:
         try:
             self.process.kill()
@@ -56,14 +64,13 @@ class _Pool:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.worker: _Worker | None = None
-        self.starts = 0
+        self.deaths = 0
 
     def start(self) -> bool:
         """Start the worker unless it runs (lock held); False once it has died too often."""
         if self.worker is None:
-            if self.starts >= _MAX_STARTS:
+            if self.deaths >= _MAX_DEATHS:
                 return False
-            self.starts += 1
             self.worker = _Worker()
         return True
 
@@ -73,7 +80,11 @@ class _Pool:
                 return None
             answer = self.worker.ask(request)
             if answer is None:
+                self.deaths += 1
                 self.worker.stop()
+                self.worker = None
+            elif answer.get("rss_mb", 0) > RETIRE_MB:
+                self.worker.retire()
                 self.worker = None
             return answer
 
