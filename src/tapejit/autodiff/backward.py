@@ -93,6 +93,25 @@ def _zeros_like(value):
     return np.zeros(np.shape(value), np.asarray(value).dtype)
 
 
+def by_group(found, unique, groups) -> list:
+    """Per source group, the sum of the raw cotangents `found` of its tensors (None when
+    none reached them); `found` is in the order of `unique`."""
+    by_id = {id(t): None if g is None else Tensor(g) for t, g in zip(unique, found)}
+    return [_sum([by_id[id(t)] for t in g]) for g in groups]
+
+
+class ChainGradient:
+    """The backward pass of a chain seen before, as its generated function (autodiff.chain)."""
+
+    def __init__(self, function, entries, groups, unique) -> None:
+        self.function, self.entries = function, entries
+        self.groups, self.unique = groups, unique
+
+    def run(self, cts) -> list:
+        found = self.function(self.entries, [_raw(ct) for ct in cts])
+        return by_group(found, self.unique, self.groups)
+
+
 class EagerGradient:
     """The backward pass run op by op with cached single-op VJPs (see autodiff.eager)."""
 
@@ -130,9 +149,7 @@ class EagerGradient:
             for position, in_ct in zip(vjp.wrt, vjp.run(inputs, output, ct)):
                 key = input_ids[position]
                 env[key] = in_ct if key not in env else env[key] + in_ct
-        found = {id(t): env.get(id(t)) for t in self.unique}
-        return [_sum([None if found[id(t)] is None else Tensor(found[id(t)]) for t in g])
-                for g in self.groups]
+        return by_group([env.get(id(t)) for t in self.unique], self.unique, self.groups)
 
     def _take(self, env: dict, out_ids: tuple, output):
         """The cotangents of an op's several outputs, zeros filled in, or None if none
