@@ -124,10 +124,11 @@ class GradientTape(Recorder):
         source_leaves, source_def = tree.flatten(sources)
         self._check_sources(source_leaves)
         cts = self._output_gradients(targets, tree.flatten(target)[1], output_gradients)
-        grads = self.prepare(targets, source_leaves).run(cts)
+        prepared = self.prepare(targets, source_leaves, once=True)
+        self._release_if_done(keep_entries=type(prepared) is ChainGradient)
+        grads = prepared.run(cts)  # a released tape's backward drops each op's values
         grads = self._fill_unconnected(grads, source_leaves, unconnected)
         self._debug_none_hints(grads, source_leaves, targets)
-        self._release_if_done()
         return tree.unflatten(source_def, grads)
 
     def _check_usable(self, what: str) -> None:
@@ -145,13 +146,17 @@ class GradientTape(Recorder):
         if self._recording and not self._persistent:
             self.__exit__()
 
-    def _release_if_done(self) -> None:
-        """A non-persistent tape drops its values; a data-free record stays for `explain`."""
+    def _release_if_done(self, keep_entries: bool = False) -> None:
+        """A non-persistent tape drops its values; a data-free record stays for `explain`.
+        `gradient` releases before the backward pass runs, so that values go as their ops'
+        steps finish: the pass holds them then (the generated one reads the entries, which
+        it releases itself: `keep_entries`)."""
         if self._persistent:
             return
         released = self.explain_record()
-        for e in self._entries:  # Recorded.release, spelled out: it runs for every op
-            e.inputs = e.outputs = None
+        if not keep_entries:
+            for e in self._entries:  # Recorded.release, spelled out: it runs for every op
+                e.inputs = e.outputs = None
         self._watched, self._number, self._reads, self._snapshots = {}, {}, {}, {}
         self._released = released
 
@@ -220,19 +225,22 @@ class GradientTape(Recorder):
             tensors = [source] if id(source) in self._watched else []
         return [t for t in tensors if is_float(t.dtype)]
 
-    def prepare(self, targets, sources):
-        """Derive the backward pass once; `run(cts)` then applies it to cotangents."""
+    def prepare(self, targets, sources, once: bool = False):
+        """Derive the backward pass once; `run(cts)` then applies it to cotangents. With
+        `once` (a non-persistent tape's gradient), the eager pass runs a single time and
+        drops each op's values when its step is done."""
         self._check_snapshots()
         groups = [self._source_tensors(s) for s in sources]
         unique = list({id(t): t for g in groups for t in g}.values())
         if not unique:
             return PreparedGradient(groups, unique, None, [], [])
         if self._nothing_records(targets, unique):
-            return self._chain_gradient(targets, groups, unique) or EagerGradient(
-                self._entries, groups, unique, targets)
+            release = once and not self._persistent
+            return self._chain_gradient(targets, groups, unique, release) or EagerGradient(
+                self._entries, groups, unique, targets, release)
         return PreparedGradient.derive(self._entries, targets, groups, unique)
 
-    def _chain_gradient(self, targets, groups, unique) -> ChainGradient | None:
+    def _chain_gradient(self, targets, groups, unique, release) -> ChainGradient | None:
         """The generated backward function of this chain when it was differentiated before
         (autodiff.chain); None the first time, when the op-by-op pass runs."""
         number = self._number
@@ -243,7 +251,9 @@ class GradientTape(Recorder):
             return None
         entries = self._entries
         function = cached_chain(signature, lambda: build_chain(entries, targets, unique))
-        return None if function is None else ChainGradient(function, entries, groups, unique)
+        if function is None:
+            return None
+        return ChainGradient(function, entries, groups, unique, release)
 
     def _check_snapshots(self) -> None:
         """A NumPy array an op read must still hold what it held then: the backward pass

@@ -63,7 +63,7 @@ class _Source:
     """The text of one generated function and the objects it refers to."""
 
     def __init__(self) -> None:
-        self.lines = ["def chain(E, cts):"]
+        self.lines = ["def chain(E, cts, release):"]
         self.namespace: dict[str, object] = {}
         self.grads: dict[int, str] = {}  # value id -> the local holding its cotangent
         self.temps = 0
@@ -157,8 +157,9 @@ def _accumulate(src: _Source, has: set, key: int, value) -> None:
 
 def build_chain(entries: list, targets, unique) -> Callable | None:
     """Generate the backward function of `entries` from the `unique` source tensors to
-    `targets`: chain(E, cts) with E the entries and cts the targets' raw cotangents gives a
-    cotangent (or None) per source. None for a chain with an op of several outputs."""
+    `targets`: chain(E, cts, release) with E the entries and cts the targets' raw cotangents
+    gives a cotangent (or None) per source; with `release`, each entry drops its values
+    when its step is done. None for a chain with an op of several outputs."""
     relevant, reach = relevant_entries(entries, targets, unique)
     if any(e.prim.multiple_results for e in relevant):
         return None
@@ -168,16 +169,41 @@ def build_chain(entries: list, targets, unique) -> Callable | None:
     for i, target in enumerate(targets):
         if id(target) in reach:
             _accumulate(src, has, id(target), f"cts[{i}]")
+    read: dict[int, set] = {}  # entry index -> the values its step reads
     for e in reversed(relevant):
         if e.out_id in has:
-            _step(src, has, e, position[id(e)], reach, sources)
+            read[position[id(e)]] = _step(src, has, e, position[id(e)], reach, sources)
     results = [src.grad(id(t)) if id(t) in has else "None" for t in unique]
     src.line(f"return ({', '.join(results)},)" if results else "return ()")
+    src.lines[1:1] = _release_unread(entries, read)
     return src.function()
 
 
-def _step(src: _Source, has: set, e, index: int, reach: set, sources: set) -> None:
-    """One op's VJP, as the op-by-op pass (backward.EagerGradient) runs it."""
+def _release_unread(entries: list, read: dict) -> list[str]:
+    """Lines that make a releasing pass drop, before its first step, every array value
+    no step reads (the residuals stay until their op's step is done)."""
+    lines = []
+    for index, e in enumerate(entries):
+        wanted = read.get(index, set())
+        kept = [f"E[{index}].inputs[{j}]" if f"ins[{j}]" in wanted else "None"
+                for j in range(len(e.inputs))]
+        drop_inputs = any(_is_array(a) for j, a in enumerate(e.inputs)
+                          if f"ins[{j}]" not in wanted)
+        if drop_inputs:
+            lines.append(f"        E[{index}].inputs = ({', '.join(kept)},)")
+        if "out" not in wanted and _is_array(e.outputs[0]):
+            lines.append(f"        E[{index}].outputs = None")
+    return ["    if release:", *lines] if lines else []
+
+
+def _is_array(value) -> bool:
+    data = value._value if type(value) is Tensor else value
+    return getattr(data, "ndim", 0) > 0
+
+
+def _step(src: _Source, has: set, e, index: int, reach: set, sources: set) -> set:
+    """One op's VJP, as the op-by-op pass (backward.EagerGradient) runs it; the values it
+    reads (`ins[j]`, `out`)."""
     values = [a._value if type(a) is Tensor else a for a in e.inputs]
     wrt = tuple(i for i, k in enumerate(e.ids) if k in reach and values[i].dtype.kind == "f")
     vjp = op_vjp(e.prim, e.params, values, e.output._value, wrt)
@@ -191,3 +217,6 @@ def _step(src: _Source, has: set, e, index: int, reach: set, sources: set) -> No
         dead = [ct, *temps]
     if dead:
         src.line(f"del {', '.join(dead)}")
+    src.line("if release:")
+    src.line(f"    E[{index}].inputs = E[{index}].outputs = None")
+    return set(vjp.sources)
