@@ -109,9 +109,9 @@ class Recorder:
         # lines are found (a frame walk) only where `explain` may cite them
         site = user_site() if not float_out or prim.name == "stop_gradient" else None
         out_ids = (out_id,)
-        self._entries.append(Recorded(
-            prim, params, args, (out,), site, ids, float_out, out_ids, out_ids,
-            (prim, tuple(params.items()) if params else (), links, out_key)))
+        key = (prim, tuple(params.items()) if params else (), links, out_key)
+        self._entries.append(Recorded(prim, params, args, (out,), site, ids, float_out,
+                                      out_ids, out_ids, None if None in links else key))
 
     def _outside(self, operand):
         """The key of an operand the tape does not watch; a NumPy array is kept as it is now

@@ -51,7 +51,7 @@ def cached_chain(signature: tuple, build: Callable[[], Callable | None]) -> Call
     if found is None:
         _CHAINS[signature] = _SEEN_ONCE
         if len(_CHAINS) > CACHE_SIZE:
-            del _CHAINS[next(iter(_CHAINS))]
+            _CHAINS.pop(next(iter(_CHAINS), None), None)
         return None
     if found is _SEEN_ONCE:
         found = build()
