@@ -8,34 +8,30 @@ import contextlib
 import numpy as np
 
 from tapejit import tree
-from tapejit.autodiff.backward import EagerGradient, PreparedGradient, UnconnectedGradients
-from tapejit.autodiff.record import Recorded, recorded_program
+from tapejit.autodiff.backward import (
+    ChainGradient,
+    EagerGradient,
+    PreparedGradient,
+    UnconnectedGradients,
+)
+from tapejit.autodiff.chain import build_chain, cached_chain, chain_signature
+from tapejit.autodiff.record import recorded_program
 from tapejit.autodiff.vjp import vjp_program
 from tapejit.debug import debug, debugging
 from tapejit.dtypes import is_float
-from tapejit.errors import TapeError, TapeWarning, op_error
-from tapejit.explain import Note, ResidualReport, TapeIR, TapeRecord, explain_source
+from tapejit.errors import TapeError, op_error
+from tapejit.explain import ResidualReport, TapeIR, TapeRecord, explain_source
 from tapejit.jacobians import batch_jacobian_of, jacobian_of
 from tapejit.ops import as_operand, cast, full_like
-from tapejit.site import numpy_hint, user_site, warn_at_user_line
+from tapejit.recording import Recorder
+from tapejit.site import numpy_hint, user_site
 from tapejit.state import STATE
 from tapejit.tensor import Tensor, Variable
 from tapejit.trace import Tracer
 
 __all__ = ["GradientTape", "UnconnectedGradients"]
 
-
-def _warn_if_not_float(value) -> None:
-    """TF's warning for a watched value that cannot carry a gradient (int, bool)."""
-    if is_float(value.dtype):
-        return
-    what = f"variable '{value.name}'" if isinstance(value, Variable) else "tensor"
-    warn_at_user_line(f"The dtype of the watched {what} must be floating (e.g. tj.float32), "
-                      f"got {value.dtype.name}: its gradient will be None (fix: create it from "
-                      f"floats, e.g. tj.Variable(1.0), or pass dtype=tj.float32)", TapeWarning)
-
-
-class GradientTape:
+class GradientTape(Recorder):
     """Records operations on watched values so `gradient` can differentiate them.
 
     Args:
@@ -43,20 +39,6 @@ class GradientTape:
             is deleted); otherwise the first call releases them.
         watch_accessed_variables: watch every trainable Variable read while recording.
     """
-
-    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
-        self._persistent = persistent
-        self._watch_accessed = watch_accessed_variables
-        self._watched: dict[int, object] = {}
-        self._entries: list[Recorded] = []
-        self._variables: dict[int, Variable] = {}
-        self._explicit: set[int] = set()
-        self._reads: dict[int, list] = {}
-        self._notes: list[Note] = []
-        self._snapshots: dict[int, tuple] = {}  # user arrays the backward pass will read
-        self._released: TapeRecord | None = None
-        self._used = False
-        self._trace_depth = 0
 
     # --- recording -------------------------------------------------------------------------
 
@@ -113,81 +95,6 @@ class GradientTape:
         self.__init__(self._persistent, self._watch_accessed)
         self._used = True
 
-    def watch(self, tensor) -> None:
-        """Watch tensors or Variables (any nested structure of them)."""
-        for item in tree.leaves(tensor):
-            if isinstance(item, Variable):
-                self._variables.setdefault(id(item), item)
-                self._explicit.add(id(item))
-                _warn_if_not_float(item)
-            elif isinstance(item, Tensor):
-                self._watched[id(item)] = item
-                _warn_if_not_float(item)
-            else:
-                raise op_error(ValueError, "GradientTape.watch",
-                               f"Passed in object of type {type(item)}, not tf.Tensor or "
-                               f"tf.Variable (tapejit watches tj.Tensor and tj.Variable)",
-                               "convert it first: x = tj.constant(x); tape.watch(x)", user_site())
-
-    def watched_variables(self) -> tuple[Variable, ...]:
-        """Variables this tape watches, in order of construction (as TF)."""
-        return tuple(sorted(self._variables.values(), key=lambda v: v._created))
-
-    def on_op(self, prim, args, params, out) -> None:
-        """Called by `bind` for every op while this tape is recording."""
-        first = out[0] if type(out) is tuple else out
-        if type(first) is Tracer and first._trace.level >= self._trace_depth:
-            return  # a body being traced (a loop's, a branch's), or a derivation's work
-        watched = self._watched
-        ids = tuple(map(id, args))
-        for k in ids:
-            if k in watched:
-                break
-        else:
-            return
-        outs = out if type(out) is tuple else (out,)
-        for o in outs:
-            watched[id(o)] = o
-        float_out = any(o.dtype.kind == "f" for o in outs)
-        # lines are found (a frame walk) only where `explain` may cite them
-        site = user_site() if not float_out or prim.name == "stop_gradient" else None
-        self._entries.append(Recorded(prim, params, args, outs, site, ids, float_out))
-        for a in args:
-            if type(a) is np.ndarray and id(a) not in self._snapshots:
-                self._snapshots[id(a)] = (a, a.copy(), user_site())
-
-    def watches(self, tensor) -> bool:
-        """Whether gradients can flow to `tensor` on this tape (it is watched or computed
-        from watched values)."""
-        return id(tensor) in self._watched
-
-    def on_read(self, var: Variable, tensor) -> None:
-        """Called when a Variable is read while this tape is recording."""
-        key = id(var)
-        if key in self._explicit or (self._watch_accessed and var.trainable):
-            if key not in self._variables:
-                _warn_if_not_float(var)
-            self._variables.setdefault(key, var)
-            self._watched[id(tensor)] = tensor
-            reads = self._reads.setdefault(key, [])
-            if not any(r is tensor for r in reads):
-                reads.append(tensor)
-
-    def on_escape(self, tensor) -> None:
-        """Called when a tensor is converted to a NumPy array while this tape records."""
-        if id(tensor) in self._watched:
-            self._notes.append(Note("numpy", id(tensor), None, user_site()))
-
-    def on_constant(self, tensor) -> None:
-        """Called when tj.constant copies a tensor's value while this tape records."""
-        if id(tensor) in self._watched:
-            self._notes.append(Note("constant", id(tensor), None, user_site()))
-
-    def on_assign(self, var: Variable, value) -> None:
-        """Called when a Variable is assigned while this tape records."""
-        if id(value) in self._watched:
-            self._notes.append(Note("assign", id(value), var.name, user_site()))
-
     # --- differentiation -------------------------------------------------------------------
 
     def gradient(self, target, sources, output_gradients=None,
@@ -217,10 +124,11 @@ class GradientTape:
         source_leaves, source_def = tree.flatten(sources)
         self._check_sources(source_leaves)
         cts = self._output_gradients(targets, tree.flatten(target)[1], output_gradients)
-        grads = self.prepare(targets, source_leaves).run(cts)
+        prepared = self.prepare(targets, source_leaves, once=True)
+        self._release_if_done(keep_entries=type(prepared) is ChainGradient)
+        grads = prepared.run(cts)  # a released tape's backward drops each op's values
         grads = self._fill_unconnected(grads, source_leaves, unconnected)
         self._debug_none_hints(grads, source_leaves, targets)
-        self._release_if_done()
         return tree.unflatten(source_def, grads)
 
     def _check_usable(self, what: str) -> None:
@@ -238,14 +146,18 @@ class GradientTape:
         if self._recording and not self._persistent:
             self.__exit__()
 
-    def _release_if_done(self) -> None:
-        """A non-persistent tape drops its values; a data-free record stays for `explain`."""
+    def _release_if_done(self, keep_entries: bool = False) -> None:
+        """A non-persistent tape drops its values; a data-free record stays for `explain`.
+        `gradient` releases before the backward pass runs, so that values go as their ops'
+        steps finish: the pass holds them then (the generated one reads the entries, which
+        it releases itself: `keep_entries`)."""
         if self._persistent:
             return
         released = self.explain_record()
-        for e in self._entries:
-            e.release()
-        self._watched, self._reads, self._snapshots = {}, {}, {}
+        if not keep_entries:
+            for e in self._entries:  # Recorded.release, spelled out: it runs for every op
+                e.inputs = e.outputs = None
+        self._watched, self._number, self._reads, self._snapshots = {}, {}, {}, {}
         self._released = released
 
     def _targets(self, target) -> list:
@@ -287,7 +199,7 @@ class GradientTape:
 
     def _output_gradients(self, targets, target_def, output_gradients) -> list:
         if output_gradients is None:
-            return [full_like(t, 1) for t in targets]
+            return [_ones_like(t) for t in targets]
         try:
             given = tree.flatten_up_to(target_def, output_gradients)
         except ValueError as e:
@@ -313,16 +225,35 @@ class GradientTape:
             tensors = [source] if id(source) in self._watched else []
         return [t for t in tensors if is_float(t.dtype)]
 
-    def prepare(self, targets, sources):
-        """Derive the backward pass once; `run(cts)` then applies it to cotangents."""
+    def prepare(self, targets, sources, once: bool = False):
+        """Derive the backward pass once; `run(cts)` then applies it to cotangents. With
+        `once` (a non-persistent tape's gradient), the eager pass runs a single time and
+        drops each op's values when its step is done."""
         self._check_snapshots()
         groups = [self._source_tensors(s) for s in sources]
         unique = list({id(t): t for g in groups for t in g}.values())
         if not unique:
             return PreparedGradient(groups, unique, None, [], [])
         if self._nothing_records(targets, unique):
-            return EagerGradient(self._entries, groups, unique, targets)
+            release = once and not self._persistent
+            return self._chain_gradient(targets, groups, unique, release) or EagerGradient(
+                self._entries, groups, unique, targets, release)
         return PreparedGradient.derive(self._entries, targets, groups, unique)
+
+    def _chain_gradient(self, targets, groups, unique, release) -> ChainGradient | None:
+        """The generated backward function of this chain when it was differentiated before
+        (autodiff.chain); None the first time, when the op-by-op pass runs."""
+        number = self._number
+        signature = chain_signature(self._entries, self._leaves,
+                                    [number[id(t)] for t in unique],
+                                    [number.get(id(t)) for t in targets])
+        if signature is None:
+            return None
+        entries = self._entries
+        function = cached_chain(signature, lambda: build_chain(entries, targets, unique))
+        if function is None:
+            return None
+        return ChainGradient(function, entries, groups, unique, release)
 
     def _check_snapshots(self) -> None:
         """A NumPy array an op read must still hold what it held then: the backward pass
@@ -429,6 +360,13 @@ class GradientTape:
     def residuals(self) -> ResidualReport:
         """The values this tape holds for the backward pass, with their bytes."""
         return ResidualReport.of(self._entries)
+
+
+def _ones_like(target):
+    """The default cotangent of a target (a plain scalar for an eager 0-d one)."""
+    if type(target) is Tensor and isinstance(target._value, np.generic):
+        return Tensor(target._value.dtype.type(1))
+    return full_like(target, 1)
 
 
 def _unconnected(value) -> UnconnectedGradients:

@@ -93,12 +93,37 @@ def _zeros_like(value):
     return np.zeros(np.shape(value), np.asarray(value).dtype)
 
 
+def by_group(found, unique, groups) -> list:
+    """Per source group, the sum of the raw cotangents `found` of its tensors (None when
+    none reached them); `found` is in the order of `unique`."""
+    by_id = {id(t): None if g is None else Tensor(g) for t, g in zip(unique, found)}
+    return [_sum([by_id[id(t)] for t in g]) for g in groups]
+
+
+class ChainGradient:
+    """The backward pass of a chain seen before, as its generated function (autodiff.chain)."""
+
+    def __init__(self, function, entries, groups, unique, release: bool) -> None:
+        self.function, self.entries, self.release = function, entries, release
+        self.groups, self.unique = groups, unique
+
+    def run(self, cts) -> list:
+        """Gradients per source group; with `release`, each entry drops its values when its
+        step is done, and every entry at the end."""
+        found = self.function(self.entries, [_raw(ct) for ct in cts], self.release)
+        if self.release:
+            for e in self.entries:
+                e.inputs = e.outputs = None
+        return by_group(found, self.unique, self.groups)
+
+
 class EagerGradient:
     """The backward pass run op by op with cached single-op VJPs (see autodiff.eager)."""
 
-    def __init__(self, entries, groups, unique, targets) -> None:
+    def __init__(self, entries, groups, unique, targets, release: bool = False) -> None:
         relevant, reach = relevant_entries(entries, targets, unique)
         self.groups, self.unique, self.targets = groups, unique, targets
+        self.release = release  # run once, dropping each step's values when it is done
         self.reach = reach
         self.sources = {id(t) for t in unique}
         self.plan = []
@@ -111,6 +136,11 @@ class EagerGradient:
             else:
                 output, out_key = e.output._value, e.out_id
             vjp = op_vjp(e.prim, e.params, values, output, wrt)
+            if release:  # hold only what the step reads
+                values = [v if f"ins[{i}]" in vjp.sources else None
+                          for i, v in enumerate(values)]
+                if "out" not in vjp.sources and not e.prim.multiple_results:
+                    output = None
             self.plan.append((out_key, vjp, values, e.ids, output))
 
     def run(self, cts) -> list:
@@ -119,8 +149,11 @@ class EagerGradient:
             if id(target) in self.reach:
                 key = id(target)
                 env[key] = _raw(ct) if key not in env else env[key] + _raw(ct)
-        sources = self.sources
-        for out_key, vjp, inputs, input_ids, output in reversed(self.plan):
+        sources, plan = self.sources, list(self.plan)
+        if self.release:
+            self.plan = []
+        while plan:
+            out_key, vjp, inputs, input_ids, output = plan.pop()
             if type(out_key) is int:
                 ct = env.get(out_key) if out_key in sources else env.pop(out_key, None)
             else:
@@ -130,9 +163,7 @@ class EagerGradient:
             for position, in_ct in zip(vjp.wrt, vjp.run(inputs, output, ct)):
                 key = input_ids[position]
                 env[key] = in_ct if key not in env else env[key] + in_ct
-        found = {id(t): env.get(id(t)) for t in self.unique}
-        return [_sum([None if found[id(t)] is None else Tensor(found[id(t)]) for t in g])
-                for g in self.groups]
+        return by_group([env.get(id(t)) for t in self.unique], self.unique, self.groups)
 
     def _take(self, env: dict, out_ids: tuple, output):
         """The cotangents of an op's several outputs, zeros filled in, or None if none

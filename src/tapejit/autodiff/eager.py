@@ -35,6 +35,9 @@ class OpVJP:
         cts = [f"ct[{k}]" for k in range(len(outs))] if several else ["ct"]
         sources = ([position[id(v)] for v in vjp.residuals] + cts
                    + [f"consts[{j}]" for j in range(len(vjp.const_values))])
+        self.program, self.sources = vjp.program, tuple(sources)
+        """The VJP as a program, and what feeds each of its inputs: `ins[i]`, `out` (or
+        `out[k]`), `ct` (or `ct[k]`), `consts[j]` (autodiff.chain inlines it)."""
         self.connected = vjp.connected
         self.wrt = tuple(i for i, ok in zip(wrt, vjp.connected) if ok)
         self.consts = tuple(vjp.const_values)

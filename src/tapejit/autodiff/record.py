@@ -8,25 +8,39 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from tapejit.ir import Eqn, Lit, Program, TensorType, Var
+from tapejit.tensor import Tensor
 
 
 class Recorded:
     """One recorded op: outputs = prim[params](inputs), the user's line, and the ids of its
     inputs and outputs (how the tape links ops into a graph). `inputs` and `outputs` are
     dropped when a tape releases its values; the ids stay. Most ops have one output:
-    `output` and `out_id` name it (a higher-order primitive has several)."""
+    `output` and `out_id` name it (a higher-order primitive has several).
+
+    `key` (or None) is what the backward pass of this op depends on besides the data: the
+    primitive, its params, each input as the tape's number of a watched value or the kind of
+    an outside one, and the output's kind (see `value_key`); the keys of a tape's entries
+    name its recorded chain (autodiff.chain)."""
 
     __slots__ = ("prim", "params", "inputs", "outputs", "site", "ids", "out_ids", "float_out",
-                 "flow_ids")
+                 "flow_ids", "key")
 
-    def __init__(self, prim, params, inputs, outputs, site, ids, float_out) -> None:
+    def __init__(self, prim, params, inputs, outputs, site, ids, float_out, out_ids, flow_ids,
+                 key) -> None:
         self.prim, self.params, self.inputs, self.outputs, self.site = (
             prim, params, inputs, outputs, site)
-        self.ids, self.out_ids, self.float_out = ids, tuple(map(id, outputs)), float_out
+        self.ids, self.float_out, self.out_ids, self.flow_ids, self.key = (
+            ids, float_out, out_ids, flow_ids, key)
+
+    @classmethod
+    def of(cls, prim, params, inputs, outputs, site, ids, float_out) -> Recorded:
+        """An entry without a key; its output ids found here."""
+        out_ids = tuple(map(id, outputs))
         # the outputs values flow on through: of a loop's several outputs, only the float
         # ones (its integer counters are reached, but carry no gradient)
-        self.flow_ids = (tuple(id(o) for o in outputs if o.dtype.kind == "f")
-                         if prim.multiple_results else self.out_ids)
+        flow_ids = (tuple(id(o) for o in outputs if o.dtype.kind == "f")
+                    if prim.multiple_results else out_ids)
+        return cls(prim, params, inputs, outputs, site, ids, float_out, out_ids, flow_ids, None)
 
     @property
     def output(self):
@@ -38,6 +52,24 @@ class Recorded:
 
     def release(self) -> None:
         self.inputs = self.outputs = None
+
+
+def data_key(data):
+    """A NumPy value's dtype and shape, hashable: a NumPy scalar's type says both."""
+    kind = type(data)
+    return (data.dtype, data.shape) if kind is np.ndarray else kind
+
+
+def value_key(value):
+    """What an op's backward depends on in an operand besides its data: whether it is a
+    Tensor or a NumPy value passed as it is, its dtype and its shape (None for anything else,
+    e.g. a traced value)."""
+    kind = type(value)
+    if kind is Tensor:
+        return data_key(value._value)
+    if kind is np.ndarray or isinstance(value, np.generic):
+        return ("numpy", data_key(value))
+    return None
 
 
 def forward_reach(entries: Iterable[Recorded], starts: Iterable[int],

@@ -3,6 +3,8 @@ minimum; and neg, square."""
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from tapejit.errors import TypeRuleError
@@ -13,6 +15,8 @@ from tapejit.primitives.base import (
     is_undefined,
     quiet,
     require_numeric,
+    scalar_negative,
+    scalar_operator,
     unary,
 )
 from tapejit.primitives.broadcast import sum_to_shape
@@ -30,10 +34,12 @@ def _unbroadcast_each(ct, x, y, scale_x=None, scale_y=None):
     return cx, cy
 
 
-add_p = binary("add", np.add, defjvp(lambda t, x, y, out: t, lambda t, x, y, out: t),
+add_p = binary("add", scalar_operator(np.add, operator.add),
+               defjvp(lambda t, x, y, out: t, lambda t, x, y, out: t),
                transpose=lambda ct, x, y: _unbroadcast_each(ct, x, y))
 
-sub_p = binary("sub", np.subtract, defjvp(lambda t, x, y, out: t, lambda t, x, y, out: -t),
+sub_p = binary("sub", scalar_operator(np.subtract, operator.sub),
+               defjvp(lambda t, x, y, out: t, lambda t, x, y, out: -t),
                transpose=lambda ct, x, y: _unbroadcast_each(ct, x, y, scale_y=lambda c: -c))
 
 
@@ -41,7 +47,7 @@ def _mul_transpose(ct, x, y):
     return _unbroadcast_each(ct, x, y, scale_x=lambda c: c * y, scale_y=lambda c: x * c)
 
 
-mul_p = binary("mul", np.multiply,
+mul_p = binary("mul", scalar_operator(np.multiply, operator.mul),
                defjvp(lambda t, x, y, out: t * y, lambda t, x, y, out: x * t),
                transpose=_mul_transpose)
 
@@ -55,7 +61,7 @@ div_p = binary("div", quiet(np.divide),
                defjvp(lambda t, x, y, out: t / y, lambda t, x, y, out: t * (-out / y)),
                operands="float", transpose=_div_transpose)
 
-neg_p = unary("neg", np.negative, defjvp(lambda t, x, out: -t), operands="numeric",
+neg_p = unary("neg", scalar_negative, defjvp(lambda t, x, out: -t), operands="numeric",
               transpose=lambda ct, x: (-ct,))
 
 square_p = unary("square", np.square, defjvp(lambda t, x, out: t * (x * 2)),

@@ -3,6 +3,7 @@ the family builders (`unary`, `binary`, `linear`)."""
 
 from __future__ import annotations
 
+import operator as operator_module
 from collections.abc import Callable
 
 import numpy as np
@@ -39,6 +40,34 @@ def quiet(fn: Callable) -> Callable:
         with np.errstate(all="ignore"):
             return fn(*args, **params)
     return impl
+
+
+_FLOAT_SCALARS = (np.float32, np.float64)
+
+
+def scalar_operator(ufunc: Callable, operator: Callable) -> Callable:
+    """`ufunc`, except on two float32 or float64 NumPy scalars of one type, where the Python
+    operator gives the same IEEE result (and the same warnings) about 20 times faster than a
+    ufunc call: the eager tape's scalar ops, forward and backward, go through here."""
+    def impl(x, y):
+        kind = type(x)
+        if kind is type(y) and kind in _FLOAT_SCALARS:
+            return operator(x, y)
+        return ufunc(x, y)
+    impl.__name__ = getattr(ufunc, "__name__", "impl")
+    impl.infix = {operator_module.add: "+", operator_module.sub: "-",
+                  operator_module.mul: "*"}.get(operator)
+    return impl
+
+
+def scalar_negative(x):
+    """np.negative, with the operator's fast path for a float NumPy scalar."""
+    return -x if type(x) in _FLOAT_SCALARS else np.negative(x)
+
+
+scalar_negative.prefix = "-"
+"""`infix` and `prefix` name the Python operator that computes an impl on float operands
+(generated code writes it inline: autodiff.chain)."""
 
 
 # --- type-rule helpers ---------------------------------------------------------------------

@@ -11,13 +11,34 @@ from tapejit.primitives.jvp import defjvp, zero_jvp
 from tapejit.trace import bind
 
 
+def _exp_minus_abs(x: np.ndarray) -> np.ndarray:
+    """exp(-|x|) in one new array."""
+    out = np.abs(x)
+    np.negative(out, out=out)
+    return np.exp(out, out=out)
+
+
 def _sigmoid_impl(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)[()]
+    """1/(1+e) where x >= 0, e/(1+e) elsewhere, e = exp(-|x|): exact in both tails. An
+    array's result is computed in place (two arrays of x's size, not five)."""
+    if type(x) is not np.ndarray or x.ndim == 0:
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)[()]
+    e = _exp_minus_abs(x)
+    d = e + 1
+    np.divide(e, d, out=e)
+    np.divide(1, d, out=d)
+    np.copyto(e, d, where=x >= 0)
+    return e
 
 
 def _softplus_impl(x):
-    return (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype)[()]
+    """max(x, 0) + log1p(exp(-|x|)); an array's in one new array (and a mask)."""
+    if type(x) is not np.ndarray or x.ndim == 0:
+        return (np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))).astype(x.dtype)[()]
+    out = _exp_minus_abs(x)
+    np.log1p(out, out=out)
+    return np.add(out, x, out=out, where=x > 0)
 
 
 def _rsqrt_impl(x):

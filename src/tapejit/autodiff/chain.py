@@ -1,0 +1,222 @@
+"""A recorded chain's eager backward pass as one generated Python function.
+
+A tape names the chain it recorded by its entries' keys (record.Recorded.key), the kinds of
+its watched leaves and the numbers of the sources and targets (`chain_signature`). The
+second time a chain of one name is differentiated (a training loop records the same chain
+every step), the single-op VJPs of the op-by-op pass (autodiff.eager) are inlined, in the
+order that pass runs them, into one function: the same NumPy calls and the same sums, so
+the same bits, without a VJP lookup per op or a dictionary of cotangents. A cotangent is
+deleted once its op consumed it and each step's temporaries at the step's end, as the
+op-by-op pass drops them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tapejit.autodiff.eager import OpVJP, op_vjp
+from tapejit.autodiff.record import relevant_entries
+from tapejit.ir import walk
+from tapejit.tensor import Tensor
+
+MAX_ENTRIES = 1000
+"""Longer chains run op by op (their generated function would take long to compile)."""
+
+CACHE_SIZE = 256
+"""Chains remembered (seen once, or generated); the oldest is forgotten first."""
+
+_CHAINS: dict = {}  # signature -> _SEEN_ONCE, _UNSUITABLE or the generated function
+_SEEN_ONCE, _UNSUITABLE = "seen once", "unsuitable"
+
+
+def chain_signature(entries, leaves, source_numbers, target_numbers) -> tuple | None:
+    """The name of a recorded chain and of the gradient asked of it, or None when it has no
+    name (an op with several outputs, too many ops)."""
+    if len(entries) > MAX_ENTRIES:
+        return None
+    keys = tuple([e.key for e in entries])
+    if None in keys or None in target_numbers:
+        return None
+    return keys, tuple(leaves), tuple(source_numbers), tuple(target_numbers)
+
+
+def cached_chain(signature: tuple, build: Callable[[], Callable | None]) -> Callable | None:
+    """The generated backward function of the chain named `signature`: None the first time
+    a name is seen (the op-by-op pass runs), built by `build()` the second time. One
+    dictionary lookup when found (hashing and comparing a long signature is the cost)."""
+    try:
+        found = _CHAINS.get(signature)
+    except TypeError:  # params that cannot be hashed
+        return None
+    if found is None:
+        _CHAINS[signature] = _SEEN_ONCE
+        if len(_CHAINS) > CACHE_SIZE:
+            _CHAINS.pop(next(iter(_CHAINS), None), None)
+        return None
+    if found is _SEEN_ONCE:
+        found = build()
+        _CHAINS[signature] = _UNSUITABLE if found is None else found
+    return None if found is _UNSUITABLE else found
+
+
+class _Source:
+    """The text of one generated function and the objects it refers to."""
+
+    def __init__(self) -> None:
+        self.lines = ["def chain(E, cts, release):"]
+        self.namespace: dict[str, object] = {}
+        self.grads: dict[int, str] = {}  # value id -> the local holding its cotangent
+        self.temps = 0
+
+    def ref(self, value) -> str:
+        if isinstance(value, str):
+            return value
+        name = f"c{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def grad(self, key: int) -> str:
+        if key not in self.grads:
+            self.grads[key] = f"g{len(self.grads)}"
+        return self.grads[key]
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " + text)
+
+    def function(self):
+        namespace = dict(self.namespace)
+        text = "\n".join(self.lines)
+        exec(compile(text, "<tapejit chain backward>", "exec"), namespace)
+        chain = namespace["chain"]
+        chain.source = text
+        return chain
+
+
+def _operand(entry, index: int, j: int) -> str:
+    kind = type(entry.inputs[j])
+    return f"E[{index}].inputs[{j}]" + ("._value" if kind is Tensor else "")
+
+
+def _feeds(src: _Source, vjp: OpVJP, entry, index: int, ct: str) -> list[str]:
+    """What the step passes to each input of the op's VJP program."""
+    feeds = []
+    for what in vjp.sources:
+        if what.startswith("ins["):
+            feeds.append(_operand(entry, index, int(what[4:-1])))
+        elif what == "out":
+            feeds.append(f"E[{index}].outputs[0]._value")
+        elif what == "ct":
+            feeds.append(ct)
+        else:  # consts[j]
+            feeds.append(src.ref(vjp.consts[int(what[7:-1])]))
+    return feeds
+
+
+def _inline(src: _Source, vjp: OpVJP, feeds: list[str]) -> tuple[list, list[str]]:
+    """Emit the VJP program's equations; its outputs (names or values) and the
+    temporaries it made."""
+    temps = []
+
+    def emit(eqn, ins):
+        args = [src.ref(x) for x in ins]
+        operator = _operator(eqn)
+        if operator is not None:
+            src.temps += 1
+            temps.append(f"t{src.temps}_0")
+            expression = operator.join(args) if len(args) == 2 else operator + args[0]
+            src.line(f"{temps[-1]} = {expression}")
+            return temps[-1]
+        impl = src.ref(eqn.prim.impl)
+        if eqn.params:
+            args.append("**" + src.ref(eqn.params))
+        src.temps += 1
+        outs = [f"t{src.temps}_{k}" for k in range(len(eqn.outputs))]
+        temps.extend(outs)
+        unpack = "," if eqn.prim.multiple_results and len(outs) == 1 else ""
+        src.line(f"{', '.join(outs)}{unpack} = {impl}({', '.join(args)})")
+        return outs if eqn.prim.multiple_results or len(outs) > 1 else outs[0]
+
+    return walk(vjp.program, feeds, emit), temps
+
+
+def _operator(eqn) -> str | None:
+    """The Python operator computing `eqn` (an add, sub, mul or neg of floats), written
+    inline: the same IEEE result as its NumPy impl, without a call per scalar op."""
+    impl = eqn.prim.impl
+    symbol = getattr(impl, "infix", None) or getattr(impl, "prefix", None)
+    if symbol is None or not all(a.type.dtype.kind == "f" for a in eqn.inputs):
+        return None
+    return f" {symbol} " if len(eqn.inputs) == 2 else symbol
+
+
+def _accumulate(src: _Source, has: set, key: int, value) -> None:
+    name, expr = src.grad(key), src.ref(value)
+    src.line(f"{name} = {name} + {expr}" if key in has else f"{name} = {expr}")
+    has.add(key)
+
+
+def build_chain(entries: list, targets, unique) -> Callable | None:
+    """Generate the backward function of `entries` from the `unique` source tensors to
+    `targets`: chain(E, cts, release) with E the entries and cts the targets' raw cotangents
+    gives a cotangent (or None) per source; with `release`, each entry drops its values
+    when its step is done. None for a chain with an op of several outputs."""
+    relevant, reach = relevant_entries(entries, targets, unique)
+    if any(e.prim.multiple_results for e in relevant):
+        return None
+    position = {id(e): i for i, e in enumerate(entries)}
+    sources = {id(t) for t in unique}
+    src, has = _Source(), set()
+    for i, target in enumerate(targets):
+        if id(target) in reach:
+            _accumulate(src, has, id(target), f"cts[{i}]")
+    read: dict[int, set] = {}  # entry index -> the values its step reads
+    for e in reversed(relevant):
+        if e.out_id in has:
+            read[position[id(e)]] = _step(src, has, e, position[id(e)], reach, sources)
+    results = [src.grad(id(t)) if id(t) in has else "None" for t in unique]
+    src.line(f"return ({', '.join(results)},)" if results else "return ()")
+    src.lines[1:1] = _release_unread(entries, read)
+    return src.function()
+
+
+def _release_unread(entries: list, read: dict) -> list[str]:
+    """Lines that make a releasing pass drop, before its first step, every array value
+    no step reads (the residuals stay until their op's step is done)."""
+    lines = []
+    for index, e in enumerate(entries):
+        wanted = read.get(index, set())
+        kept = [f"E[{index}].inputs[{j}]" if f"ins[{j}]" in wanted else "None"
+                for j in range(len(e.inputs))]
+        drop_inputs = any(_is_array(a) for j, a in enumerate(e.inputs)
+                          if f"ins[{j}]" not in wanted)
+        if drop_inputs:
+            lines.append(f"        E[{index}].inputs = ({', '.join(kept)},)")
+        if "out" not in wanted and _is_array(e.outputs[0]):
+            lines.append(f"        E[{index}].outputs = None")
+    return ["    if release:", *lines] if lines else []
+
+
+def _is_array(value) -> bool:
+    data = value._value if type(value) is Tensor else value
+    return getattr(data, "ndim", 0) > 0
+
+
+def _step(src: _Source, has: set, e, index: int, reach: set, sources: set) -> set:
+    """One op's VJP, as the op-by-op pass (backward.EagerGradient) runs it; the values it
+    reads (`ins[j]`, `out`)."""
+    values = [a._value if type(a) is Tensor else a for a in e.inputs]
+    wrt = tuple(i for i, k in enumerate(e.ids) if k in reach and values[i].dtype.kind == "f")
+    vjp = op_vjp(e.prim, e.params, values, e.output._value, wrt)
+    ct = src.grad(e.out_id)
+    outs, temps = _inline(src, vjp, _feeds(src, vjp, e, index, ct))
+    for p, in_ct in zip(vjp.wrt, outs):
+        _accumulate(src, has, e.ids[p], in_ct)
+    dead = temps
+    if e.out_id not in sources:
+        has.discard(e.out_id)
+        dead = [ct, *temps]
+    if dead:
+        src.line(f"del {', '.join(dead)}")
+    src.line("if release:")
+    src.line(f"    E[{index}].inputs = E[{index}].outputs = None")
+    return set(vjp.sources)

@@ -1,0 +1,188 @@
+"""What a GradientTape records: the watched values (numbered: the tape's entries name their
+operands by these numbers), one entry per op on them, the Variables read, and notes on
+watched values that leave tapejit. The per-op hook (`on_op`) is the eager tape's hot path."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tapejit import tree
+from tapejit.autodiff.record import Recorded, value_key
+from tapejit.dtypes import is_float
+from tapejit.errors import TapeWarning, op_error
+from tapejit.explain import Note, TapeRecord
+from tapejit.site import user_site, warn_at_user_line
+from tapejit.tensor import Tensor, Variable
+from tapejit.trace import Tracer
+
+_FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64))
+
+
+def _warn_if_not_float(value) -> None:
+    """TF's warning for a watched value that cannot carry a gradient (int, bool)."""
+    if is_float(value.dtype):
+        return
+    what = f"variable '{value.name}'" if isinstance(value, Variable) else "tensor"
+    warn_at_user_line(f"The dtype of the watched {what} must be floating (e.g. tj.float32), "
+                      f"got {value.dtype.name}: its gradient will be None (fix: create it from "
+                      f"floats, e.g. tj.Variable(1.0), or pass dtype=tj.float32)", TapeWarning)
+
+
+class Recorder:
+    """The recording half of GradientTape (see tapejit.tape)."""
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        self._persistent = persistent
+        self._watch_accessed = watch_accessed_variables
+        self._watched: dict[int, object] = {}
+        self._number: dict[int, int] = {}  # id of a watched value -> its number on this tape
+        self._leaves: list[tuple] = []  # (number, value_key) of each watched leaf
+        self._entries: list[Recorded] = []
+        self._variables: dict[int, Variable] = {}
+        self._explicit: set[int] = set()
+        self._reads: dict[int, list] = {}
+        self._notes: list[Note] = []
+        self._snapshots: dict[int, tuple] = {}  # user arrays the backward pass will read
+        self._released: TapeRecord | None = None
+        self._used = False
+        self._trace_depth = 0
+
+    def watch(self, tensor) -> None:
+        """Watch tensors or Variables (any nested structure of them)."""
+        for item in tree.leaves(tensor):
+            if isinstance(item, Variable):
+                self._variables.setdefault(id(item), item)
+                self._explicit.add(id(item))
+                _warn_if_not_float(item)
+            elif isinstance(item, Tensor):
+                self._watch_value(item)
+                _warn_if_not_float(item)
+            else:
+                raise op_error(ValueError, "GradientTape.watch",
+                               f"Passed in object of type {type(item)}, not tf.Tensor or "
+                               f"tf.Variable (tapejit watches tj.Tensor and tj.Variable)",
+                               "convert it first: x = tj.constant(x); tape.watch(x)", user_site())
+
+    def watched_variables(self) -> tuple[Variable, ...]:
+        """Variables this tape watches, in order of construction (as TF)."""
+        return tuple(sorted(self._variables.values(), key=lambda v: v._created))
+
+    def on_op(self, prim, args, params, out) -> None:
+        """Called by `bind` for every op while this tape is recording. The common case (one
+        Tensor out, one or two operands) is spelled out: it is the eager tape's per-op cost."""
+        if type(out) is not Tensor:
+            self._on_other_op(prim, args, params, out)
+            return
+        number = self._number
+        if len(args) == 1:
+            k = id(args[0])
+            link = number.get(k)
+            if link is None:
+                return
+            ids, links = (k,), (link,)
+        elif len(args) == 2:
+            a, b = args
+            ids = (id(a), id(b))
+            la, lb = number.get(ids[0]), number.get(ids[1])
+            if la is None:
+                if lb is None:
+                    return
+                la = self._outside(a)
+            elif lb is None:
+                lb = self._outside(b)
+            links = (la, lb)
+        else:
+            ids = tuple(map(id, args))
+            found = [number.get(k) for k in ids]
+            if found.count(None) == len(found):
+                return
+            links = tuple(self._outside(a) if n is None else n for a, n in zip(args, found))
+        value = out._value
+        kind = type(value)
+        if kind is np.ndarray:
+            out_key, float_out = (value.dtype, value.shape), value.dtype.kind == "f"
+        else:
+            out_key, float_out = kind, kind in _FLOAT_SCALARS
+        out_id = id(out)
+        self._watched[out_id] = out
+        number[out_id] = len(number)
+        # lines are found (a frame walk) only where `explain` may cite them
+        site = user_site() if not float_out or prim.name == "stop_gradient" else None
+        out_ids = (out_id,)
+        key = (prim, tuple(params.items()) if params else (), links, out_key)
+        self._entries.append(Recorded(prim, params, args, (out,), site, ids, float_out,
+                                      out_ids, out_ids, None if None in links else key))
+
+    def _outside(self, operand):
+        """The key of an operand the tape does not watch; a NumPy array is kept as it is now
+        (the backward pass reads it, and `gradient` checks it did not change)."""
+        if type(operand) is np.ndarray:
+            self._snapshot(operand)
+        return value_key(operand)
+
+    def _on_other_op(self, prim, args, params, out) -> None:
+        """An op with several outputs, or on traced values (these have no chain key)."""
+        first = out[0] if type(out) is tuple else out
+        if type(first) is Tracer and first._trace.level >= self._trace_depth:
+            return  # a body being traced (a loop's, a branch's), or a derivation's work
+        ids = tuple(map(id, args))
+        if not any(k in self._watched for k in ids):
+            return
+        outs = out if type(out) is tuple else (out,)
+        for o in outs:
+            self._watch_value(o)
+        float_out = any(o.dtype.kind == "f" for o in outs)
+        site = user_site() if not float_out or prim.name == "stop_gradient" else None
+        self._entries.append(Recorded.of(prim, params, args, outs, site, ids, float_out))
+        for a in args:
+            if type(a) is np.ndarray:
+                self._snapshot(a)
+
+    def _snapshot(self, array: np.ndarray) -> None:
+        if id(array) not in self._snapshots:
+            self._snapshots[id(array)] = (array, array.copy(), user_site())
+
+    def _watch_value(self, tensor) -> None:
+        """Watch `tensor`, numbering it (the tape's entries name operands by these numbers);
+        a watched value that no recorded op made is a leaf of the chain."""
+        key = id(tensor)
+        if key in self._number:
+            return
+        self._watched[key] = tensor
+        self._leaves.append((len(self._number), value_key(tensor)))
+        self._number[key] = len(self._number)
+
+    def watches(self, tensor) -> bool:
+        """Whether gradients can flow to `tensor` on this tape (it is watched or computed
+        from watched values)."""
+        return id(tensor) in self._watched
+
+    def on_read(self, var: Variable, tensor) -> None:
+        """Called when a Variable is read while this tape is recording."""
+        key = id(var)
+        reads = self._reads.get(key)
+        if reads is not None and reads[-1] is tensor:
+            return  # read again, unchanged
+        if key in self._explicit or (self._watch_accessed and var.trainable):
+            if key not in self._variables:
+                _warn_if_not_float(var)
+            self._variables.setdefault(key, var)
+            self._watch_value(tensor)
+            reads = self._reads.setdefault(key, [])
+            if not any(r is tensor for r in reads):
+                reads.append(tensor)
+
+    def on_escape(self, tensor) -> None:
+        """Called when a tensor is converted to a NumPy array while this tape records."""
+        if id(tensor) in self._watched:
+            self._notes.append(Note("numpy", id(tensor), None, user_site()))
+
+    def on_constant(self, tensor) -> None:
+        """Called when tj.constant copies a tensor's value while this tape records."""
+        if id(tensor) in self._watched:
+            self._notes.append(Note("constant", id(tensor), None, user_site()))
+
+    def on_assign(self, var: Variable, value) -> None:
+        """Called when a Variable is assigned while this tape records."""
+        if id(value) in self._watched:
+            self._notes.append(Note("assign", id(value), var.name, user_site()))
