@@ -30,7 +30,7 @@ from tapejit.backend.interface import LoweringError
 from tapejit.backend.numba_cpu.first_tier_control import CONTROL_STEPS
 from tapejit.backend.numba_cpu.loops import MAX_NESTED_LOOPS
 from tapejit.backend.numba_cpu.scalar_code import SIN_COS_LIMIT, SIN_COS_LIMIT_F32, TRIG
-from tapejit.ir import Eqn, Lit, Program, Var, sub_programs, walk
+from tapejit.ir import Eqn, Lit, Program, Var, sub_programs
 from tapejit.ir.types import TensorType
 from tapejit.primitives.broadcast import summation_run
 from tapejit.primitives.fused import fused_p
@@ -160,9 +160,10 @@ class _Group:
     def __init__(self, eqn: Eqn, load: LoadKernel) -> None:
         self.body = eqn.params["body"]
         self.shape, self.load = tuple(eqn.params["shape"]), load
-        self.trig = [e for e in self.body.eqns if e.prim.name in TRIG] if self.shape else []
-        self.steps = {id(e): self._step(e, self.shape, load, False) for e in self.body.eqns}
-        self.libm_steps: dict | None = None  # built the first time an argument needs them
+        self.trig = {id(e) for e in self.body.eqns if e.prim.name in TRIG} if self.shape else set()
+        self.steps = [self._step(e, self.shape, load, False) for e in self.body.eqns]
+        self.dead_after = _last_reads(self.body)
+        self.libm_steps: list | None = None  # built the first time an argument needs them
 
     @staticmethod
     def _step(eqn: Eqn, shape: tuple, load: LoadKernel, libm_trig: bool):
@@ -173,26 +174,28 @@ class _Group:
         return _Elementwise(eqn, load, libm_trig, scalar_group=not shape)
 
     def __call__(self, values: list):
-        env: dict = {}
-        outs = walk(self.body, values, lambda e, ins: self.steps[id(e)](ins), env)
-        if self.trig and self._beyond_vmath(env):
+        beyond: list[bool] = []
+
+        def check(eqn: Eqn, ins: list) -> None:
+            if id(eqn) in self.trig and not beyond and _beyond_vmath(eqn, ins[0]):
+                beyond.append(True)
+        outs = run_dropping(self.body, self.steps, self.dead_after, values,
+                            check if self.trig else None)
+        if beyond:
             if self.libm_steps is None:
-                self.libm_steps = {id(e): self._step(e, self.shape, self.load, True)
-                                   for e in self.trig}
-            steps = {**self.steps, **self.libm_steps}
-            outs = walk(self.body, values, lambda e, ins: steps[id(e)](ins))
+                self.libm_steps = [self._step(e, self.shape, self.load, True)
+                                   if id(e) in self.trig else step
+                                   for e, step in zip(self.body.eqns, self.steps)]
+            outs = run_dropping(self.body, self.libm_steps, self.dead_after, values)
         outs = [np.array(o) if isinstance(o, np.ndarray) and not o.flags.writeable else o
                 for o in outs]  # a group writes its outputs (not views of broadcasts)
         return outs[0] if len(outs) == 1 else outs
 
-    def _beyond_vmath(self, env: dict) -> bool:
-        for eqn in self.trig:
-            x = eqn.inputs[0]
-            value = x.value if isinstance(x, Lit) else env[id(x)]
-            limit = SIN_COS_LIMIT_F32 if eqn.out.type.dtype.itemsize == 4 else SIN_COS_LIMIT
-            if np.any(np.abs(value) >= limit):
-                return True
-        return False
+
+def _beyond_vmath(eqn: Eqn, value) -> bool:
+    """Whether a sin/cos argument reaches past vmath's range (the group then takes libm's)."""
+    limit = SIN_COS_LIMIT_F32 if eqn.out.type.dtype.itemsize == 4 else SIN_COS_LIMIT
+    return bool(np.any(np.abs(value) >= limit))
 
 
 class Runner:
@@ -200,10 +203,50 @@ class Runner:
 
     def __init__(self, program: Program, load: LoadKernel) -> None:
         self.program = program
-        self.steps = {id(e): _step_of(e, load) for e in program.eqns}
+        self.steps = [_step_of(e, load) for e in program.eqns]
+        self.dead_after = _last_reads(program)
 
     def __call__(self, args: list) -> list:
-        return walk(self.program, args, lambda e, ins: self.steps[id(e)](ins))
+        return run_dropping(self.program, self.steps, self.dead_after, args)
+
+
+def run_dropping(program: Program, steps: list, dead_after: list[list[int]], args: list,
+                 check: Callable | None = None) -> list:
+    """The program's outputs, each equation on its step, every value dropped after the last
+    equation that reads it: the first tier holds what the program still needs, not every
+    intermediate (a fused kernel holds none). `check(eqn, inputs)` sees each equation's
+    inputs before it runs."""
+    env = {id(v): x for v, x in zip(program.inputs, args)}
+    for eqn, step, dead in zip(program.eqns, steps, dead_after):
+        ins = [a.value if type(a) is Lit else env[id(a)] for a in eqn.inputs]
+        if check is not None:
+            check(eqn, ins)
+        result = step(ins)
+        del ins
+        if len(eqn.outputs) == 1 and not eqn.prim.multiple_results:
+            env[id(eqn.outputs[0])] = result
+        else:
+            env.update((id(v), x) for v, x in zip(eqn.outputs, result))
+        for key in dead:
+            del env[key]
+    return [a.value if type(a) is Lit else env[id(a)] for a in program.outputs]
+
+
+def _last_reads(program: Program) -> list[list[int]]:
+    """For each equation, the values no later equation reads and no output is."""
+    kept = {id(a) for a in program.outputs if type(a) is not Lit}
+    last: dict[int, int] = {}
+    for index, eqn in enumerate(program.eqns):
+        for a in eqn.inputs:
+            if type(a) is not Lit:
+                last[id(a)] = index
+        for v in eqn.outputs:
+            last.setdefault(id(v), index)
+    dead: list[list[int]] = [[] for _ in program.eqns]
+    for key, index in last.items():
+        if key not in kept:
+            dead[index].append(key)
+    return dead
 
 
 def _step_of(eqn: Eqn, load: LoadKernel):
