@@ -217,10 +217,12 @@ def test_the_conv_benchmark_reference_agrees_with_tapejit():
 @pytest.mark.parametrize("x_shape,w_shape,params", [
     ((4, 9, 8, 4), (3, 2, 2, 6), ((2, 1), ((1, 2), (0, -1)), (2, 1), (1, 2), 2)),
     ((3, 40, 3), (5, 1, 6), ((2,), ((2, 2),), (1,), (1,), 3)),
-    ((2, 3, 3, 2), (2, 2, 2, 3), ((1, 1), ((0, 0), (0, 0)), (1, 1), (1, 1), 1))])
+    ((2, 3, 3, 2), (2, 2, 2, 3), ((1, 1), ((0, 0), (0, 0)), (1, 1), (1, 1), 1)),
+    ((2, 6, 5, 8), (3, 3, 8, 4), ((1, 1), ((1, 1), (1, 1)), (1, 1), (1, 1), 1))])
 def test_jitted_convolutions_match_eager_on_both_numba_paths(x_shape, w_shape, params):
-    """Many outputs (the blocked loop nest) and few (BLAS), grouped and dilated, with their
-    gradients (weight gradients have few outputs, input gradients many)."""
+    """Many outputs (im2col rows) and few (batch and channels swapped), grouped and dilated,
+    with their gradients (weight gradients have few outputs, input gradients many); the last
+    case has channels enough to gather kernel rows as runs, the others tap by tap."""
     from tapejit.primitives.conv import conv_general_dilated
 
     x, w = RNG.normal(size=x_shape), RNG.normal(size=w_shape)

@@ -1,6 +1,6 @@
 """The Numba backend's code for convolution and pooling: calls of vmath's compiled-once
-loops (vmath/windows.py). A convolution with one or two spatial axes runs on 4-d NHWC
-views (a blocked loop nest, or im2col + BLAS for few outputs); windows run on 4-d views
+loops (vmath/convolution.py, vmath/windows.py). A convolution with one or two spatial axes
+runs on 4-d NHWC arrays of any layout (im2col + BLAS in chunks); windows run on 4-d views
 (fewer axes get leading size-1 axes).
 Other ranks and dtypes raise LoweringError, so they run in the NumPy interpreter."""
 
@@ -38,7 +38,8 @@ def _conv(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
             window_strides, lhs_dilation, rhs_dilation))
         padding = ((0, 0),) + tuple(padding)
     else:
-        lhs, rhs = (_contiguous(ctx, x, t.shape, lines) for x, t in ((lhs, lt), (rhs, rt)))
+        # 4-d operands pass as they are: a weight gradient's transposed views are read in
+        # place, not copied
         out_hw = out.shape[1:3]
     call = (f"conv2d_nhwc({lhs}, {rhs}, {_ints(window_strides)}, "
             f"{_ints(lo for lo, _ in padding)}, {_ints(lhs_dilation)}, {_ints(rhs_dilation)}, "

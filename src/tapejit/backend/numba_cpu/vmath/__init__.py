@@ -14,6 +14,7 @@ from tapejit.backend.numba_cpu.vmath.activations import (
     tanh_f64,
 )
 from tapejit.backend.numba_cpu.vmath.branchless import nan_max, nan_min, sign, where
+from tapejit.backend.numba_cpu.vmath.convolution import conv2d_nhwc
 from tapejit.backend.numba_cpu.vmath.core import fma, ldexp_f32, ldexp_f64
 from tapejit.backend.numba_cpu.vmath.division import floor_divide_float, fmod_int, mod_float
 from tapejit.backend.numba_cpu.vmath.exp_log import (
@@ -43,7 +44,6 @@ from tapejit.backend.numba_cpu.vmath.trig import (
     sin_f64,
 )
 from tapejit.backend.numba_cpu.vmath.windows import (
-    conv2d_nhwc,
     window_gather,
     window_reduce,
     window_scatter,

@@ -1,0 +1,222 @@
+"""conv2d_nhwc, compiled once (and cached on disk) rather than inside every kernel: im2col
+in chunks of rows, each chunk one BLAS product.
+
+The input is first dilated and padded into a copy, so gathering never tests bounds. A
+convolution with many outputs (a forward pass, an input gradient) gathers each chunk of
+output rows' inputs as a matrix (copying runs of a kernel row's taps; for few channels,
+runs of output positions, tap by tap) and multiplies it by the kernel. One with few
+outputs and a large window (a weight gradient: the window is the output gradient's spatial
+extent) is computed with batch and channels swapped: the rows are then the window
+positions, and the chunks' products are summed. Either way every BLAS call stays under
+CHUNK_PRODUCTS multiply-adds, which OpenBLAS runs on the calling thread. Sums run over
+chunks in a fixed order, so the result does not depend on threads or memory layout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+CHUNK_PRODUCTS = 1 << 19
+"""Multiply-adds per BLAS call, at most. Bigger products made OpenBLAS start its threads,
+which cost 15 to 300 times the product's time here (2 cores, even idle)."""
+
+RUN = 16
+"""Shortest contiguous run of a kernel row's taps gathered as one copy; shorter rows are
+gathered tap by tap along output positions (a tiny loop per tap costs more than its copy)."""
+
+
+@njit(cache=True, nogil=True)
+def _placed(size, lo, dilation, extent):
+    """(first, last + 1, step) of the padded positions holding input elements along one
+    axis, and the (first, last + 1) input elements they hold (none: equal bounds)."""
+    first = 0 if lo >= 0 else (-lo + dilation - 1) // dilation
+    last = min(size - 1, (extent - 1 - lo) // dilation) if extent - 1 - lo >= 0 else -1
+    if last < first:
+        return 0, 0, 1, 0, 0
+    return lo + first * dilation, lo + last * dilation + 1, dilation, first, last + 1
+
+
+@njit(cache=True, nogil=True)
+def _padded(x, pad_lo, lhs_dil, height, width):
+    """x (N, H, W, C) dilated by lhs_dil and padded (zeros; negative padding crops) to
+    (N, height, width, C): the convolution's input as its windows see it."""
+    n, h, w, c = x.shape
+    out = np.zeros((n, height, width, c), x.dtype)
+    y0, y1, ys, h0, h1 = _placed(h, pad_lo[0], lhs_dil[0], height)
+    z0, z1, zs, w0, w1 = _placed(w, pad_lo[1], lhs_dil[1], width)
+    if y1 > y0 and z1 > z0:
+        out[:, y0:y1:ys, z0:z1:zs, :] = x[:, h0:h1, w0:w1, :]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _gather_runs(xp, cols, line, lines, first, cg, kernel_hw, strides, dilation):
+    """cols[r, (i, j, c)] = xp[b, oh*s + i*d, ow*s + j*d, first + c] for the output rows
+    (b, oh) line ... line + lines - 1: a kernel row's taps copied as one run when they are
+    adjacent in memory."""
+    _, hp, wp, channels = xp.shape
+    kh, kw = kernel_hw
+    out_h, out_w = _out_hw(xp, kernel_hw, strides, dilation)
+    xf, cf = xp.ravel(), cols.ravel()
+    run = kw * cg if dilation[1] == 1 and cg == channels else 0
+    one_tap = np.uint64(cg)
+    at = np.uint64(0)
+    for r in range(line, line + lines):
+        b, oh = r // out_h, r % out_h
+        for ow in range(out_w):
+            for i in range(kh):
+                src = ((b * hp + oh * strides[0] + i * dilation[0]) * wp
+                       + ow * strides[1]) * channels + first
+                if run:
+                    _copy(xf, np.uint64(src), cf, at, np.uint64(run))
+                    at += np.uint64(run)
+                    continue
+                for j in range(kw):
+                    _copy(xf, np.uint64(src + j * dilation[1] * channels), cf, at, one_tap)
+                    at += one_tap
+
+
+@njit(cache=True, nogil=True)
+def _copy(src, start, dst, at, count):
+    """dst[at:at + count] = src[start:start + count]; unsigned indices, so the loop
+    vectorizes (no negative-index wraparound to test)."""
+    for k in range(count):
+        dst[at + k] = src[start + k]
+
+
+@njit(cache=True, nogil=True)
+def _gather_taps(xp, cols_t, line, lines, first, cg, kernel_hw, strides, dilation):
+    """cols_t[(i, j, c), r]: _gather_runs transposed, filled along output positions."""
+    _, hp, wp, channels = xp.shape
+    kh, kw = kernel_hw
+    out_h, out_w = _out_hw(xp, kernel_hw, strides, dilation)
+    xf = xp.ravel()
+    step = np.uint64(strides[1] * channels)
+    for i in range(kh):
+        for j in range(kw):
+            for c in range(cg):
+                row = cols_t[(i * kw + j) * cg + c]
+                at = np.uint64(0)
+                for r in range(line, line + lines):
+                    b, oh = r // out_h, r % out_h
+                    src = np.uint64(((b * hp + oh * strides[0] + i * dilation[0]) * wp
+                                      + j * dilation[1]) * channels + first + c)
+                    for ow in range(np.uint64(out_w)):
+                        row[at + ow] = xf[src + ow * step]
+                    at += np.uint64(out_w)
+
+
+@njit(cache=True, nogil=True)
+def _out_hw(xp, kernel_hw, strides, dilation):
+    """Output positions of a window sliding over the padded input."""
+    return ((xp.shape[1] - (kernel_hw[0] - 1) * dilation[0] - 1) // strides[0] + 1,
+            (xp.shape[2] - (kernel_hw[1] - 1) * dilation[1] - 1) // strides[1] + 1)
+
+
+@njit(cache=True, nogil=True)
+def _im2col_dot(xp, line, lines, first, cg, kernel_hw, strides, dilation, other, out,
+                transposed):
+    """out = P @ other, or P.T @ other when transposed, P being the im2col rows (output
+    positions by (i, j, c) taps) of output rows (b, oh) line ... line + lines - 1 over
+    channels first ... first + cg - 1, gathered in the order that copies longer runs."""
+    out_w = _out_hw(xp, kernel_hw, strides, dilation)[1]
+    width = kernel_hw[0] * kernel_hw[1] * cg
+    if kernel_hw[1] * cg < RUN:
+        cols_t = np.empty((width, lines * out_w), xp.dtype)
+        _gather_taps(xp, cols_t, line, lines, first, cg, kernel_hw, strides, dilation)
+        if transposed:
+            np.dot(cols_t, other, out)
+        else:
+            np.dot(cols_t.T, other, out)
+        return
+    cols = np.empty((lines * out_w, width), xp.dtype)
+    _gather_runs(xp, cols, line, lines, first, cg, kernel_hw, strides, dilation)
+    if transposed:
+        np.dot(cols.T, other, out)
+    else:
+        np.dot(cols, other, out)
+
+
+@njit(cache=True, nogil=True)
+def _lines_per_chunk(out_w, width, f):
+    """Output rows per BLAS call: at most CHUNK_PRODUCTS multiply-adds."""
+    return max(1, CHUNK_PRODUCTS // max(out_w * width * f, 1))
+
+
+@njit(cache=True, nogil=True)
+def _im2col_product(xp, taps, first, cg, kernel_hw, strides, dilation, out):
+    """out[(b, oh, ow), :] = the im2col rows of xp (channels first ... first + cg - 1) @
+    taps, chunk by chunk of output rows."""
+    out_h, out_w = _out_hw(xp, kernel_hw, strides, dilation)
+    width, f = taps.shape
+    n_lines = xp.shape[0] * out_h
+    per_chunk = _lines_per_chunk(out_w, width, f)
+    for line in range(0, n_lines, per_chunk):
+        lines = min(per_chunk, n_lines - line)
+        _im2col_dot(xp, line, lines, first, cg, kernel_hw, strides, dilation, taps,
+                    out[line * out_w:(line + lines) * out_w], False)
+
+
+@njit(cache=True, nogil=True)
+def _many_outputs(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
+    """Each group's output channels: im2col of its input channels @ its kernel."""
+    kh, kw, cg, f = kernel.shape
+    fg = f // groups
+    n, out_h, out_w = out.shape[0], out.shape[1], out.shape[2]
+    xp = _padded(x, pad_lo, lhs_dil, (out_h - 1) * strides[0] + (kh - 1) * rhs_dil[0] + 1,
+                 (out_w - 1) * strides[1] + (kw - 1) * rhs_dil[1] + 1)
+    flat = out.reshape(n * out_h * out_w, f)
+    for g in range(groups):
+        taps = np.ascontiguousarray(kernel[:, :, :, g * fg:(g + 1) * fg]).reshape(
+            kh * kw * cg, fg)
+        if groups == 1:
+            _im2col_product(xp, taps, 0, cg, (kh, kw), strides, rhs_dil, flat)
+            continue
+        part = np.empty((n * out_h * out_w, fg), x.dtype)
+        _im2col_product(xp, taps, g * cg, cg, (kh, kw), strides, rhs_dil, part)
+        flat[:, g * fg:(g + 1) * fg] = part
+
+
+@njit(cache=True, nogil=True)
+def _few_outputs(lhs, rhs, strides, pad_lo, lhs_dil, rhs_dil, out):
+    """One group, batch and channels swapped. With X = lhs as (C, H, W, N) and D = rhs as
+    rows (c, i, j) by F, out[b, oh, ow, f] = sum over rows of P[row, (oh, ow, b)] D[row, f],
+    P being X's im2col with window (OH, OW) dilated by the strides at positions (i, j)
+    strided by rhs_dil: a weight gradient's long, thin product, summed chunk by chunk."""
+    x = lhs.transpose(3, 1, 2, 0)
+    d = np.ascontiguousarray(rhs.transpose(2, 0, 1, 3))
+    c, kh, kw, f = d.shape
+    n, out_h, out_w = out.shape[0], out.shape[1], out.shape[2]
+    xp = _padded(x, pad_lo, lhs_dil, (kh - 1) * rhs_dil[0] + (out_h - 1) * strides[0] + 1,
+                 (kw - 1) * rhs_dil[1] + (out_w - 1) * strides[1] + 1)
+    width, n_lines = out_h * out_w * n, c * kh
+    per_chunk = _lines_per_chunk(kw, width, f)
+    part = np.empty((width, f), x.dtype)
+    total = np.zeros((width, f), x.dtype)
+    dflat = d.reshape(n_lines * kw, f)
+    for line in range(0, n_lines, per_chunk):
+        lines = min(per_chunk, n_lines - line)
+        _im2col_dot(xp, line, lines, 0, n, (out_h, out_w), rhs_dil, strides,
+                    dflat[line * kw:(line + lines) * kw], part, True)
+        total += part
+    for oh in range(out_h):
+        for ow in range(out_w):
+            for b in range(n):
+                out[b, oh, ow] = total[(oh * out_w + ow) * n + b]
+
+
+@njit(cache=True, nogil=True)
+def conv2d_nhwc(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out_h, out_w):
+    """conv_general_dilated of an (N, H, W, C) input and an (KH, KW, C/G, F) kernel, either
+    of any memory layout (a weight gradient's operands are transposed views)."""
+    n = x.shape[0]
+    kh, kw, cg, f = kernel.shape
+    out = np.zeros((n, out_h, out_w, f), x.dtype)
+    if n * out_h * out_w == 0 or f == 0 or cg == 0:
+        return out
+    if groups == 1 and n * out_h * out_w < kh * kw * cg:
+        _few_outputs(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, out)
+    else:
+        _many_outputs(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out)
+    return out
