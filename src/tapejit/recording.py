@@ -16,6 +16,8 @@ from tapejit.tensor import Tensor, Variable
 from tapejit.trace import Tracer
 
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64))
+_SCALAR_KEYS = {kind: value_key(kind(0)) for kind in _FLOAT_SCALARS}
+"""The key of a float NumPy scalar passed as it is (record.value_key), made once."""
 
 
 def _warn_if_not_float(value) -> None:
@@ -116,8 +118,11 @@ class Recorder:
     def _outside(self, operand):
         """The key of an operand the tape does not watch; a NumPy array is kept as it is now
         (the backward pass reads it, and `gradient` checks it did not change)."""
-        if type(operand) is np.ndarray:
+        kind = type(operand)
+        if kind is np.ndarray:
             self._snapshot(operand)
+        elif kind in _SCALAR_KEYS:
+            return _SCALAR_KEYS[kind]
         return value_key(operand)
 
     def _on_other_op(self, prim, args, params, out) -> None:
