@@ -7,15 +7,19 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit import tree
+from tapejit.autodiff import pruning
 from tapejit.autodiff.record import Recorded, value_key
 from tapejit.dtypes import is_float
 from tapejit.errors import TapeWarning, op_error
 from tapejit.explain import Note, TapeRecord
 from tapejit.site import user_site, warn_at_user_line
+from tapejit.state import STATE
 from tapejit.tensor import Tensor, Variable
 from tapejit.trace import Tracer
 
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64))
+_SCALAR_KEYS = {kind: value_key(kind(0)) for kind in _FLOAT_SCALARS}
+"""The key of a float NumPy scalar passed as it is (record.value_key), made once."""
 
 
 def _warn_if_not_float(value) -> None:
@@ -46,6 +50,7 @@ class Recorder:
         self._released: TapeRecord | None = None
         self._used = False
         self._trace_depth = 0
+        self._pruner = pruning.Pruner()  # big values freed during the forward pass
 
     def watch(self, tensor) -> None:
         """Watch tensors or Variables (any nested structure of them)."""
@@ -110,14 +115,30 @@ class Recorder:
         site = user_site() if not float_out or prim.name == "stop_gradient" else None
         out_ids = (out_id,)
         key = (prim, tuple(params.items()) if params else (), links, out_key)
-        self._entries.append(Recorded(prim, params, args, (out,), site, ids, float_out,
-                                      out_ids, out_ids, None if None in links else key))
+        entry = Recorded(prim, params, args, (out,), site, ids, float_out, out_ids, out_ids,
+                         None if None in links else key)
+        self._entries.append(entry)
+        if self._pruner.pending or (kind is np.ndarray and value.nbytes >= pruning.PRUNE_BYTES):
+            self._track(entry)
+
+    def _track(self, entry) -> None:
+        """Pruning (autodiff.pruning): a big output may be freed when this non-persistent
+        tape is the only thing recording; while any waits, each op's reads are noted."""
+        value = entry.outputs[0]._value
+        candidate = (not self._persistent and type(value) is np.ndarray
+                     and value.nbytes >= pruning.PRUNE_BYTES
+                     and len(STATE.tapes) == 1 and not STATE.traces)
+        if candidate or self._pruner.pending:
+            self._pruner.track(entry, self._number, candidate)
 
     def _outside(self, operand):
         """The key of an operand the tape does not watch; a NumPy array is kept as it is now
         (the backward pass reads it, and `gradient` checks it did not change)."""
-        if type(operand) is np.ndarray:
+        kind = type(operand)
+        if kind is np.ndarray:
             self._snapshot(operand)
+        elif kind in _SCALAR_KEYS:
+            return _SCALAR_KEYS[kind]
         return value_key(operand)
 
     def _on_other_op(self, prim, args, params, out) -> None:
@@ -134,6 +155,8 @@ class Recorder:
         float_out = any(o.dtype.kind == "f" for o in outs)
         site = user_site() if not float_out or prim.name == "stop_gradient" else None
         self._entries.append(Recorded.of(prim, params, args, outs, site, ids, float_out))
+        if self._pruner.pending:
+            self._pruner.keep_all(args)
         for a in args:
             if type(a) is np.ndarray:
                 self._snapshot(a)

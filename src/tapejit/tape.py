@@ -15,6 +15,7 @@ from tapejit.autodiff.backward import (
     UnconnectedGradients,
 )
 from tapejit.autodiff.chain import build_chain, cached_chain, chain_signature
+from tapejit.autodiff.pruning import Pruner
 from tapejit.autodiff.record import recorded_program
 from tapejit.autodiff.vjp import vjp_program
 from tapejit.debug import debug, debugging
@@ -58,6 +59,7 @@ class GradientTape(Recorder):
     def __exit__(self, *exc) -> None:
         if self in STATE.tapes:
             STATE.tapes.remove(self)
+        self._pruner.prune()  # the block's last values, now that its locals let go
 
     @property
     def _recording(self) -> bool:
@@ -158,6 +160,7 @@ class GradientTape(Recorder):
             for e in self._entries:  # Recorded.release, spelled out: it runs for every op
                 e.inputs = e.outputs = None
         self._watched, self._number, self._reads, self._snapshots = {}, {}, {}, {}
+        self._pruner = Pruner()
         self._released = released
 
     def _targets(self, target) -> list:
@@ -238,7 +241,22 @@ class GradientTape(Recorder):
             release = once and not self._persistent
             return self._chain_gradient(targets, groups, unique, release) or EagerGradient(
                 self._entries, groups, unique, targets, release)
-        return PreparedGradient.derive(self._entries, targets, groups, unique)
+        prepared = PreparedGradient.derive(self._entries, targets, groups, unique)
+        self._check_not_pruned(prepared.residuals)
+        return prepared
+
+    def _check_not_pruned(self, residuals) -> None:
+        """The derived backward program reads values the op-by-op one does not need, which
+        a non-persistent tape may have freed (autodiff.pruning): say so, never compute on
+        placeholders."""
+        pruned = self._pruner.pruned
+        if any(id(r) in pruned for r in residuals):
+            raise op_error(TapeError, "GradientTape.gradient",
+                           "this non-persistent tape freed a big intermediate value during "
+                           "the forward pass, and a gradient taken while another tape or a "
+                           "trace records needs it", "create the tape with "
+                           "tj.GradientTape(persistent=True), which keeps every value",
+                           user_site())
 
     def _chain_gradient(self, targets, groups, unique, release) -> ChainGradient | None:
         """The generated backward function of this chain when it was differentiated before
@@ -359,7 +377,9 @@ class GradientTape(Recorder):
 
     def residuals(self) -> ResidualReport:
         """The values this tape holds for the backward pass, with their bytes."""
-        return ResidualReport.of(self._entries)
+        pruned = self._pruner.pruned
+        return ResidualReport.of([e for e in self._entries
+                                  if e.outputs is None or id(e.outputs[0]) not in pruned])
 
 
 def _ones_like(target):

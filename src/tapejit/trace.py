@@ -217,37 +217,51 @@ def _explain_failure(prim, values, params, error: Exception) -> TapejitError:
 
 def bind(prim, *args, **params):
     """Apply `prim` to operands (Tensors, Tracers or NumPy values): run it, or trace it."""
-    trace = None
-    for a in args:
-        if type(a) is Tracer:
-            trace = top_trace(args)
-            break
-    if trace is None:
-        try:
-            out = _wrap(prim.impl(*[a._value if type(a) is Tensor else a for a in args],
-                                  **params))
-        except TapejitError:
-            raise
-        except Exception as e:
-            values = [a._value if isinstance(a, Tensor) else a for a in args]
-            raise _explain_failure(prim, values, params, e) from None
-        if config.checks or config.debug_nans:
-            for check in EAGER_CHECKS:
-                check(prim, args, params, out)
+    if Tracer in map(type, args):
+        out = _emit(top_trace(args), prim, args, params)
     else:
-        if not trace.active:
-            raise leaked_tracer_error(prim.name)
-        out = trace.emit(prim, args, params)
-    for tape in STATE.tapes:
-        tape.on_op(prim, args, params, out)
+        out = _run(prim, args, params)
+    tapes = STATE.tapes
+    if tapes:
+        for tape in tapes:
+            tape.on_op(prim, args, params, out)
     return out
 
 
-def _wrap(result):
-    """An impl's result as Tensors: one, or a tuple for a primitive with several outputs."""
-    if type(result) is tuple:  # a primitive with multiple_results
-        return tuple(Tensor(r) for r in result)
-    return Tensor(result)
+def _run(prim, args, params):
+    """`prim` applied eagerly: its impl on the operands' NumPy values, as Tensors. One and
+    two operands are spelled out (the eager tape's per-op cost)."""
+    try:
+        if len(args) == 2:
+            a, b = args
+            result = prim.impl(a._value if type(a) is Tensor else a,
+                               b._value if type(b) is Tensor else b, **params)
+        elif len(args) == 1:
+            a = args[0]
+            result = prim.impl(a._value if type(a) is Tensor else a, **params)
+        else:
+            result = prim.impl(*[a._value if type(a) is Tensor else a for a in args], **params)
+    except TapejitError:
+        raise
+    except Exception as e:
+        values = [a._value if isinstance(a, Tensor) else a for a in args]
+        raise _explain_failure(prim, values, params, e) from None
+    out = Tensor(result) if type(result) is not tuple else _wrap(result)
+    if config.checks or config.debug_nans:
+        for check in EAGER_CHECKS:
+            check(prim, args, params, out)
+    return out
+
+
+def _wrap(result: tuple) -> tuple:
+    """The results of a primitive with several outputs, as Tensors."""
+    return tuple(Tensor(r) for r in result)
+
+
+def _emit(trace: Trace, prim, args, params):
+    if not trace.active:
+        raise leaked_tracer_error(prim.name)
+    return trace.emit(prim, args, params)
 
 
 def eval_program(program: Program, args: Sequence) -> list:

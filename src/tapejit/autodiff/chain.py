@@ -12,11 +12,12 @@ op-by-op pass drops them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from tapejit.autodiff.eager import OpVJP, op_vjp
 from tapejit.autodiff.record import relevant_entries
-from tapejit.ir import walk
+from tapejit.ir import Var, walk
 from tapejit.tensor import Tensor
 
 MAX_ENTRIES = 1000
@@ -112,12 +113,57 @@ def _feeds(src: _Source, vjp: OpVJP, entry, index: int, ct: str) -> list[str]:
     return feeds
 
 
-def _inline(src: _Source, vjp: OpVJP, feeds: list[str]) -> tuple[list, list[str]]:
+def _last_reads(program) -> dict[int, int]:
+    """For each var an equation reads (and no output is), the index of the last equation
+    reading it."""
+    last = {id(a): k for k, eqn in enumerate(program.eqns) for a in eqn.inputs
+            if type(a) is Var}
+    for a in program.outputs:
+        last.pop(id(a), None)
+    return last
+
+
+def _drop_after(src: _Source, dropping: list[str], temps: list[str], arrays: set) -> None:
+    """Release what an equation read for the last time: a temporary is deleted; a recorded
+    value (a releasing pass) leaves its entry, so a big residual goes before the step
+    allocates its next array."""
+    dead = [name for name in dropping if name in temps]
+    for name in dead:
+        temps.remove(name)
+    if dead:
+        src.line(f"del {', '.join(dead)}")
+    for name in dropping:
+        slot = _ENTRY_SLOT.fullmatch(name)
+        if slot is None or name not in arrays:  # a scalar is not worth a line
+            continue
+        entry, position = f"E[{slot.group(1)}]", slot.group(2)
+        if position is None:
+            src.line(f"if release: {entry}.outputs = None")
+        else:
+            j = int(position)
+            src.line(f"if release: {entry}.inputs = {entry}.inputs[:{j}] + (None,) + "
+                     f"{entry}.inputs[{j + 1}:]")
+
+
+def _inline(src: _Source, vjp: OpVJP, feeds: list[str], owned: list[str],
+            arrays: set) -> tuple[list, list[str]]:
     """Emit the VJP program's equations; its outputs (names or values) and the
-    temporaries it made."""
-    temps = []
+    temporaries it made or was given (`owned`) that are still alive. After each equation,
+    what it read for the last time is dropped (a recorded value, when one of `arrays`)."""
+    temps = list(owned)
+    last = _last_reads(vjp.program)
+    count = [0]
 
     def emit(eqn, ins):
+        k = count[0]
+        count[0] += 1
+        dropping = [ins[j] for j, a in enumerate(eqn.inputs)
+                    if type(a) is Var and last.get(id(a)) == k and isinstance(ins[j], str)]
+        result = _emit(eqn, ins)
+        _drop_after(src, list(dict.fromkeys(dropping)), temps, arrays)
+        return result
+
+    def _emit(eqn, ins):
         args = [src.ref(x) for x in ins]
         operator = _operator(eqn)
         if operator is not None:
@@ -137,6 +183,9 @@ def _inline(src: _Source, vjp: OpVJP, feeds: list[str]) -> tuple[list, list[str]
         return outs if eqn.prim.multiple_results or len(outs) > 1 else outs[0]
 
     return walk(vjp.program, feeds, emit), temps
+
+
+_ENTRY_SLOT = re.compile(r"E\[(\d+)\]\.(?:inputs\[(\d+)\]|outputs\[0\])(?:\._value)?")
 
 
 def _operator(eqn) -> str | None:
@@ -208,13 +257,16 @@ def _step(src: _Source, has: set, e, index: int, reach: set, sources: set) -> se
     wrt = tuple(i for i, k in enumerate(e.ids) if k in reach and values[i].dtype.kind == "f")
     vjp = op_vjp(e.prim, e.params, values, e.output._value, wrt)
     ct = src.grad(e.out_id)
-    outs, temps = _inline(src, vjp, _feeds(src, vjp, e, index, ct))
+    owned = [] if e.out_id in sources else [ct]  # a source's cotangent is its result
+    feeds = _feeds(src, vjp, e, index, ct)
+    arrays = {f for f, what in zip(feeds, vjp.sources)
+              if (what == "out" and _is_array(e.outputs[0]))
+              or (what.startswith("ins[") and _is_array(e.inputs[int(what[4:-1])]))}
+    outs, dead = _inline(src, vjp, feeds, owned, arrays)
     for p, in_ct in zip(vjp.wrt, outs):
         _accumulate(src, has, e.ids[p], in_ct)
-    dead = temps
-    if e.out_id not in sources:
+    if owned:
         has.discard(e.out_id)
-        dead = [ct, *temps]
     if dead:
         src.line(f"del {', '.join(dead)}")
     src.line("if release:")

@@ -27,10 +27,17 @@ class Recorded:
 
     def __init__(self, prim, params, inputs, outputs, site, ids, float_out, out_ids, flow_ids,
                  key) -> None:
-        self.prim, self.params, self.inputs, self.outputs, self.site = (
-            prim, params, inputs, outputs, site)
-        self.ids, self.float_out, self.out_ids, self.flow_ids, self.key = (
-            ids, float_out, out_ids, flow_ids, key)
+        # one statement each: a tuple assignment builds a tuple (this runs for every op)
+        self.prim = prim
+        self.params = params
+        self.inputs = inputs
+        self.outputs = outputs
+        self.site = site
+        self.ids = ids
+        self.float_out = float_out
+        self.out_ids = out_ids
+        self.flow_ids = flow_ids
+        self.key = key
 
     @classmethod
     def of(cls, prim, params, inputs, outputs, site, ids, float_out) -> Recorded:

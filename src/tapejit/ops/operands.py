@@ -108,6 +108,12 @@ def cast(x, dtype):
 def binary_operands(op: str, x, y):
     """Both operands of a binary op with one dtype (Python scalars adopt the other's)."""
     kind_x, kind_y = type(x), type(y)
+    if kind_x is Variable:  # read now, in operand order, as as_operand would
+        x = x.read()
+        kind_x = type(x)
+    if kind_y is Variable:
+        y = y.read()
+        kind_y = type(y)
     if kind_x is Tensor:  # fast paths for the eager tape's common cases
         dtype = x._value.dtype
         if kind_y is Tensor and y._value.dtype == dtype:
@@ -153,6 +159,8 @@ def binary_function(prim, op: str, doc: str):
 
 def float_operand(x, op: str):
     """An operand for a float-only op: integers and bools become float32."""
+    if type(x) is Tensor and x._value.dtype.kind == "f":  # the eager tape's common case
+        return x
     x = as_operand(x, op)
     return x if dtypes.is_float(x.dtype) else cast(x, dtypes.float32)
 

@@ -1,0 +1,99 @@
+"""A non-persistent tape frees, during the forward pass, the big values no backward step
+reads: a recorded output of at least PRUNE_BYTES that nothing but the tape holds any more
+(its reference count says so) and that no recorded op's VJP reads (autodiff.eager) gives its
+array up for a placeholder of the same dtype and shape. The Tensor object stays on the tape,
+so its id() stays unique and the tape's links stay right; nobody else can see it (only a
+weak reference could). A persistent tape keeps every value: a later gradient may read any."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from tapejit.autodiff.eager import op_vjp
+from tapejit.tensor import Tensor
+
+PRUNE_BYTES = 1 << 20
+"""Recorded outputs at least this big may be freed; smaller ones are not worth the check."""
+
+_TAPE_REFERENCES = 5
+"""References to a pending Tensor besides the recorded ops' inputs that read it, when only
+the tape holds it: its entry's outputs, the watched map, the pending list, and (while
+counted) the loop variable and getrefcount's argument."""
+
+
+def backward_reads(entry, watched) -> tuple[set[int], bool]:
+    """The input positions an entry's VJP reads and whether it reads the output, for every
+    watched float input differentiated (more than any gradient asks: the safe side). An op
+    whose VJP cannot be derived here reads everything."""
+    values = [a._value if type(a) is Tensor else a for a in entry.inputs]
+    wrt = tuple(j for j, a in enumerate(entry.inputs)
+                if id(a) in watched and getattr(values[j], "dtype", None) is not None
+                and values[j].dtype.kind == "f")
+    if not wrt:
+        return set(), False
+    try:
+        vjp = op_vjp(entry.prim, entry.params, values, entry.outputs[0]._value, wrt)
+    except Exception:  # noqa: BLE001 (any failure: keep everything this op holds)
+        return set(range(len(values))), True
+    reads = {int(s[4:-1]) for s in vjp.sources if s.startswith("ins[")}
+    return reads, "out" in vjp.sources
+
+
+class Pruner:
+    """The pending big outputs of one tape and what its recorded backward steps read."""
+
+    __slots__ = ("pending", "uses", "needed", "pruned")
+
+    def __init__(self) -> None:
+        self.pending: list[Tensor] = []
+        self.uses: dict[int, int] = {}  # id of a pending Tensor -> recorded inputs holding it
+        self.needed: set[int] = set()  # ids of values some recorded VJP reads
+        self.pruned: set[int] = set()  # ids of the Tensors whose arrays were freed
+
+    def track(self, entry, watched, candidate: bool) -> None:
+        """Account for a recorded single-output op: what its VJP reads is kept; its output
+        waits for its users to let go when it is a `candidate` (big, and nothing else
+        records)."""
+        reads, reads_out = backward_reads(entry, watched)
+        for j, a in enumerate(entry.inputs):
+            k = id(a)
+            if k in self.uses:
+                self.uses[k] += 1
+            if j in reads:
+                self.needed.add(k)
+        out = entry.outputs[0]
+        if reads_out:
+            self.needed.add(id(out))
+        elif candidate:
+            self.pending.append(out)
+            self.uses[id(out)] = 0
+        self.prune()
+
+    def keep_all(self, inputs) -> None:
+        """An op whose backward is not known here (several outputs, traced): it may read
+        every input."""
+        self.needed.update(map(id, inputs))
+
+    def prune(self) -> None:
+        """Free each pending value no VJP reads once only the tape holds it."""
+        still = []
+        for t in self.pending:
+            k = id(t)
+            if k in self.needed:
+                del self.uses[k]
+            elif sys.getrefcount(t) == _TAPE_REFERENCES + self.uses[k]:
+                t._value = _placeholder(t._value)
+                self.pruned.add(k)
+                del self.uses[k]
+            else:
+                still.append(t)
+        self.pending = still
+
+
+def _placeholder(value: np.ndarray) -> np.ndarray:
+    """An array of `value`'s dtype and shape that takes no memory (NaN where it can hold
+    one, so a wrong read shows)."""
+    fill = np.full((), np.nan if value.dtype.kind == "f" else 0, value.dtype)
+    return np.broadcast_to(fill, value.shape)
