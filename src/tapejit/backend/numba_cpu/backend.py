@@ -138,17 +138,20 @@ class NumbaBackend:
         LoweringError when that would not equal the kernel bit for bit."""
         return FirstTierKernel(program, self._step_kernel)
 
-    def _step_kernel(self, program: Program, libm_trig: bool,
-                     threaded: bool = False) -> _StepKernel | None:
+    def _step_kernel(self, program: Program, libm_trig: bool, threaded: bool = False,
+                     given_outputs: bool = False) -> _StepKernel | None:
         """A first-tier kernel: serial (one text, any size), or (`threaded`) the text that
         runs its loop group in parallel (prange) whatever the size. It is used only
         when its compiled code is on disk, or when config.first_tier_compile_threaded says to
         compile it (precompile does): compiling it would cost the first call more than the
-        threads save. None when it is not used."""
+        threads save. None when it is not used. given_outputs: see codegen.generate (the
+        first tier never runs float16, which lower() widens)."""
         if not threaded:
-            source = self.lower(program, libm_trig=libm_trig, serial=True)
+            source = generate(program, libm_trig=libm_trig, serial=True,
+                              given_outputs=given_outputs)
             return _StepKernel(NumbaKernel(source, first_tier_cache().load(source.text)))
-        source = generate(program, libm_trig=libm_trig, any_size=True)
+        source = generate(program, libm_trig=libm_trig, any_size=True,
+                          given_outputs=given_outputs)
         if not source.parallel:
             return None
         cache = first_tier_cache()

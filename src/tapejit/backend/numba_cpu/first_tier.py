@@ -43,9 +43,10 @@ PARALLEL_MIN: a step is a parallel region of its own, and the first tier runs on
 equation (below about a million values, waking the threads for each cost more than they
 saved, measured on 2 cores)."""
 
-LoadKernel = Callable[[Program, bool, bool], Callable[[Sequence], tuple] | None]
-"""(program, libm_trig, threaded) -> a kernel called on the program's input values; threaded:
-the text running its loop group in parallel, None when that is not at hand."""
+LoadKernel = Callable[[Program, bool, bool, bool], Callable[[Sequence], tuple] | None]
+"""(program, libm_trig, threaded, given_outputs) -> a kernel called on the program's input
+values (then its outputs' arrays, given_outputs); threaded: the text running its loop group
+in parallel, None when that is not at hand."""
 
 
 def unsupported(program: Program) -> str:
@@ -103,18 +104,22 @@ class _Single:
     group holding only it. Called with the values of the equation's inputs."""
 
     def __init__(self, eqn: Eqn, load: LoadKernel, libm_trig: bool = False,
-                 group: tuple | None = None, threaded: bool = False) -> None:
+                 group: tuple | None = None, threaded: bool = False,
+                 given_output: bool = False) -> None:
         inputs = _vars(eqn.inputs)
         self.positions = [next(i for i, a in enumerate(eqn.inputs) if a is v) for v in inputs]
         self.ranks = [v.type.ndim for v in inputs]
         only = eqn if group is None else _group_of(eqn, group)
         self.kernel = load(Program(tuple(inputs), (only,), tuple(eqn.outputs)), libm_trig,
-                           threaded)
+                           threaded, given_output)
         self.single = len(eqn.outputs) == 1 and not eqn.prim.multiple_results
+        self.given = (eqn.out.type.shape, eqn.out.type.dtype) if given_output else None
 
     def __call__(self, values: list):
         args = [values[i] if rank else _scalar(values[i])
                 for i, rank in zip(self.positions, self.ranks)]
+        if self.given is not None:
+            args.append(np.empty(*self.given))
         outs = self.kernel(args)
         return outs[0] if self.single else outs
 
@@ -150,11 +155,11 @@ class _Elementwise:
         flat_eqn = Eqn(eqn.prim, inputs, (out,), eqn.params)
         threaded = None
         if flat and flat[0] >= THREADED_MIN and not libm_trig:
-            threaded = _Single(flat_eqn, load, libm_trig, group=flat, threaded=True)
+            threaded = _Single(flat_eqn, load, libm_trig, flat, True, bool(flat))
         if threaded is not None and threaded.kernel is not None:
             self.step = threaded
         else:
-            self.step = _Single(flat_eqn, load, libm_trig, group=flat)
+            self.step = _Single(flat_eqn, load, libm_trig, flat, False, bool(flat))
 
     def __call__(self, values: list):
         if self.scalar_group:
