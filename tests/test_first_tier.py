@@ -115,6 +115,38 @@ def test_scalar_programs_take_libm_in_both_tiers():
         _assert_same_bits(*_tiers(tj.value_and_grad(fn), x))
 
 
+def _threaded_kernel_files() -> set:
+    from tapejit.backend.numba_cpu.kernel_cache import first_tier_directory
+
+    return {p.name for p in (first_tier_directory() / "kernels").glob("k_*.py")
+            if "parallel=True" in p.read_text()}
+
+
+def test_large_steps_run_on_threaded_kernels_with_the_same_bits(monkeypatch):
+    """A large elementwise step takes its threaded kernel once that is compiled, and gives
+    the kernel's bits (a broadcast row, a literal, sin's range check). The threshold is
+    lowered to keep the arrays small: a threaded text does not depend on sizes. A first call
+    alone never compiles one."""
+    from tapejit.backend.numba_cpu import first_tier as tier_module
+
+    monkeypatch.setattr(tier_module, "THREADED_MIN", 64)
+    x = np.linspace(-3, 3, 600, dtype=np.float32).reshape(3, 200)
+    y = np.linspace(0.5, 1, 200, dtype=np.float32)
+
+    def fn(x, y):
+        return tj.math.sin(x) * y + 2.0
+
+    before = _threaded_kernel_files()
+    _assert_same_bits(*_tiers(fn, x, y))
+    assert _threaded_kernel_files() == before
+    monkeypatch.setattr(tj.config, "first_tier_compile_threaded", True)
+    _assert_same_bits(*_tiers(fn, x, y))
+    assert len(_threaded_kernel_files() - before) == 3  # sin, mul, add
+    monkeypatch.setattr(tj.config, "first_tier_compile_threaded", False)
+    x[1, 3] = 2.0**45  # beyond vmath: the group reruns on libm's sin, serially
+    _assert_same_bits(*_tiers(fn, x, y))
+
+
 @settings(max_examples=3, **COMMON)
 @given(programs(max_ops=8))
 def test_random_programs_agree_bit_for_bit(program):

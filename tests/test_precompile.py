@@ -15,11 +15,17 @@ def test_precompile_runs_each_program_on_the_first_tier_and_leaves_a_stamp(monke
             (np.ones((2, 3), np.float32),)),
            ("loop", tj.grad(lambda x: tj.lax.fori_loop(0, 3, lambda i, c: c * x, x)), (0.5,))]
     monkeypatch.setattr(precompile, "_programs", lambda dtype: few)
+    big = np.ones(precompile.THREADED_MIN, np.float32)
+    monkeypatch.setattr(precompile, "_threaded_programs",
+                        lambda dtype: [("mul", lambda x: x * x, (big,))])
     out = io.StringIO()
     assert precompile.precompile(stream=out) == 0
-    assert "4 of 4 programs" in out.getvalue()
+    assert "6 of 6 programs" in out.getvalue()
     assert warmup.stamp_path().exists()
-    assert list((tmp_path / "kernels").glob("k_*.py"))
+    kernels = list((tmp_path / "kernels").glob("k_*.py"))
+    assert kernels
+    assert any("parallel=True" in k.read_text() for k in kernels)  # the threaded mul
+    assert not tj.config.first_tier_compile_threaded
 
 
 def test_the_program_list_stages_on_the_first_tier():

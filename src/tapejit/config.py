@@ -40,6 +40,9 @@ class Config:
     precompile: TAPEJIT_PRECOMPILE=0 keeps the first use of tapejit on a machine from
         compiling the first tier's common kernels in a background process (`python -m
         tapejit precompile` does it in the foreground).
+    first_tier_compile_threaded: the first tier runs a large elementwise step on a threaded
+        kernel only when that kernel is compiled on disk already; True compiles it
+        when it is not (`python -m tapejit precompile` does so for the common ones).
     wide_vectors: TAPEJIT_WIDE_VECTORS=0 keeps LLVM's 256-bit vectors on AVX-512 CPUs (read
         before Numba's first compile; see backend/numba_setup.py).
     jit_cache_size: TAPEJIT_JIT_CACHE_SIZE, signatures each jitted function keeps (least
@@ -62,6 +65,7 @@ class Config:
     compile_workers: int = 1
     first_tier_dir: str = ""
     precompile: bool = True
+    first_tier_compile_threaded: bool = False
     wide_vectors: bool = True
     jit_cache_size: int = 1024
     kernel_cache_size: int = 1024

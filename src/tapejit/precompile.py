@@ -1,9 +1,10 @@
 """`python -m tapejit precompile`: compile the first tier's shared kernels for the programs
 people write first (elementwise math and its derivatives on arrays and scalars, sums and
 maxima, matrix products, a dense network's training step, a hessian, a loop), float32 and
-float64, into the first tier's folder (TAPEJIT_FIRST_TIER_DIR). Done once per machine; every
-later process
-loads them in milliseconds. A new signature's first call also runs it in the background
+float64, into the first tier's folder (TAPEJIT_FIRST_TIER_DIR); and the threaded kernels of
+the elementwise ones, run on a million values, which the first tier takes for large steps only
+once they are compiled (first_tier.py). Done once per machine; every later process loads them
+in milliseconds. A new signature's first call also runs it in the background
 once, the first time tapejit is used on a machine (TAPEJIT_PRECOMPILE=0 turns that off).
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 import tapejit as tj
+from tapejit.backend.numba_cpu.first_tier import THREADED_MIN
 from tapejit.backend.numba_cpu.kernel_cache import first_tier_directory
 from tapejit.backend.numba_cpu.warmup import stamp_path
 from tapejit.compiled import run_first_tier
@@ -85,6 +87,21 @@ def _programs(dtype) -> list[tuple[str, Callable, tuple]]:
     return work
 
 
+def _threaded_programs(dtype) -> list[tuple[str, Callable, tuple]]:
+    """The elementwise programs again, on THREADED_MIN values: their steps' threaded kernels.
+    Arrays and scalars only (a broadcast row is copied to the full shape: the same kernel)."""
+    rng = np.random.default_rng(0)
+    matrix = rng.uniform(-1, 1, (THREADED_MIN // 1024, 1024)).astype(dtype)
+    scalar = dtype(0.5)
+    work = [(f"{name} (threaded)", tj.value_and_grad(_scalar_loss(fn)), (matrix,))
+            for name, fn in UNARY.items()]
+    for name, fn in BINARY.items():
+        grad = tj.value_and_grad(_scalar_loss(fn), (0, 1))
+        work.append((f"{name} (threaded)", grad, (matrix, matrix)))
+        work.append((f"{name} (threaded, by a scalar)", grad, (matrix, scalar)))
+    return work
+
+
 def _rosenbrock(x):
     return tj.reduce_sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
@@ -101,15 +118,21 @@ def _damped(k, x0):
 def precompile(quiet: bool = False, stream=None) -> int:
     """Warm the first tier for every program of the list; returns how many could not run."""
     stream = stream or sys.stdout
-    work = [(name, dtype, fn, args) for dtype in (np.float32, np.float64)
+    work = [(name, dtype, fn, args, False) for dtype in (np.float32, np.float64)
             for name, fn, args in _programs(dtype)]
+    work += [(name, dtype, fn, args, True) for dtype in (np.float32, np.float64)
+             for name, fn, args in _threaded_programs(dtype)]
     start, failed = time.perf_counter(), 0
     terminal = bool(getattr(stream, "isatty", lambda: False)())
-    for done, (name, dtype, fn, args) in enumerate(work, 1):
+    for done, (name, dtype, fn, args, threaded) in enumerate(work, 1):
+        saved = tj.config.first_tier_compile_threaded
+        tj.config.update("first_tier_compile_threaded", threaded)
         try:
             ok = run_first_tier(fn, args)
         except Exception:  # noqa: BLE001 - one program must not stop the others
             ok = False
+        finally:
+            tj.config.update("first_tier_compile_threaded", saved)
         failed += not ok
         if not quiet and terminal:
             bar = "#" * (30 * done // len(work))

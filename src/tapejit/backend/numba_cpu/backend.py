@@ -138,9 +138,26 @@ class NumbaBackend:
         LoweringError when that would not equal the kernel bit for bit."""
         return FirstTierKernel(program, self._step_kernel)
 
-    def _step_kernel(self, program: Program, libm_trig: bool) -> _StepKernel:
-        source = self.lower(program, libm_trig=libm_trig, serial=True)  # one text, any size
-        return _StepKernel(NumbaKernel(source, first_tier_cache().load(source.text)))
+    def _step_kernel(self, program: Program, libm_trig: bool, threaded: bool = False,
+                     given_outputs: bool = False) -> _StepKernel | None:
+        """A first-tier kernel: serial (one text, any size), or (`threaded`) the text that
+        runs its loop group in parallel (prange) whatever the size. It is used only
+        when its compiled code is on disk, or when config.first_tier_compile_threaded says to
+        compile it (precompile does): compiling it would cost the first call more than the
+        threads save. None when it is not used. given_outputs: see codegen.generate (the
+        first tier never runs float16, which lower() widens)."""
+        if not threaded:
+            source = generate(program, libm_trig=libm_trig, serial=True,
+                              given_outputs=given_outputs)
+            return _StepKernel(NumbaKernel(source, first_tier_cache().load(source.text)))
+        source = generate(program, libm_trig=libm_trig, any_size=True,
+                          given_outputs=given_outputs)
+        if not source.parallel:
+            return None
+        cache = first_tier_cache()
+        if not (config.first_tier_compile_threaded or cache.has_compiled_code(source.text)):
+            return None
+        return _StepKernel(NumbaKernel(source, cache.load(source.text)))
 
     def known_failure(self, source: KernelSource) -> str | None:
         return default_cache().known_failure(source.text)

@@ -8,8 +8,10 @@ runs over its operands flattened, literals passed as scalars (one kernel per pri
 params and dtypes, whatever the shapes and constants); a reduction runs as a group of its
 own over the group's shape (the same pairwise plan); a loop, branch or call runs its body on
 the first tier (first_tier_control.py); any other equation runs as the one-equation program
-it is. The kernels never run in parallel, so their text does not depend on sizes (threads
-change no result: each owns whole rows). Two rules of a loop group
+it is. The kernels run serially, so their text does not depend on sizes; an elementwise step
+of THREADED_MIN values or more runs on its threaded text instead (one text too, whatever the
+size) when that is compiled already, by `python -m tapejit precompile` (threads change no
+result: each value is computed alone). Two rules of a loop group
 are kept: a group of rank 0 takes libm's functions (the rank-0 step programs do too), and a
 group where a sin or cos argument is beyond vmath's range computes all its sin and cos with
 libm (the step runs again on a `libm_trig` kernel).
@@ -35,8 +37,16 @@ from tapejit.ir.types import TensorType
 from tapejit.primitives.broadcast import summation_run
 from tapejit.primitives.fused import fused_p
 
-LoadKernel = Callable[[Program, bool], Callable[[Sequence], tuple]]
-"""(program, libm_trig) -> a kernel called on the program's input values."""
+THREADED_MIN = 1 << 20
+"""Elementwise steps of at least this many values run on threads. Higher than a kernel's
+PARALLEL_MIN: a step is a parallel region of its own, and the first tier runs one per
+equation (below about a million values, waking the threads for each cost more than they
+saved, measured on 2 cores)."""
+
+LoadKernel = Callable[[Program, bool, bool, bool], Callable[[Sequence], tuple] | None]
+"""(program, libm_trig, threaded, given_outputs) -> a kernel called on the program's input
+values (then its outputs' arrays, given_outputs); threaded: the text running its loop group
+in parallel, None when that is not at hand."""
 
 
 def unsupported(program: Program) -> str:
@@ -94,17 +104,22 @@ class _Single:
     group holding only it. Called with the values of the equation's inputs."""
 
     def __init__(self, eqn: Eqn, load: LoadKernel, libm_trig: bool = False,
-                 group: tuple | None = None) -> None:
+                 group: tuple | None = None, threaded: bool = False,
+                 given_output: bool = False) -> None:
         inputs = _vars(eqn.inputs)
         self.positions = [next(i for i, a in enumerate(eqn.inputs) if a is v) for v in inputs]
         self.ranks = [v.type.ndim for v in inputs]
         only = eqn if group is None else _group_of(eqn, group)
-        self.kernel = load(Program(tuple(inputs), (only,), tuple(eqn.outputs)), libm_trig)
+        self.kernel = load(Program(tuple(inputs), (only,), tuple(eqn.outputs)), libm_trig,
+                           threaded, given_output)
         self.single = len(eqn.outputs) == 1 and not eqn.prim.multiple_results
+        self.given = (eqn.out.type.shape, eqn.out.type.dtype) if given_output else None
 
     def __call__(self, values: list):
         args = [values[i] if rank else _scalar(values[i])
                 for i, rank in zip(self.positions, self.ranks)]
+        if self.given is not None:
+            args.append(np.empty(*self.given))
         outs = self.kernel(args)
         return outs[0] if self.single else outs
 
@@ -121,7 +136,9 @@ class _Elementwise:
     params, dtypes and which operands are scalars: literals become scalar operands (`x * 2.0`
     shares `x * y`'s kernel, with y a scalar), and in a group of rank > 0 the array operands
     are broadcast to the output's shape and flattened. In a group of rank 0 everything is a
-    scalar (and libm's functions are used, as the group does)."""
+    scalar (and libm's functions are used, as the group does). A step of THREADED_MIN values
+    or more runs on the kernel's threaded text when it is compiled (each value is computed
+    alone, so threads change no bit); libm's sin and cos run serially, as in the kernel."""
 
     def __init__(self, eqn: Eqn, load: LoadKernel, libm_trig: bool, scalar_group: bool) -> None:
         self.shape, self.scalar_group = eqn.out.type.shape, scalar_group
@@ -135,16 +152,30 @@ class _Elementwise:
         inputs = tuple(seen.setdefault(id(a), operand(a)) if isinstance(a, Var) else operand(a)
                        for a in eqn.inputs)
         out = Var(TensorType(eqn.out.type.dtype, flat))
-        self.step = _Single(Eqn(eqn.prim, inputs, (out,), eqn.params), load, libm_trig,
-                            group=flat)
+        flat_eqn = Eqn(eqn.prim, inputs, (out,), eqn.params)
+        threaded = None
+        if flat and flat[0] >= THREADED_MIN and not libm_trig:
+            threaded = _Single(flat_eqn, load, libm_trig, flat, True, bool(flat))
+        if threaded is not None and threaded.kernel is not None:
+            self.step = threaded
+        else:
+            self.step = _Single(flat_eqn, load, libm_trig, flat, False, bool(flat))
 
     def __call__(self, values: list):
         if self.scalar_group:
             return self.step(values)
         shape = self.shape
-        flat = [np.ascontiguousarray(np.broadcast_to(v, shape)).reshape(-1)
-                if isinstance(v, np.ndarray) and v.ndim else v for v in values]
+        flat = [_flattened(v, shape) if isinstance(v, np.ndarray) and v.ndim else v
+                for v in values]
         return self.step(flat).reshape(shape)
+
+
+def _flattened(value: np.ndarray, shape: tuple) -> np.ndarray:
+    """`value` broadcast to `shape`, contiguous and flat: a copy only when it broadcasts or
+    is strided."""
+    if value.shape == shape and value.flags.c_contiguous:
+        return value if value.ndim == 1 else value.reshape(-1)
+    return np.ascontiguousarray(np.broadcast_to(value, shape)).reshape(-1)
 
 
 def _broadcast(eqn: Eqn):
@@ -161,6 +192,7 @@ class _Group:
         self.body = eqn.params["body"]
         self.shape, self.load = tuple(eqn.params["shape"]), load
         self.trig = {id(e) for e in self.body.eqns if e.prim.name in TRIG} if self.shape else set()
+        self.checked = _first_trig_of_each_argument(self.body)
         self.steps = [self._step(e, self.shape, load, False) for e in self.body.eqns]
         self.dead_after = _last_reads(self.body)
         self.libm_steps: list | None = None  # built the first time an argument needs them
@@ -177,7 +209,7 @@ class _Group:
         beyond: list[bool] = []
 
         def check(eqn: Eqn, ins: list) -> None:
-            if id(eqn) in self.trig and not beyond and _beyond_vmath(eqn, ins[0]):
+            if id(eqn) in self.checked and not beyond and _beyond_vmath(eqn, ins[0]):
                 beyond.append(True)
         outs = run_dropping(self.body, self.steps, self.dead_after, values,
                             check if self.trig else None)
@@ -192,10 +224,24 @@ class _Group:
         return outs[0] if len(outs) == 1 else outs
 
 
+def _first_trig_of_each_argument(body: Program) -> set[int]:
+    """The sin and cos equations whose argument no earlier sin or cos of `body` checked
+    (`sin x` and `cos x` read the same values)."""
+    first: dict[int, int] = {}
+    for e in body.eqns:
+        if e.prim.name in TRIG:
+            first.setdefault(id(e.inputs[0]), id(e))
+    return set(first.values())
+
+
 def _beyond_vmath(eqn: Eqn, value) -> bool:
-    """Whether a sin/cos argument reaches past vmath's range (the group then takes libm's)."""
+    """Whether a sin/cos argument reaches past vmath's range (the group then takes libm's):
+    |x| >= limit somewhere, by two reductions that allocate nothing (fmax and fmin skip
+    NaN, as the comparison does)."""
     limit = SIN_COS_LIMIT_F32 if eqn.out.type.dtype.itemsize == 4 else SIN_COS_LIMIT
-    return bool(np.any(np.abs(value) >= limit))
+    value = np.asarray(value)
+    return bool(np.fmax.reduce(value, axis=None) >= limit
+                or np.fmin.reduce(value, axis=None) <= -limit)
 
 
 class Runner:

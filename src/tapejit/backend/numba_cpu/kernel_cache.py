@@ -221,6 +221,11 @@ class KernelCache:
             debug(1, f"kernel k_{key} {'found on disk' if reused else 'written'}: {path}")
             return kernel
 
+    def has_compiled_code(self, source: str) -> bool:
+        """Whether Numba's compiled code for `source` is on disk (nothing written or loaded)."""
+        with self._lock:
+            return compiled_code.manifest_path(self._folder(), cache_key(source)).exists()
+
     def remember_failure(self, source: str, message: str) -> None:
         """Numba could not compile this kernel: say so on disk, so that a new process runs
         the interpreter at once instead of failing again (the key changes with any version)."""

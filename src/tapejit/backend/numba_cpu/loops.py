@@ -121,7 +121,7 @@ class _Group:
     def _allocate(self, eqn: Eqn, var: Var) -> None:
         k, name, dtype = self.kernel, self.kernel.name(var), var.type.dtype
         if eqn.prim.kind != "reduce":
-            if self.rank:
+            if self.rank and id(var) not in k.given:
                 k.emit(f"{name} = np.empty({k.shape(self.shape)}, {np_type(dtype)})", self.base)
             return
         init = _init_value(eqn.prim.name, dtype)

@@ -43,6 +43,7 @@ class KernelBuilder:
         self.parallel = False
         self.any_size = False  # groups run in parallel whatever their size (a sibling text)
         self.fresh: set[int] = set()
+        self.given: set[int] = set()  # outputs the caller allocates (arguments after inputs)
         self.temp = 0
         self.prefix = ""  # the extra indent of a loop or branch body being written
 

@@ -15,8 +15,13 @@ from tapejit.version import __version__
 _STARTED: list[bool] = []
 
 
+PROGRAM_LIST = 2
+"""Bumped when precompile's list grows (2: threaded kernels), so that a machine warmed with
+an older list runs the new one once."""
+
+
 def stamp_path() -> Path:
-    return first_tier_directory() / f"precompiled-{__version__}"
+    return first_tier_directory() / f"precompiled-{__version__}-{PROGRAM_LIST}"
 
 
 def start_in_background() -> None:
