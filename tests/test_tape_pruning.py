@@ -116,3 +116,12 @@ def test_a_gradient_under_another_tape_never_reads_a_freed_value():
         other.watch(x)
         with pytest.raises(TapeError, match="persistent=True"):
             tape.gradient(y, x)
+
+
+def test_an_interpreter_that_counts_references_otherwise_frees_nothing(monkeypatch):
+    monkeypatch.setattr(pruning, "COUNTS_AS_ASSUMED", False)
+    x = tj.constant(np.linspace(-2.0, 2.0, 101))
+    tape, y = _recorded(False, x)
+    assert not tape._pruner.pruned and tape.residuals().count == 8
+    np.testing.assert_allclose(tape.gradient(y, x).numpy(), _numpy_gradient(x.numpy()),
+                               rtol=1e-12)

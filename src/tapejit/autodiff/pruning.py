@@ -22,6 +22,13 @@ _TAPE_REFERENCES = 5
 the tape holds it: its entry's outputs, the watched map, the pending list, and (while
 counted) the loop variable and getrefcount's argument."""
 
+COUNTS_AS_ASSUMED = (3, 10) <= sys.version_info[:2] < (3, 14) and getattr(
+    sys, "_is_gil_enabled", lambda: True)()
+"""Whether this interpreter counts references as _TAPE_REFERENCES assumes (measured on
+CPython 3.11; 3.14 may leave borrowed references uncounted, and a free-threaded build counts
+differently): elsewhere nothing is freed, since a count one too low would free a value the
+user still holds."""
+
 
 def backward_reads(entry, watched) -> tuple[set[int], bool]:
     """The input positions an entry's VJP reads and whether it reads the output, for every
@@ -66,7 +73,7 @@ class Pruner:
         out = entry.outputs[0]
         if reads_out:
             self.needed.add(id(out))
-        elif candidate:
+        elif candidate and COUNTS_AS_ASSUMED:
             self.pending.append(out)
             self.uses[id(out)] = 0
         self.prune()
