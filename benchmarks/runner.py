@@ -22,7 +22,8 @@ def measure_case(workload: ModuleType, case: Case, libraries: list[str],
                  budget: Budget) -> list[Row]:
     """One Row (metric 'time') per library; a library that raises gets an error status."""
     rows, subjects = [], []
-    with getattr(workload, "conditions", _as_is)(case.params):
+    conditions = getattr(workload, "conditions", lambda params: contextlib.nullcontext())
+    with conditions(case.params):  # busy.py starts a spinning process
         for library in libraries:
             row = Row(workload.NAME, case.name, library)
             rows.append(row)
@@ -32,11 +33,6 @@ def measure_case(workload: ModuleType, case: Case, libraries: list[str],
         _attempt_all(subjects, budget)
     return rows
 
-
-@contextlib.contextmanager
-def _as_is(params: dict):
-    """The conditions of a workload that sets none (busy.py starts a spinning process)."""
-    yield
 
 
 def _attempt(row: Row, action: Callable[[], object]):

@@ -156,7 +156,7 @@ def _labels_in_range(labels, classes: int, op: str):
     """Whether each label is a class id in [0, classes). Known labels out of range raise (as
     TF's); traced ones (under jit) make their samples' losses NaN, never a silent 0."""
     in_range = ops.logical_and(labels >= 0, labels < classes)
-    if not is_traced(in_range) and not bool(ops.reduce_min(ops.cast(in_range, "int32"))):
+    if not is_traced(in_range) and not in_range.numpy().all():
         bad = labels.numpy()[~in_range.numpy()]
         raise op_error(ValueError, op, f"label value {int(bad[0])} is outside the valid "
                        f"range of [0, {classes})", f"pass class ids in [0, {classes}), or "

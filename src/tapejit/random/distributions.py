@@ -18,9 +18,10 @@ from tapejit.tensor import Tensor, constant
 
 def static_shape(shape, op: str) -> tuple[int, ...]:
     """A shape given as a sequence of ints (or an int array), as a tuple."""
+    if isinstance(shape, Tensor):
+        shape = shape.numpy()
     try:
-        return tuple(int(n) for n in np.asarray(getattr(shape, "numpy", lambda: shape)())
-                     .reshape(-1))
+        return tuple(int(n) for n in np.asarray(shape).reshape(-1))
     except (TypeError, ValueError) as exc:
         raise op_error(ShapeError, f"random.{op}", f"shape {shape!r} is not a sequence of "
                        "ints", "pass a tuple such as (3, 2)", user_site()) from exc
