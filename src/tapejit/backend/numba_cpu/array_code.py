@@ -11,6 +11,7 @@ import numpy as np
 
 from tapejit.backend.interface import LoweringError
 from tapejit.backend.numba_cpu.conv_code import CONV_CODE
+from tapejit.backend.numba_cpu.copy_code import copy_into, permuted
 from tapejit.backend.numba_cpu.indexing_code import INDEXING_CODE
 from tapejit.backend.numba_cpu.linalg_code import LINALG_CODE
 from tapejit.backend.numba_cpu.random_code import RANDOM_CODE
@@ -31,9 +32,7 @@ def _reshape(ctx, x, **params):
 
 
 def _transpose(ctx, x, *, permutation):
-    if permutation == (1, 0):
-        return [f"{ctx.out} = {x}.T"]
-    return [f"{ctx.out} = np.transpose({x}, {permutation})"]
+    return [f"{ctx.out} = {permuted(x, permutation)}"]
 
 
 def _concatenate(ctx, *xs, dimension):
@@ -56,7 +55,7 @@ def _pad(ctx, x, *, low, high, interior):
     parts = [f"{ctx.size(lo)}:{ctx.size(padded_limit(lo, n, i))}:{ctx.size(i + 1)}"
              for lo, n, i in zip(low, source.shape, interior)]
     return [f"{ctx.out} = np.zeros({ctx.shape(out.shape)}, {ctx.np_type(out.dtype)})",
-            f"{ctx.out}[{', '.join(parts)}] = {x}"]
+            *copy_into(ctx.temp, f"{ctx.out}[{', '.join(parts)}]", x, source.ndim)]
 
 
 def _rev(ctx, x, *, dimensions):
@@ -76,8 +75,8 @@ def _as_matrix(ctx, x, ttype, groups, lines) -> str:
     if ttype.ndim == 0:
         lines.append(f"{name} = np.full({ctx.shape(sizes)}, {x}, {ctx.np_type(ttype.dtype)})")
         return name
-    permuted = x if order == tuple(range(ttype.ndim)) else f"np.transpose({x}, {order})"
-    lines.append(f"{name} = np.ascontiguousarray({permuted}).reshape({ctx.shape(sizes)})")
+    lines.append(f"{name} = np.ascontiguousarray({permuted(x, order)})"
+                 f".reshape({ctx.shape(sizes)})")
     return name
 
 

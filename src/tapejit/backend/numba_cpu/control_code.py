@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tapejit.backend.interface import LoweringError
+from tapejit.backend.numba_cpu.copy_code import copy_into
 from tapejit.backend.numba_cpu.source import KernelBuilder, np_type
 from tapejit.ir import Eqn, Lit, Program
 
@@ -67,8 +68,17 @@ def emit_scan(kernel: KernelBuilder, eqn: Eqn, emit_body: EmitBody) -> None:
         for out, new in zip(carry_vars, body.outputs[:nk]):
             kernel.emit(f"{kernel.name(out)} = {_steady(kernel, new)}")
         for out, y in zip(eqn.outputs[nk:], body.outputs[nk:]):
-            kernel.emit(f"{kernel.name(out)}[{it}] = {kernel.atom(y)}")
+            _stack(kernel, f"{kernel.name(out)}[{it}]", y)
     kernel.fresh.update(id(v) for v in eqn.outputs[nk:])
+
+
+def _stack(kernel: KernelBuilder, slot: str, y) -> None:
+    """slot = y, where slot is one iteration's row of a stacked output."""
+    if y.type.ndim == 0:
+        kernel.emit(f"{slot} = {kernel.atom(y)}")
+        return
+    for line in copy_into(kernel.new_temp, slot, kernel.atom(y), y.type.ndim):
+        kernel.emit(line)
 
 
 def emit_while(kernel: KernelBuilder, eqn: Eqn, emit_body: EmitBody) -> None:

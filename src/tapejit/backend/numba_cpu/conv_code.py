@@ -13,7 +13,10 @@ from tapejit.primitives.reduce import lowest
 
 
 def _ints(values) -> str:
-    return "(" + "".join(f"{int(v)}, " for v in values) + ")"
+    """A tuple of int64 values, not of literals: Numba compiles a callee once per literal
+    value it is passed, so literal strides and paddings would compile the whole
+    convolution again for every layer's configuration."""
+    return "(" + "".join(f"np.int64({int(v)}), " for v in values) + ")"
 
 
 def _contiguous(ctx, x, shape, lines) -> str:
@@ -39,12 +42,13 @@ def _conv(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
         padding = ((0, 0),) + tuple(padding)
     else:
         # 4-d operands pass as they are: a weight gradient's transposed views are read in
-        # place, not copied
+        # place, not copied; any_layout types every operand alike, so the convolution is
+        # compiled once per dtype, whatever its operands' layouts
         out_hw = out.shape[1:3]
-    call = (f"conv2d_nhwc({lhs}, {rhs}, {_ints(window_strides)}, "
+    call = (f"conv2d_nhwc(any_layout({lhs}), any_layout({rhs}), {_ints(window_strides)}, "
             f"{_ints(lo for lo, _ in padding)}, {_ints(lhs_dilation)}, {_ints(rhs_dilation)}, "
-            f"{feature_group_count}, {ctx.size(out_hw[0])}, {ctx.size(out_hw[1])})")
-    ctx.kernel.math.add("conv2d_nhwc")
+            f"np.int64({feature_group_count}), {ctx.size(out_hw[0])}, {ctx.size(out_hw[1])})")
+    ctx.kernel.math.update(("conv2d_nhwc", "any_layout"))
     return lines + [f"{ctx.out} = {call}.reshape({ctx.shape(out.shape)})"]
 
 
@@ -81,7 +85,7 @@ def _reduce_window(is_max: bool):
         fill = w.fill(xt.dtype) if is_max else ctx.kernel.const(0, xt.dtype)
         ctx.kernel.math.add("window_reduce")
         return lines + [f"{ctx.out} = window_reduce({xf}, {w.shape}, {w.window}, {w.strides}, "
-                        f"{w.lo}, {w.shape4(out.shape)}, {fill}, {is_max})"
+                        f"{w.lo}, {w.shape4(out.shape)}, {fill}, np.bool_({is_max}))"
                         f".reshape({ctx.shape(out.shape)})"]
     return code
 

@@ -5,6 +5,8 @@ access ever leaves an array; dynamic slices clamp their starts; argmax/argmin sc
 
 from __future__ import annotations
 
+from tapejit.backend.numba_cpu.copy_code import copy_into
+
 
 class _Lines:
     """Generated lines with the indentation of the block being written."""
@@ -134,7 +136,7 @@ def _dynamic_update_slice(ctx, x, u, *starts):
         return [f"{ctx.out} = {u}"]
     lines = [f"{ctx.out} = np.copy({x})"]
     parts = _clamped_starts(ctx, lines, starts, u_type.shape, x_type.shape)
-    return lines + [f"{ctx.out}[{', '.join(parts)}] = {u}"]
+    return lines + copy_into(ctx.temp, f"{ctx.out}[{', '.join(parts)}]", u, u_type.ndim)
 
 
 def _arg_extremum(better: str):

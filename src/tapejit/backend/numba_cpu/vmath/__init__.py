@@ -14,7 +14,7 @@ from tapejit.backend.numba_cpu.vmath.activations import (
     tanh_f64,
 )
 from tapejit.backend.numba_cpu.vmath.branchless import nan_max, nan_min, sign, where
-from tapejit.backend.numba_cpu.vmath.convolution import conv2d_nhwc
+from tapejit.backend.numba_cpu.vmath.convolution import any_layout, conv2d_nhwc
 from tapejit.backend.numba_cpu.vmath.core import fma, ldexp_f32, ldexp_f64
 from tapejit.backend.numba_cpu.vmath.division import floor_divide_float, fmod_int, mod_float
 from tapejit.backend.numba_cpu.vmath.exp_log import (
@@ -58,4 +58,4 @@ __all__ = ["BLOCK", "SIN_COS_LIMIT", "SIN_COS_LIMIT_F32", "cos_f32", "cos_f64", 
            "nan_max", "nan_min", "pairwise_join", "pairwise_plan", "pairwise_sum", "sigmoid_f32",
            "sigmoid_f64", "sign", "sin_f32", "sin_f64", "softplus_f32", "softplus_f64",
            "stable_argsort", "tanh_f32", "tanh_f64", "threefry2x32", "threefry2x32_rows",
-           "where", "conv2d_nhwc", "window_gather", "window_reduce", "window_scatter"]
+           "where", "any_layout", "conv2d_nhwc", "window_gather", "window_reduce", "window_scatter"]

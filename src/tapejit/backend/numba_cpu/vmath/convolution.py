@@ -207,6 +207,14 @@ def _few_outputs(lhs, rhs, strides, pad_lo, lhs_dil, rhs_dil, out):
 
 
 @njit(cache=True, nogil=True)
+def any_layout(x):
+    """x as a view typed with Numba's 'A' layout (a slice with a run-time step), whatever
+    its layout: callers pass their operands through it so that C-, F- and
+    strided-layout operands share one compiled convolution."""
+    return x[::np.int64(1)]
+
+
+@njit(cache=True, nogil=True)
 def conv2d_nhwc(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out_h, out_w):
     """conv_general_dilated of an (N, H, W, C) input and an (KH, KW, C/G, F) kernel, either
     of any memory layout (a weight gradient's operands are transposed views)."""
