@@ -231,3 +231,17 @@ def test_jitted_convolutions_match_eager_on_both_numba_paths(x_shape, w_shape, p
     eager, jitted = step(x, w), tj.jit(step)(x, w)
     for e, j in zip([eager[0], *eager[1]], [jitted[0], *jitted[1]]):
         np.testing.assert_allclose(j.numpy(), e.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_convolutions_and_pools_of_any_configuration_share_one_kernel_text():
+    """Strides, paddings, dilations, groups and windows are read from the size table, so the
+    first tier's one-equation kernels (keyed by their text) compile once per dtype."""
+    x, w = RNG.normal(size=(2, 8, 8, 4)), RNG.normal(size=(3, 3, 2, 4))
+    convs = [lambda x, w: tj.nn.conv2d(x, w[..., :1, :], 1, "SAME"),
+             lambda x, w: tj.nn.conv2d(x, w[..., :1, :], 2, "VALID", dilations=2)]
+    pools = [lambda x, w: tj.nn.max_pool2d(x, 2, 2, "VALID"),
+             lambda x, w: tj.nn.max_pool2d(x, 3, 1, "SAME")]
+    for pair in (convs, pools):
+        sources = [tj.jit(f).lower(x[..., :1], w).source for f in pair]
+        assert "NumPy interpreter" not in sources[0]
+        assert sources[0] == sources[1]

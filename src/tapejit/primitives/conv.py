@@ -194,7 +194,9 @@ def _conv_transpose(ct, lhs, rhs, **params):
 
 conv_general_dilated_p = Primitive(
     name="conv_general_dilated", type_rule=_conv_type, impl=_conv_impl, jvp=_conv_jvp,
-    transpose=_conv_transpose, kind="other", batch=conv_batch)
+    transpose=_conv_transpose, kind="other", batch=conv_batch,
+    size_params=("window_strides", "padding", "lhs_dilation", "rhs_dilation",
+                 "feature_group_count"))
 
 
 def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation,

@@ -96,15 +96,18 @@ def _max_jvp(primals, tangents, out, **params):
     return select_and_gather_add(tangents[0], primals[0], **params)
 
 
+WINDOW_PARAMS = ("window_dimensions", "window_strides", "padding")
+"""Read by kernels at run time (size-free text): one kernel text serves every window."""
+
 reduce_window_sum_p = Primitive(
     name="reduce_window_sum", type_rule=_reduce_window_type,
     impl=_reduce_window_impl(np.add, lambda dtype: 0), jvp=_sum_jvp, transpose=_sum_transpose,
-    kind="other", batch=window_batch)
+    kind="other", size_params=WINDOW_PARAMS, batch=window_batch)
 
 reduce_window_max_p = Primitive(
     name="reduce_window_max", type_rule=_reduce_window_type,
     impl=_reduce_window_impl(np.maximum, lowest), jvp=_max_jvp, kind="other",
-    batch=window_batch)
+    size_params=WINDOW_PARAMS, batch=window_batch)
 
 
 def _selected_offsets(x, window_dimensions, window_strides, padding):
@@ -198,11 +201,13 @@ def _scatter_transpose(ct, s, x, **params):
 
 select_and_gather_add_p = Primitive(
     name="select_and_gather_add", type_rule=_gather_type, impl=_gather_impl, jvp=_gather_jvp,
-    transpose=_gather_transpose, kind="other", batch=window_batch)
+    transpose=_gather_transpose, kind="other", size_params=WINDOW_PARAMS,
+    batch=window_batch)
 
 select_and_scatter_add_p = Primitive(
     name="select_and_scatter_add", type_rule=_scatter_type, impl=_scatter_impl,
-    jvp=_scatter_jvp, transpose=_scatter_transpose, kind="other", batch=window_batch)
+    jvp=_scatter_jvp, transpose=_scatter_transpose, kind="other",
+    size_params=WINDOW_PARAMS, batch=window_batch)
 
 
 def _window_params(window_dimensions, window_strides, padding) -> dict:

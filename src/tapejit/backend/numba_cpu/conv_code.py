@@ -12,11 +12,11 @@ from tapejit.backend.interface import LoweringError
 from tapejit.primitives.reduce import lowest
 
 
-def _ints(values) -> str:
-    """A tuple of int64 values, not of literals: Numba compiles a callee once per literal
-    value it is passed, so literal strides and paddings would compile the whole
-    convolution again for every layer's configuration."""
-    return "(" + "".join(f"np.int64({int(v)}), " for v in values) + ")"
+def _ints(ctx, values) -> str:
+    """A tuple of the values read from the size table: the kernel's text (its cache key)
+    is then the same for every stride, padding and window, and Numba sees int64s, not
+    literals (it would compile the called convolution again for every literal value)."""
+    return "(" + "".join(f"{ctx.size(int(v))}, " for v in values) + ")"
 
 
 def _contiguous(ctx, x, shape, lines) -> str:
@@ -45,9 +45,10 @@ def _conv(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
         # place, not copied; any_layout types every operand alike, so the convolution is
         # compiled once per dtype, whatever its operands' layouts
         out_hw = out.shape[1:3]
-    call = (f"conv2d_nhwc(any_layout({lhs}), any_layout({rhs}), {_ints(window_strides)}, "
-            f"{_ints(lo for lo, _ in padding)}, {_ints(lhs_dilation)}, {_ints(rhs_dilation)}, "
-            f"np.int64({feature_group_count}), {ctx.size(out_hw[0])}, {ctx.size(out_hw[1])})")
+    call = (f"conv2d_nhwc(any_layout({lhs}), any_layout({rhs}), {_ints(ctx, window_strides)}, "
+            f"{_ints(ctx, (lo for lo, _ in padding))}, {_ints(ctx, lhs_dilation)}, "
+            f"{_ints(ctx, rhs_dilation)}, {ctx.size(feature_group_count)}, "
+            f"{ctx.size(out_hw[0])}, {ctx.size(out_hw[1])})")
     ctx.kernel.math.update(("conv2d_nhwc", "any_layout"))
     return lines + [f"{ctx.out} = {call}.reshape({ctx.shape(out.shape)})"]
 
@@ -61,9 +62,9 @@ class _Window:
         lead = 4 - x_type.ndim
         self.ctx = ctx
         self.shape = ctx.shape((1,) * lead + x_type.shape)
-        self.window = _ints((1,) * lead + tuple(window_dimensions))
-        self.strides = _ints((1,) * lead + tuple(window_strides))
-        self.lo = _ints((0,) * lead + tuple(lo for lo, _ in padding))
+        self.window = _ints(ctx, (1,) * lead + tuple(window_dimensions))
+        self.strides = _ints(ctx, (1,) * lead + tuple(window_strides))
+        self.lo = _ints(ctx, (0,) * lead + tuple(lo for lo, _ in padding))
         self.lead = lead
 
     def shape4(self, shape) -> str:
