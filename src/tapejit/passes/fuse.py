@@ -24,7 +24,10 @@ from tapejit.primitives.broadcast import summation_run
 from tapejit.primitives.fused import fused_p
 
 LOOP_KINDS = ("elementwise", "broadcast")
-MAX_GROUP = 300  # equations per loop: past this, Numba's compile time grows faster than the loop
+MAX_GROUP = 150
+"""Equations per loop: Numba's compile time grows faster than a loop's length. The gradient
+of a 1000-op chain compiled in 74 s with loops of up to 300 (peak RSS 541 MB), in 25 s with
+150 (354 MB); the 100-op chain, whose loops are shorter, is unchanged."""
 
 
 @dataclass(eq=False)

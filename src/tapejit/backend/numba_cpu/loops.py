@@ -29,6 +29,11 @@ from tapejit.ir import Eqn, Lit, Var
 PARALLEL_MIN = 1 << 15
 """Loop groups with at least this many iterations run their outer loop in parallel."""
 MAX_NESTED_LOOPS = 16
+
+SAME_TYPE_ARITHMETIC = frozenset({"add", "sub", "mul", "div", "neg", "square"})
+"""Ops whose Numba result has their operands' float type, so their expression needs no cast
+when every operand already has the output's type: each `np.float64(...)` is a call Numba
+types, a good part of a long loop's compile time."""
 """Groups of higher rank run as one flat loop (Python's limit is 20 nested blocks)."""
 
 
@@ -204,10 +209,13 @@ class _Group:
         expr = code(context, *args, **eqn.params)
         if self.huge and eqn.prim.name in TRIG:
             limit = SIN_COS_LIMIT_F32 if eqn.out.type.dtype.itemsize == 4 else SIN_COS_LIMIT
-            self.pending_loads.append(
-                f"{self.huge} += 1 if abs({args[0]}) >= {limit!r} else 0")
+            # a comparison, not `1 if ... else 0`: a branch per sin or cos multiplied the
+            # loop's blocks, and Numba's SSA pass revisits every block per variable
+            self.pending_loads.append(f"{self.huge} += abs({args[0]}) >= {limit!r}")
         dtype = eqn.out.type.dtype
-        return expr if dtype.kind == "b" else f"{np_type(dtype)}({expr})"
+        if dtype.kind == "b" or _typed_already(eqn):
+            return expr
+        return f"{np_type(dtype)}({expr})"
 
     def _broadcast(self, eqn: Eqn) -> str:
         operand = eqn.inputs[0]
@@ -259,3 +267,10 @@ def emit_group(kernel: KernelBuilder, eqn: Eqn, parallel_ok: bool = True, exact:
         emit_group(kernel, eqn, False, True, base + "    ")
     kernel.parallel |= group.parallel
     kernel.fresh.update(id(v) for v in group.body.outputs)
+
+
+def _typed_already(eqn: Eqn) -> bool:
+    """Whether the equation's expression has its output's type without a cast."""
+    dtype = eqn.out.type.dtype
+    return (eqn.prim.name in SAME_TYPE_ARITHMETIC and dtype in (np.float32, np.float64)
+            and all(a.type.dtype == dtype for a in eqn.inputs))
