@@ -173,3 +173,12 @@ def test_a_loop_case_past_its_timeout_is_reported_as_a_timeout(tmp_path):
     rows = compile.run_case("hessian rosenbrock n=3", loops.NAME,
                             {"program": "hessian", "size": 3}, "tapejit", options)
     assert [(r.metric, r.status) for r in rows] == [("cold_process", "timeout: > 0.2 s")]
+
+
+def test_program_size_reports_time_and_peak_memory_of_a_fresh_process(capsys):
+    from benchmarks import program_size
+
+    assert program_size.main(["--ops", "5", "--modes", "sync"]) == 0
+    row = capsys.readouterr().out.strip().splitlines()[-1].split("|")
+    assert row[1].strip() == "5" and row[2].strip() == "sync"
+    assert float(row[3].split()[0]) > 0 and int(row[5].split()[0]) > 50
