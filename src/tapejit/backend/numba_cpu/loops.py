@@ -29,12 +29,12 @@ from tapejit.ir import Eqn, Lit, Var
 PARALLEL_MIN = 1 << 15
 """Loop groups with at least this many iterations run their outer loop in parallel."""
 MAX_NESTED_LOOPS = 16
+"""Groups of higher rank run as one flat loop (Python's limit is 20 nested blocks)."""
 
 SAME_TYPE_ARITHMETIC = frozenset({"add", "sub", "mul", "div", "neg", "square"})
 """Ops whose Numba result has their operands' float type, so their expression needs no cast
 when every operand already has the output's type: each `np.float64(...)` is a call Numba
 types, a good part of a long loop's compile time."""
-"""Groups of higher rank run as one flat loop (Python's limit is 20 nested blocks)."""
 
 
 def _init_value(prim: str, dtype: np.dtype):
