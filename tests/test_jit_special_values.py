@@ -128,3 +128,17 @@ def test_a_nan_reaches_the_gradient_of_max_and_min(reduce):
     grad = tj.grad(lambda a: tj.reduce_sum(reduce(a, axis=1)))(rows).numpy()
     np.testing.assert_array_equal(grad[0], [0.0, 1.0] if reduce is tj.reduce_max else [1.0, 0.0])
     assert np.isnan(grad[1]).all()
+
+
+@pytest.mark.parametrize("n", [10, 40_000])  # a serial loop, a parallel one
+def test_sin_and_cos_beyond_vmaths_range_rerun_with_libm_in_a_compiled_kernel(n):
+    """The loop counts arguments past vmath's range (one update per iteration, as a parallel
+    loop's reduction allows) and, if any, runs again with libm: NumPy's results exactly, from
+    a kernel Numba compiled (no fallback warning)."""
+    x = np.linspace(-1.0, 1.0, n)
+    x[3], x[-2] = 2.0**45, -3.0e15
+    f = tj.jit(lambda x: tj.math.sin(x) * 2.0 + tj.math.cos(x * 0.5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = f(x).numpy()
+    np.testing.assert_array_equal(got, np.sin(x) * 2.0 + np.cos(x * 0.5))

@@ -56,6 +56,7 @@ class _Group:
         self.base = base
         trig = any(e.prim.name in TRIG for e in eqn.params["body"].eqns)
         self.huge = kernel.new_temp("huge") if trig and eqn.params["shape"] and not exact else ""
+        self.beyond: list[str] = []
         self.kernel = kernel
         self.eqn = eqn
         self.body = eqn.params["body"]
@@ -209,9 +210,7 @@ class _Group:
         expr = code(context, *args, **eqn.params)
         if self.huge and eqn.prim.name in TRIG:
             limit = SIN_COS_LIMIT_F32 if eqn.out.type.dtype.itemsize == 4 else SIN_COS_LIMIT
-            # a comparison, not `1 if ... else 0`: a branch per sin or cos multiplied the
-            # loop's blocks, and Numba's SSA pass revisits every block per variable
-            self.pending_loads.append(f"{self.huge} += abs({args[0]}) >= {limit!r}")
+            self.beyond.append(f"(abs({args[0]}) >= {limit!r})")
         dtype = eqn.out.type.dtype
         if dtype.kind == "b" or _typed_already(eqn):
             return expr
@@ -261,6 +260,11 @@ def emit_group(kernel: KernelBuilder, eqn: Eqn, parallel_ok: bool = True, exact:
         kernel.comment(inner, indent)
         for line in group.statement(inner, indent):
             kernel.emit(line, indent)
+    if group.beyond:
+        # one statement per iteration: a parallel loop allows one update of its reduction
+        # variable, and a branch per sin or cos (`1 if ... else 0`) multiplied the loop's
+        # blocks, which Numba's SSA pass revisits for every variable
+        kernel.emit(f"{group.huge} += {' | '.join(group.beyond)}", indent)
     group.close_loops()
     if group.huge:
         kernel.emit(f"if {group.huge} > 0:", base)
