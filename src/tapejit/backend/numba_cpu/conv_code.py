@@ -12,13 +12,6 @@ from tapejit.backend.interface import LoweringError
 from tapejit.primitives.reduce import lowest
 
 
-def _ints(ctx, values) -> str:
-    """A tuple of the values read from the size table: the kernel's text (its cache key)
-    is then the same for every stride, padding and window, and Numba sees int64s, not
-    literals (it would compile the called convolution again for every literal value)."""
-    return "(" + "".join(f"{ctx.size(int(v))}, " for v in values) + ")"
-
-
 def _contiguous(ctx, x, shape, lines) -> str:
     name = ctx.temp("view")
     lines.append(f"{name} = np.ascontiguousarray({x}).reshape({ctx.shape(shape)})")
@@ -45,9 +38,12 @@ def _conv(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
         # place, not copied; any_layout types every operand alike, so the convolution is
         # compiled once per dtype, whatever its operands' layouts
         out_hw = out.shape[1:3]
-    call = (f"conv2d_nhwc(any_layout({lhs}), any_layout({rhs}), {_ints(ctx, window_strides)}, "
-            f"{_ints(ctx, (lo for lo, _ in padding))}, {_ints(ctx, lhs_dilation)}, "
-            f"{_ints(ctx, rhs_dilation)}, {ctx.size(feature_group_count)}, "
+    # strides, paddings and dilations come from the size table like shapes (the text, the
+    # cache key, is then one for every configuration), and Numba sees int64s, not literals
+    # that would compile the called convolution again for every value
+    call = (f"conv2d_nhwc(any_layout({lhs}), any_layout({rhs}), {ctx.shape(window_strides)}, "
+            f"{ctx.shape(tuple(lo for lo, _ in padding))}, {ctx.shape(lhs_dilation)}, "
+            f"{ctx.shape(rhs_dilation)}, {ctx.size(feature_group_count)}, "
             f"{ctx.size(out_hw[0])}, {ctx.size(out_hw[1])})")
     ctx.kernel.math.update(("conv2d_nhwc", "any_layout"))
     return lines + [f"{ctx.out} = {call}.reshape({ctx.shape(out.shape)})"]
@@ -62,9 +58,9 @@ class _Window:
         lead = 4 - x_type.ndim
         self.ctx = ctx
         self.shape = ctx.shape((1,) * lead + x_type.shape)
-        self.window = _ints(ctx, (1,) * lead + tuple(window_dimensions))
-        self.strides = _ints(ctx, (1,) * lead + tuple(window_strides))
-        self.lo = _ints(ctx, (0,) * lead + tuple(lo for lo, _ in padding))
+        self.window = ctx.shape((1,) * lead + tuple(window_dimensions))
+        self.strides = ctx.shape((1,) * lead + tuple(window_strides))
+        self.lo = ctx.shape((0,) * lead + tuple(lo for lo, _ in padding))
         self.lead = lead
 
     def shape4(self, shape) -> str:
