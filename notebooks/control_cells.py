@@ -9,9 +9,7 @@ Eagerly, `tj.lax.scan`, `fori_loop`, `while_loop`, `cond` and `switch` run as Py
 flow, so a tape records each step. Under `tj.jit` (or any trace) they stage **one** equation
 whose body is a sub-program: a loop is traced once, whatever its trip count, and becomes a
 loop in the Numba kernel."""),
-    ("code", """import time
-
-import matplotlib.pyplot as plt
+    ("code", """import matplotlib.pyplot as plt
 import numpy as np
 
 import tapejit as tj"""),
@@ -74,8 +72,15 @@ runs; under jit both are traced and the kernel branches."""),
 for x in (np.array([0.5, 0.2]), np.array([-0.5, -0.2])):
     print(float(tj.jit(piecewise)(x)), tj.jit(tj.grad(piecewise))(x))"""),
     ("md", """## While loops
-`tj.lax.while_loop` differentiates in forward mode (as JAX). TensorFlow's `tj.while_loop` with
-`maximum_iterations` becomes a bounded scan under jit, so reverse mode works too."""),
+`tj.lax.while_loop` differentiates in both modes, though its trip count is known only when it
+runs (JAX refuses reverse mode here): the backward pass recomputes each step's carry from the
+start, which is quadratic in the trip count. TensorFlow's `tj.while_loop` with
+`maximum_iterations` becomes a bounded scan under jit, which stacks them: linear time."""),
+    ("code", """def grow(x):
+    body = lambda v: v * 1.1 + 0.1                     # runs until |v|^2 passes 10
+    return tj.reduce_sum(tj.lax.while_loop(lambda v: tj.reduce_sum(v * v) < 10.0, body, x))
+
+print(tj.jit(tj.grad(grow))(np.array([0.5, 1.0])))"""),
     ("code", """def halvings(x):
     return tj.while_loop(lambda i, v: tj.reduce_max(tj.math.abs(v)) > 0.1,
                          lambda i, v: (i + 1, v * 0.5), [tj.constant(0), x],

@@ -59,23 +59,24 @@ def _np_branches(p, x, y):
 
 
 def _count_then_scale(x):
-    """A while_loop counting halvings of the largest |x| until it is below 0.1; the count
-    (an int carry, no tangent) scales x, so reverse mode never differentiates the loop."""
+    """A while_loop counting halvings of the largest |x| until it is below 0.1, while it
+    iterates y <- 0.9 sin(y) + 0.2 x from y = x: the trip count depends on x, and reverse
+    mode goes through the loop (its carry y and the x it closes over)."""
     top = tj.reduce_max(tj.math.abs(x)) if x.shape else tj.math.abs(x)
 
     def body(state):
-        n, v = state
-        return n + 1, v * 0.5
+        n, v, y = state
+        return n + 1, v * 0.5, tj.math.sin(y) * 0.9 + x * 0.2
 
-    n, _ = while_as(True, lambda state: state[1] >= 0.1, body, (tj.constant(0), top))
-    return x * tj.cast(n, x.dtype)
+    n, _, y = while_as(True, lambda state: state[1] >= 0.1, body, (tj.constant(0), top, x))
+    return y * tj.cast(n, x.dtype)
 
 
 def _np_count_then_scale(x):
-    v, n = (np.max(np.abs(x)) if np.ndim(x) else abs(x)), 0
+    v, n, y = (np.max(np.abs(x)) if np.ndim(x) else abs(x)), 0, x
     while v >= 0.1:
-        n, v = n + 1, v * 0.5
-    return x * n
+        n, v, y = n + 1, v * 0.5, np.sin(y) * 0.9 + x * 0.2
+    return y * n
 
 
 CASES = [

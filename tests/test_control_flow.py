@@ -157,7 +157,25 @@ def test_branches_must_agree():
         tj.jit(lambda x: tj.lax.cond(x > 0, lambda: x, lambda: tj.stack([x, x])))(1.0)
 
 
-def test_while_loop_runs_forward_mode_and_explains_reverse_mode():
+def _grow_until_large(x, c):
+    """A while_loop whose trip count depends on x: v grows until its squared norm passes 50,
+    accumulating its squared norms; c is closed over (a differentiated loop invariant)."""
+    def body(state):
+        v, total = state
+        return v * c + tj.math.sin(v), total + tj.reduce_sum(v * v)
+    v, total = tj.lax.while_loop(lambda s: tj.reduce_sum(s[0] * s[0]) < 50.0, body,
+                                 (x, tj.zeros((), x.dtype)))
+    return tj.reduce_sum(v) + total
+
+
+def _np_grow_until_large(x, c):
+    v, total = x, 0.0
+    while np.sum(v * v) < 50.0:
+        v, total = v * c + np.sin(v), total + np.sum(v * v)
+    return np.sum(v) + total
+
+
+def test_while_loop_runs_forward_mode():
     def f(x):
         def body(state):
             i, v = state
@@ -167,8 +185,44 @@ def test_while_loop_runs_forward_mode_and_explains_reverse_mode():
     np.testing.assert_allclose(tj.jit(f)(x).numpy(), x * 1.5**5)
     _, tangent = tj.jit(lambda v: tj.jvp(f, (v,), (tj.ones_like(v),)))(x)
     np.testing.assert_allclose(tangent.numpy(), np.full(2, 1.5**5))
-    with pytest.raises(NotImplementedError, match="maximum_iterations"):
-        tj.jit(tj.grad(lambda v: tj.reduce_sum(f(v))))(x)
+
+
+C = np.array([1.3, 1.1, 1.2])
+X0 = np.array([0.5, -0.2, 0.3])
+
+
+def test_reverse_mode_through_a_while_loop_of_unknown_trip_count():
+    staged = tj.jit(tj.grad(_grow_until_large, argnums=(0, 1)))(X0, C)
+    eager = tj.grad(_grow_until_large, argnums=(0, 1))(tj.constant(X0), tj.constant(C))
+    assert float(tj.jit(_grow_until_large)(X0, C)) == pytest.approx(_np_grow_until_large(X0, C))
+    for k, (s, e) in enumerate(zip(staged, eager)):
+        np.testing.assert_allclose(s.numpy(), e.numpy(), rtol=1e-12)
+        fixed = [tj.constant(X0), tj.constant(C)]
+        def at(v, k=k, fixed=fixed):
+            return _grow_until_large(*(fixed[:k] + [v] + fixed[k + 1:]))
+        np.testing.assert_allclose(s.numpy(), _fd_grad(at, (X0, C)[k]), rtol=1e-6)
+    program = tj.make_ir(tj.grad(_grow_until_large))(X0, C)
+    assert "while_loop" in str(program) and "scan" not in str(program)
+
+
+def test_second_order_through_a_while_loop_of_unknown_trip_count():
+    c = tj.constant(C)
+    hess = tj.jit(tj.hessian(lambda v: _grow_until_large(v, c)))(X0).numpy()
+    first = lambda v: tj.grad(lambda w: _grow_until_large(w, c))(tj.constant(v)).numpy()  # noqa: E731
+    eps = 1e-6
+    fd = np.stack([(first(X0 + e) - first(X0 - e)) / (2 * eps) for e in np.eye(3) * eps])
+    np.testing.assert_allclose(hess, fd, rtol=1e-5, atol=1e-6)
+    twice = tj.jit(tj.grad(lambda v: tj.reduce_sum(tj.grad(lambda w: _grow_until_large(w, c))(v)
+                                                   * v)))(X0).numpy()
+    np.testing.assert_allclose(twice, first(X0) + hess.T @ X0, rtol=1e-6)
+
+
+def test_per_example_gradients_through_a_while_loop():
+    xs = np.stack([X0, X0 * 2.0, X0 * -0.5])
+    grad = tj.grad(_grow_until_large)
+    batched = tj.jit(tj.vmap(grad, in_axes=(0, None)))(xs, C).numpy()
+    for x, row in zip(xs, batched):
+        np.testing.assert_allclose(row, grad(tj.constant(x), tj.constant(C)).numpy(), rtol=1e-12)
 
 
 def test_while_loop_with_maximum_iterations_is_reverse_differentiable():

@@ -209,6 +209,9 @@ CONTROL_PROGRAMS = {
     "bounded while grad": (tj.grad(lambda x: tj.reduce_sum(tj.while_loop(
         lambda i, v: i < 5, lambda i, v: (i + 1, tj.math.sin(v) + v * 0.5),
         [tj.constant(0), x], maximum_iterations=3)[1])), (np.linspace(0, 1, 4),)),
+    "while grad": (tj.grad(lambda x: tj.reduce_sum(tj.lax.while_loop(
+        lambda c: tj.reduce_sum(c[0]) < 4.0, lambda c: (c[0] * 1.5 + 0.1, tj.math.sin(c[1]) * x),
+        (x, x))[1])), (np.linspace(0.2, 1, 4),)),
     "checkpoint grad": (tj.grad(lambda x: tj.reduce_sum(tj.checkpoint(
         lambda a: tj.math.sin(tj.math.cos(a)) * a)(x))), (np.linspace(0, 1, 4),)),
     "euler grad": (tj.grad(lambda k, x0: _euler(k, x0, 12), (0, 1)), (0.7, 0.4)),

@@ -2,10 +2,11 @@
 jit gradient, derivatives = finite differences, and the jit's invariants.
 
 Every program maps 1-4 inputs of mutually broadcastable shapes through up to 12 ops (30 in the
-slow run), loops and branches among them (staged scans and conds, TF's bounded while_loop).
-The main properties run their jit side with TAPEJIT_DISABLE_JIT=kernels (the generated kernel
-source, executed as Python) so 200 examples stay fast; a smaller property compiles every
-example with Numba (test_first_tier compiles a few more, float32 too, against its tier).
+slow run), loops and branches among them (staged scans, conds and while_loops, TF's bounded
+while_loop). The main properties run their jit side with TAPEJIT_DISABLE_JIT=kernels (the
+generated kernel source, executed as Python) so 200 examples stay fast; a smaller property
+compiles every example with Numba (test_first_tier compiles a few more, float32 too, against
+its tier).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tapejit as tj
-from tapejit.lax import scan_as, switch_as
+from tapejit.lax import scan_as, switch_as, while_as
 from tapejit.lowering import lower_programs
 
 SHAPES = [(), (3,), (2, 1), (2, 3), (1, 3)]
@@ -36,6 +37,15 @@ def _cond_sign(a, b):
     return switch_as(True, tj.cast(s > 0.0, tj.int32),
                      [lambda x, y: x * y, lambda x, y: x * y + tj.math.square(tj.reduce_sum(x))],
                      a + b * 0.0, b + a * 0.0)
+
+
+def _while3(a, b):
+    """A staged lax.while_loop of three steps (its trip count a traced counter, so reverse
+    mode recomputes the carries) that closes over b."""
+    def body(state):
+        i, v = state
+        return i + 1, tj.math.sin(v) * b + v * 0.5
+    return while_as(True, lambda state: state[0] < 3, body, (tj.constant(0), a + b * 0.0))[1]
 
 
 def _bounded_while(a):
@@ -72,6 +82,7 @@ OPS = {
     "scan": (2, _scan3),
     "cond": (2, _cond_sign),
     "while": (1, _bounded_while),
+    "while_unbounded": (2, _while3),
 }
 
 

@@ -49,7 +49,8 @@ def while_loop(cond: Callable, body: Callable, loop_vars, shape_invariants=None,
 
     With `maximum_iterations` (a Python int) the loop also stops after that many iterations,
     and under jit it is a scan of that length whose steps past the end keep the values:
-    reverse-mode differentiable (a while_loop without it is forward-mode only under jit).
+    reverse-mode differentiable in linear time (a while_loop without it recomputes its carries
+    in reverse mode: quadratic in the trip count).
     """
     _callable(cond, "while_loop", "cond")
     _callable(body, "while_loop", "body")

@@ -4,10 +4,10 @@ Operands: `predicate_nconsts` values the predicate reads, `body_nconsts` values 
 reads, then the initial carry. The predicate maps (its consts, carry) to a bool scalar; the
 body (its consts, carry) to a new carry of the same types.
 
-JVP: one loop over the carry and its tangents (forward mode). The trip count is not known
-before the loop runs, so there is no transpose: reverse mode needs a bound on the number of
-iterations (`maximum_iterations` in tj.while_loop) or a fori_loop with static bounds, which
-are scans.
+JVP: one loop over the carry and its tangents. Transpose (`while_transpose.py`): the trip
+count is not known before the loop runs, so the residuals are recomputed rather than stacked.
+A bound on the number of iterations (`maximum_iterations` in tj.while_loop) or a fori_loop
+with static bounds makes a scan instead, which stacks them.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import numpy as np
 
 from tapejit.control.batching import while_batch
 from tapejit.control.bodies import float_mask, jvp_body, over_inputs
-from tapejit.errors import DTypeError, TypeRuleError, op_error
+from tapejit.control.while_transpose import transpose_while
+from tapejit.errors import DTypeError, TypeRuleError
 from tapejit.ir import Primitive, Program, TensorType, interpret
 from tapejit.primitives.broadcast import full
-from tapejit.site import user_site
 from tapejit.trace import bind
 
 
@@ -100,11 +100,7 @@ def _while_jvp(primals, tangents, outs, *, predicate: Program, body: Program,
 
 
 def _while_transpose(cts, *args, **params):
-    raise op_error(NotImplementedError, "while_loop",
-                   "reverse-mode differentiation through a while_loop needs the number of "
-                   "iterations before the loop runs",
-                   "use tj.lax.fori_loop with Python-int bounds or tj.lax.scan, or pass "
-                   "maximum_iterations=... to tj.while_loop", user_site())
+    return transpose_while(while_p, cts, args, **params)
 
 
 while_p = Primitive(name="while_loop", type_rule=_while_type, impl=_while_impl, jvp=_while_jvp,
