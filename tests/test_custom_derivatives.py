@@ -160,3 +160,57 @@ def test_checkpoint_differentiates_values_it_closes_over():
         y = tj.reduce_sum(block(tj.constant(np.array([1.0, 2.0]))))
     np.testing.assert_allclose(tape.gradient(y, w).numpy(),
                                np.cos(np.array([0.3, -1.4])) * np.array([1.0, 2.0]))
+
+
+def _scaled_sin(kind):
+    """outer(c, x) = sum(f(x)) with a custom-rule f that closes over c."""
+    def outer(c, x):
+        if kind == "jvp":
+            f = tj.custom_jvp(lambda v: tj.math.sin(v) * c)
+            f.defjvp(lambda p, t: (f(p[0]), tj.math.cos(p[0]) * c * t[0]))
+        else:
+            f = tj.custom_vjp(lambda v: tj.math.sin(v) * c)
+            f.defvjp(lambda v: (f(v), v), lambda v, g: (tj.math.cos(v) * c * g,))
+        return tj.reduce_sum(f(x))
+    return outer
+
+
+C, X = np.array([1.5, 2.0]), np.array([0.3, 0.4])
+
+
+@pytest.mark.parametrize("kind", ["jvp", "vjp"])
+def test_differentiating_a_value_a_custom_rule_closes_over_is_an_error_not_a_zero(kind):
+    outer = _scaled_sin(kind)
+    calls = {"eager": lambda: tj.grad(outer, (0, 1))(tj.constant(C), tj.constant(X)),
+             "jit": lambda: tj.jit(tj.grad(outer, (0, 1)))(C, X)}
+    for call in calls.values():
+        with pytest.raises(TypeError, match=f"custom_{kind}: .*closes over.*float64\\[2\\]"):
+            call()
+    c = tj.Variable(C)
+    with tj.GradientTape() as tape:
+        y = outer(c, tj.constant(X))
+    with pytest.raises(TypeError, match="pass that value to the function as an argument"):
+        tape.gradient(y, c)
+
+
+@pytest.mark.parametrize("kind", ["jvp", "vjp"])
+def test_a_custom_rule_may_close_over_values_that_are_not_differentiated(kind):
+    outer = _scaled_sin(kind)
+    want = np.cos(X) * C
+    np.testing.assert_allclose(tj.jit(tj.grad(outer, 1))(C, X).numpy(), want)
+    np.testing.assert_allclose(tj.grad(outer, 1)(tj.constant(C), tj.constant(X)).numpy(), want)
+
+
+def test_custom_gradient_gives_closed_over_tensors_no_gradient_as_tensorflow():
+    c, x = tj.constant(C), tj.constant(X)
+
+    @tj.custom_gradient
+    def f(v):
+        return tj.math.sin(v) * c, lambda up: up * tj.math.cos(v) * c
+
+    with tj.GradientTape() as tape:
+        tape.watch([c, x])
+        y = tj.reduce_sum(f(x))
+    grad_c, grad_x = tape.gradient(y, [c, x])
+    assert grad_c is None
+    np.testing.assert_allclose(grad_x.numpy(), np.cos(X) * C)

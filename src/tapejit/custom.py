@@ -250,7 +250,10 @@ def custom_gradient(f: Callable | None = None):
 
 class _ProgramVJP(Rule):
     """custom_gradient's rule: its forward and backward traced as programs (the gradient
-    function closes over forward values, which become the residuals)."""
+    function closes over forward values, which become the residuals). Tensors the function
+    closes over get no gradient through it, as in TensorFlow."""
+
+    covers_closed_over = True
 
     def __init__(self, name: str, forward: Program, backward: Program) -> None:
         super().__init__(name)

@@ -6,8 +6,10 @@ Operands are the values the body captured, then the arguments. The rules are Pyt
 callables (`Rule`) run when the equation is differentiated, as JAX runs its custom rules:
 `rule.jvp(consts, args, tangents)` gives the output tangents; `rule.forward(consts, args)`
 the outputs then residuals, `rule.backward(residuals, cts)` one cotangent per argument.
-Captured values get no derivative from custom rules (as JAX's closed-over values); a
-checkpoint's (weights closed over) are differentiated like its arguments.
+Differentiating a captured value through a custom rule is an error, as in JAX (the rule
+covers only the arguments); TF's custom_gradient gives captured tensors no gradient, as TF
+does. A checkpoint's captured values (weights closed over) are differentiated like its
+arguments.
 """
 
 from __future__ import annotations
@@ -58,7 +60,25 @@ def _custom_jvp_impl(*args, body: Program, rule: Rule, num_consts: int):
     return _run(body, args)
 
 
+def _refuse_closed_over(kind: str, rule: Rule, consts, tangents) -> None:
+    """JAX's rule: a custom derivative says nothing about the values its function closes
+    over, so differentiating one of them through it is an error, not a zero."""
+    if rule.covers_closed_over:
+        return
+    for value, tangent in zip(consts, tangents):
+        if tangent is not None and value.dtype.kind in "fc":
+            raise op_error(TypeError, kind,
+                           f"differentiating with respect to a value the function closes "
+                           f"over ({value.dtype}{list(value.shape)}), but its rule "
+                           f"'{str(rule).rsplit('.', 1)[-1]}' covers only its explicit "
+                           f"arguments",
+                           "pass that value to the function as an argument and extend the "
+                           "rule to it, or wrap it in tj.stop_gradient where the function "
+                           "reads it", user_site())
+
+
 def _custom_jvp_jvp(primals, tangents, outs, *, body: Program, rule: Rule, num_consts: int):
+    _refuse_closed_over("custom_jvp", rule, primals[:num_consts], tangents[:num_consts])
     args = primals[num_consts:]
     return tuple(rule.jvp(primals[:num_consts], args, _zeros_for(args, tangents[num_consts:])))
 
@@ -93,6 +113,7 @@ def _no_forward_mode() -> Exception:
 def _custom_vjp_jvp(primals, tangents, outs, *, body: Program, rule: Rule, num_consts: int):
     if not _linearizing(tangents):
         raise _no_forward_mode()
+    _refuse_closed_over("custom_vjp", rule, primals[:num_consts], tangents[:num_consts])
     args = primals[num_consts:]
     residuals = list(rule.forward(primals[:num_consts], args)[len(body.outputs):])
     return bind(custom_vjp_lin_p, *residuals, *_zeros_for(args, tangents[num_consts:]),
