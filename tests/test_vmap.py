@@ -216,3 +216,17 @@ def test_a_fused_group_batches_through_its_body():
     run = lambda x: walk(program, [x], lambda e, ins: e.prim.impl(*ins, **e.params))[0]  # noqa
     np.testing.assert_allclose(np.moveaxis(out.numpy(), dim, 0), np.stack([run(x) for x in xs]),
                                rtol=1e-12)
+
+
+def test_equations_of_constants_in_a_batched_program_stay_equations_under_jit():
+    """The seed of grad (a broadcast of 1.0) is unbatched and reads only literals: under jit
+    vmap emits it, instead of computing the array now and capturing it as an input."""
+    def loss(w, x):
+        return tj.reduce_sum(tj.math.tanh(x * w) ** 2)
+    w, xs = np.linspace(-1, 1, 300), np.ones((4, 300))
+    per_example = tj.vmap(tj.grad(loss), in_axes=(None, 0))
+    program = tj.make_ir(per_example)(w, xs)
+    assert [v.type.shape for v in program.inputs] == [(300,), (4, 300)]
+    np.testing.assert_allclose(tj.jit(per_example)(w, xs).numpy(),
+                               np.stack([tj.grad(loss)(tj.constant(w), tj.constant(x)).numpy()
+                                         for x in xs]), rtol=1e-12)

@@ -18,7 +18,7 @@ from tapejit.ir import Lit, Primitive, Program, walk
 from tapejit.primitives.base import batch_first
 from tapejit.primitives.broadcast import broadcast_in_dim
 from tapejit.site import user_site
-from tapejit.trace import bind
+from tapejit.trace import bind, bind_eqn
 
 
 def batch_size(args, dims) -> int:
@@ -63,10 +63,11 @@ def no_batch_rule(prim: Primitive) -> TapejitError:
 
 def batch_eqn(eqn, values: list, dims: list):
     """One equation on batched operands: (outputs, their batch axes), tuples when it has
-    several outputs. Equations with no batched operand are bound as they are."""
+    several outputs. Equations with no batched operand are bound as they are (emitted into
+    the trace, under one, even when all their operands are constants)."""
     several = len(eqn.outputs) > 1 or eqn.prim.multiple_results
     if all(d is None for d in dims):
-        out = bind(eqn.prim, *values, **eqn.params)
+        out = bind_eqn(eqn, values)
         return out, ((None,) * len(eqn.outputs) if several else None)
     rule = eqn.prim.batch
     if rule is None:
