@@ -73,9 +73,10 @@ for x in (np.array([0.5, 0.2]), np.array([-0.5, -0.2])):
     print(float(tj.jit(piecewise)(x)), tj.jit(tj.grad(piecewise))(x))"""),
     ("md", """## While loops
 `tj.lax.while_loop` differentiates in both modes, though its trip count is known only when it
-runs (JAX refuses reverse mode here): the backward pass recomputes each step's carry from the
-start, which is quadratic in the trip count. TensorFlow's `tj.while_loop` with
-`maximum_iterations` becomes a bounded scan under jit, which stacks them: linear time."""),
+runs (JAX refuses reverse mode here): the backward pass keeps 128 snapshots of the carry and
+recomputes each step's carry from the one before it (linear up to 128 iterations, quadratic
+beyond). TensorFlow's `tj.while_loop` with `maximum_iterations` becomes a bounded scan under
+jit, which stacks every step: linear time."""),
     ("code", """def grow(x):
     body = lambda v: v * 1.1 + 0.1                     # runs until |v|^2 passes 10
     return tj.reduce_sum(tj.lax.while_loop(lambda v: tj.reduce_sum(v * v) < 10.0, body, x))

@@ -201,8 +201,30 @@ def test_reverse_mode_through_a_while_loop_of_unknown_trip_count():
         def at(v, k=k, fixed=fixed):
             return _grow_until_large(*(fixed[:k] + [v] + fixed[k + 1:]))
         np.testing.assert_allclose(s.numpy(), _fd_grad(at, (X0, C)[k]), rtol=1e-6)
-    program = tj.make_ir(tj.grad(_grow_until_large))(X0, C)
-    assert "while_loop" in str(program) and "scan" not in str(program)
+    backward = [e.prim.name for e in tj.make_ir(tj.grad(_grow_until_large))(X0, C).eqns]
+    assert backward.count("while_loop") == 3  # forward, the trip count, the backward loop
+    assert backward.count("scan") == 1  # the snapshots
+
+
+@pytest.mark.parametrize("snapshots", [1, 3, 7, 128])
+def test_reverse_mode_through_a_while_loop_rebuilds_carries_from_snapshots(snapshots, monkeypatch):
+    """n = 20 iterations with 1, 3, 7 or 128 kept carries (strides 20, 7, 3, 1; the last
+    segments partial): the same gradient as a bounded while_loop, which stacks every step."""
+    monkeypatch.setattr("tapejit.control.while_transpose.MAX_SNAPSHOTS", snapshots)
+
+    def body(i, v):
+        return i + 1, tj.math.sin(v) * 1.1 + v * 0.2
+
+    def unbounded(x):
+        return tj.reduce_sum(tj.lax.while_loop(lambda s: s[0] < 20, lambda s: body(*s),
+                                               (tj.constant(0), x))[1])
+
+    def bounded(x):
+        return tj.reduce_sum(tj.while_loop(lambda i, v: i < 20, body, [tj.constant(0), x],
+                                           maximum_iterations=20)[1])
+    x = np.array([0.3, -0.8, 1.4])
+    np.testing.assert_allclose(tj.jit(tj.grad(unbounded))(x).numpy(),
+                               tj.jit(tj.grad(bounded))(x).numpy(), rtol=1e-12)
 
 
 def test_second_order_through_a_while_loop_of_unknown_trip_count():

@@ -49,8 +49,8 @@ def while_loop(cond: Callable, body: Callable, loop_vars, shape_invariants=None,
 
     With `maximum_iterations` (a Python int) the loop also stops after that many iterations,
     and under jit it is a scan of that length whose steps past the end keep the values:
-    reverse-mode differentiable in linear time (a while_loop without it recomputes its carries
-    in reverse mode: quadratic in the trip count).
+    reverse-mode differentiable in linear time (a while_loop without it keeps 128 carries in
+    reverse mode and recomputes the others: quadratic in the trip count beyond that).
     """
     _callable(cond, "while_loop", "cond")
     _callable(body, "while_loop", "body")

@@ -186,9 +186,9 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
 
 def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     """`while cond_fun(val): val = body_fun(val)`, JAX's `lax.while_loop`.
-    Differentiable in both modes; reverse mode recomputes the carries (n²/2 body steps for n
-    iterations), so for long loops prefer fori_loop with Python-int bounds, scan, or
-    tj.while_loop(..., maximum_iterations=n), which stack them."""
+    Differentiable in both modes; reverse mode keeps 128 carries and recomputes the others
+    (quadratic beyond 128 iterations), so for long loops prefer fori_loop with Python-int
+    bounds, scan, or tj.while_loop(..., maximum_iterations=n), which stack every step."""
     return while_as(staging(), cond_fun, body_fun, init_val)
 
 

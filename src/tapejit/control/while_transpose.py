@@ -3,11 +3,17 @@
 The JVP of a while_loop is one loop over (primal carry, tangent carry): the primal part never
 reads a tangent and the tangent part is linear in the tangents. A transpose would normally
 stack each step's residuals, but the IR's shapes are static and the trip count is not, so
-this one recomputes them instead: a loop counts the iterations n, then a backward loop over
-k = n-1, ..., 0 rebuilds step k's primal carry from the initial one (k primal steps) and runs
-the transposed tangent step on it. That costs n(n+1)/2 primal steps and no memory that grows
-with n; `tj.while_loop(..., maximum_iterations=m)` is a scan that stacks residuals instead
-(linear time, memory for m steps).
+this one keeps a fixed number of snapshots and recomputes from them:
+
+1. a loop counts the iterations n;
+2. a scan of S steps (S static: as many primal carries as fit in SNAPSHOT_BYTES, at most
+   MAX_SNAPSHOTS) stores the carry every stride = ceil(n / S) iterations;
+3. a backward loop over k = n-1, ..., 0 rebuilds step k's primal carry from the snapshot
+   before it (fewer than `stride` primal steps) and runs the transposed tangent step on it.
+
+That is about 2n + n·stride/2 primal steps: linear while n <= S, and n²/(2S) beyond.
+`tj.while_loop(..., maximum_iterations=m)` is a scan that stacks every step's residuals
+instead (linear time, memory for m steps).
 """
 
 from __future__ import annotations
@@ -24,15 +30,21 @@ from tapejit.control.bodies import (
     no_tapes,
     transpose_body,
 )
+from tapejit.control.scan import scan_bind
 from tapejit.errors import TapejitError
 from tapejit.ir import Program, TensorType, Var
 from tapejit.passes.dce import dce
-from tapejit.primitives.arithmetic import add_p, sub_p
+from tapejit.primitives.arithmetic import add_p, maximum_p, minimum_p, mul_p, sub_p
 from tapejit.primitives.base import is_undefined
 from tapejit.primitives.broadcast import full
 from tapejit.primitives.compare import gt_p, lt_p
+from tapejit.primitives.indexing import dynamic_slice
+from tapejit.primitives.rounding import floor_divide_p
+from tapejit.primitives.shape import squeeze
 from tapejit.trace import Trace, bind, top_trace
 
+SNAPSHOT_BYTES = 32 * 2**20
+MAX_SNAPSHOTS = 128
 COUNTER = TensorType(np.dtype(np.int32), ())
 
 
@@ -94,33 +106,60 @@ def _loop(loop, pred_consts, body_consts, init, predicate: Program, body: Progra
                 predicate_nconsts=len(pred_consts), body_nconsts=len(body_consts))
 
 
-def _backward_body(loop, transposed, step: Program, counting, n_consts: int, n_carry: int,
-                   ct_types: Sequence[TensorType], acc_types: Sequence[TensorType]):
-    """(captured, transposed step's captured, consts, initial primal carry; counter, carry
-    cotangents, const cotangent sums) -> the same one step earlier."""
-    step_types = [v.type for v in step.inputs]
-    recompute_pred = _compare_counter(lt_p, step_types[n_consts:], bound=True)
-    count_program, count_captured = counting
+def snapshot_count(carry_types: Sequence[TensorType]) -> int:
+    """How many primal carries the transpose keeps (static: the IR's shapes are)."""
+    size = sum(int(np.prod(t.shape, dtype=np.int64)) * t.dtype.itemsize for t in carry_types)
+    return int(max(1, min(MAX_SNAPSHOTS, SNAPSHOT_BYTES // max(size, 1))))
+
+
+def _snapshots(loop, counting, consts, start, trips, slots: int) -> list:
+    """The primal carry at iterations 0, stride, 2·stride, ... (stride = ceil(trips / slots)),
+    each stacked along a leading axis of `slots`; and the stride."""
+    program, captured = counting
+    carry_types = [v.type for v in program.inputs[len(captured) + len(consts) + 1:]]
+    below = _compare_counter(lt_p, carry_types, bound=True)
+    ceil = bind(floor_divide_p, bind(add_p, trips, np.int32(slots - 1)), np.int32(slots))
+    stride = bind(maximum_p, ceil, np.int32(1))
     with no_tapes(), Trace() as trace:
-        t_captured = [trace.new_input(v.type)
-                      for v in transposed.program.inputs[:len(transposed.captured)]]
-        consts = [trace.new_input(t) for t in step_types[:n_consts]]
-        start = [trace.new_input(t) for t in step_types[n_consts:]]
+        counter = trace.new_input(COUNTER)
+        carry = [trace.new_input(t) for t in carry_types]
+        limit = trace.emit(minimum_p, [trace.emit(add_p, [counter, stride], {}), trips], {})
+        moved = _loop(loop, [limit], list(captured) + list(consts), [counter] + carry, below,
+                      program)
+        body = closed_trace(trace, list(moved) + carry)
+    outs = scan_bind(list(body.captured), [full((), 0, np.int32)] + list(start), [],
+                     body=body.program, length=slots)
+    return list(outs[1 + len(start):]), stride
+
+
+def _backward_body(loop, transposed, counting, consts, snapshots, stride, ct_types,
+                   acc_types):
+    """(counter, carry cotangents, const cotangent sums) -> the same one step earlier: the
+    primal carry of that step rebuilt from the snapshot before it, then the transposed step
+    (everything else it reads is captured)."""
+    program, captured = counting
+    carry_types = [v.type for v in program.inputs[len(captured) + len(consts) + 1:]]
+    below = _compare_counter(lt_p, carry_types, bound=True)
+    with no_tapes(), Trace() as trace:
         counter = trace.new_input(COUNTER)
         cts = [trace.new_input(t) for t in ct_types]
         acc = [trace.new_input(t) for t in acc_types]
         k = trace.emit(sub_p, [counter, np.int32(1)], {})
-        primal_k = _loop(loop, [k], list(count_captured) + consts,
-                         [full((), 0, np.int32)] + start, recompute_pred, count_program)[1:]
-        outs = emit_all(trace, transposed.program, t_captured + consts + list(primal_k) + cts)
+        segment = trace.emit(floor_divide_p, [k, stride], {})
+        base = [squeeze(dynamic_slice(snap, [segment] + [np.int32(0)] * len(t.shape),
+                                      (1,) + t.shape), (0,))
+                for snap, t in zip(snapshots, carry_types)]
+        first = trace.emit(mul_p, [segment, stride], {})
+        primal_k = _loop(loop, [k], list(captured) + list(consts), [first] + base, below,
+                         program)[1:]
+        outs = emit_all(trace, transposed.program,
+                        list(transposed.captured) + list(consts) + list(primal_k) + cts)
         sums = [trace.emit(add_p, [a, o], {}) for a, o in zip(acc, outs)]
-        closed = closed_trace(trace, [k] + outs[len(acc_types):] + sums)
-    assert len(outs) == len(acc_types) + n_carry
-    return closed
+        return closed_trace(trace, [k] + outs[len(acc_types):] + sums)
 
 
-def transpose_while(loop, cts, args, *, predicate: Program, body: Program, predicate_nconsts: int,
-                    body_nconsts: int) -> list:
+def transpose_while(loop, cts, args, *, predicate: Program, body: Program,
+                    predicate_nconsts: int, body_nconsts: int) -> list:
     """Cotangents of a linear while_loop's undefined operands (see the module docstring);
     `loop` is the while_loop primitive."""
     np_, nb = predicate_nconsts, body_nconsts
@@ -129,8 +168,7 @@ def transpose_while(loop, cts, args, *, predicate: Program, body: Program, predi
     lin_carry = lin[nb:]
     if any(reaches(predicate, [False] * np_ + lin_carry)):
         raise TapejitError("while_loop transpose: the predicate reads a tangent carry")
-    primal = [not m for m in lin]
-    step = _restricted(body, primal, [not m for m in lin_carry])
+    step = _restricted(body, [not m for m in lin], [not m for m in lin_carry])
     consts = [a for a, m in zip(body_args[:nb], lin[:nb]) if not m]
     start = [a for a, m in zip(body_args[nb:], lin_carry) if not m]
     counting = _counting_body(step, len(consts))
@@ -139,17 +177,18 @@ def transpose_while(loop, cts, args, *, predicate: Program, body: Program, predi
         predicate.eqns, predicate.outputs)
     trips = _loop(loop, list(args[:np_]), list(counting[1]) + consts,
                   [full((), 0, np.int32)] + start, count_pred, counting[0])[0]
+    slots = snapshot_count([v.type for v in step.inputs[len(consts):]])
+    snapshots, stride = _snapshots(loop, counting, consts, start, trips, slots)
     transposed = transpose_body(_restricted(body, [True] * len(lin), lin_carry), lin)
     carry_types = [v.type for v, m in zip(body.inputs[nb:], lin_carry) if m]
     acc_types = [v.type for v, m in zip(body.inputs[:nb], lin[:nb]) if m]
-    back = _backward_body(loop, transposed, step, counting, len(consts), len(carry_types),
-                          carry_types, acc_types)
+    back = _backward_body(loop, transposed, counting, consts, snapshots, stride, carry_types,
+                          acc_types)
     trace = top_trace([trips])
     zeros = (lambda t: full(t.shape, 0, t.dtype)) if trace is None else partial(emit_zeros, trace)
     lin_cts = [zeros(t) if ct is None else ct
                for ct, t, m in zip(cts, (v.type for v in body.outputs), lin_carry) if m]
-    outs = _loop(loop, [], list(back.captured) + list(transposed.captured) + consts + start,
-                 [trips] + lin_cts + [zeros(t) for t in acc_types],
+    outs = _loop(loop, [], list(back.captured), [trips] + lin_cts + [zeros(t) for t in acc_types],
                  _compare_counter(gt_p, carry_types + acc_types, bound=False), back.program)[1:]
     carry_cts = iter(outs[:len(carry_types)])
     const_cts = iter(outs[len(carry_types):])
