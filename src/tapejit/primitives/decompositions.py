@@ -14,7 +14,6 @@ from __future__ import annotations
 from math import prod
 
 import numpy as np
-import scipy.linalg
 
 from tapejit.dtypes import short_name
 from tapejit.errors import DTypeError, ShapeError, TapejitError, TypeRuleError, op_error
@@ -100,8 +99,10 @@ SINGULAR = ("the matrix is singular: use lstsq or pinv for a least-squares or mi
 def _triangular_impl(a, b, *, lower, transpose_a, unit_diagonal):
     if b.size == 0:
         return np.zeros(b.shape)
+    from scipy.linalg import solve_triangular  # a heavy import, only when needed
+
     pairs = zip(a.reshape((-1,) + a.shape[-2:]), b.reshape((-1,) + b.shape[-2:]))
-    return np.stack([scipy.linalg.solve_triangular(
+    return np.stack([solve_triangular(
         m, r, trans=int(transpose_a), lower=lower, unit_diagonal=unit_diagonal,
         check_finite=False) for m, r in pairs]).reshape(b.shape)
 

@@ -31,8 +31,12 @@ _THREAD_LOCKS_GUARD = threading.Lock()
 
 def compiled_files(folder: Path, key: str) -> list[Path]:
     """The files Numba keeps for kernel `key` in its cache `folder`."""
-    return sorted(p for p in folder.glob(f"k_{key}.*") if not p.name.endswith(".tmp")
-                  and ".tmp." not in p.name)
+    prefix = f"k_{key}."
+    try:
+        names = [e.name for e in os.scandir(folder) if e.name.startswith(prefix)]
+    except FileNotFoundError:
+        return []
+    return sorted(folder / n for n in names if not n.endswith(".tmp") and ".tmp." not in n)
 
 
 def _digest(path: Path) -> str | None:

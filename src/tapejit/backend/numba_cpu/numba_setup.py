@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import threading
 
+from tapejit.backend.numba_cpu import blas_preload
 from tapejit.config import config
 
 SPIN_COUNT = "10000"
@@ -33,6 +34,7 @@ def configure() -> None:
     if _DONE:
         return
     _DONE.append(True)
+    blas_preload.preload()
     if not (os.environ.get("OMP_WAIT_POLICY") or os.environ.get("GOMP_SPINCOUNT")):
         os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT  # read when Numba loads OpenMP, later
     if not config.wide_vectors or os.environ.get("NUMBA_CPU_FEATURES"):

@@ -1,0 +1,94 @@
+"""SciPy's BLAS and LAPACK entry points for Numba, without importing all of scipy.linalg.
+
+Numba's CPU target finds BLAS through `scipy.linalg.cython_blas` and `cython_lapack`: it
+imports them when it first initializes (every first compile or cache load in a process waits
+for that), and its C helpers import them again by name at the first matrix product. Imported
+the usual way, they run `scipy.linalg/__init__.py` first, which imports most of SciPy: 0.1-0.3
+s measured here, the largest part of Numba's start-up. Both are self-contained extension
+modules, so tapejit loads the two alone, under their full names, when scipy.linalg is not
+imported yet. A later `import scipy.linalg` then runs as usual, finds them in `sys.modules`,
+and a one-shot import hook sets them as its attributes as the normal import would have.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+from pathlib import Path
+
+PACKAGE = "scipy.linalg"
+MODULES = ("cython_blas", "cython_lapack")
+
+
+def preload() -> bool:
+    """Load the two modules alone if nothing has imported them or scipy.linalg yet; whether
+    they are loaded that way now. Any failure leaves the usual import to Numba."""
+    names = [f"{PACKAGE}.{m}" for m in MODULES]
+    if PACKAGE in sys.modules or any(n in sys.modules for n in names):
+        return False
+    paths = _extension_paths()
+    if paths is None:
+        return False
+    loaded = []
+    try:
+        for name, path in zip(names, paths):
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            loaded.append(name)
+            spec.loader.exec_module(module)
+    except Exception:
+        for name in loaded:
+            sys.modules.pop(name, None)
+        return False
+    sys.meta_path.insert(0, _AttachWhenImported())
+    return True
+
+
+def _extension_paths() -> list[Path] | None:
+    try:
+        scipy = importlib.util.find_spec("scipy")
+    except (ImportError, ValueError):
+        return None
+    if scipy is None or not scipy.submodule_search_locations:
+        return None
+    folder = Path(next(iter(scipy.submodule_search_locations))) / "linalg"
+    paths = []
+    for module in MODULES:
+        found = [folder / (module + s) for s in importlib.machinery.EXTENSION_SUFFIXES
+                 if (folder / (module + s)).is_file()]
+        if not found:
+            return None
+        paths.append(found[0])
+    return paths
+
+
+class _AttachWhenImported(importlib.abc.MetaPathFinder):
+    """Finds nothing itself: when scipy.linalg is imported, it wraps that package's loader so
+    the preloaded modules become its attributes once it has run, then steps aside."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != PACKAGE:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _AttachingLoader(spec.loader)
+        return spec
+
+
+class _AttachingLoader(importlib.abc.Loader):
+    def __init__(self, loader) -> None:
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        module.__loader__ = module.__spec__.loader = self.loader
+        self.loader.exec_module(module)
+        for name in MODULES:
+            if f"{PACKAGE}.{name}" in sys.modules:
+                setattr(module, name, sys.modules[f"{PACKAGE}.{name}"])
