@@ -227,7 +227,11 @@ def test_reverse_mode_through_a_while_loop_rebuilds_carries_from_snapshots(snaps
                                tj.jit(tj.grad(bounded))(x).numpy(), rtol=1e-12)
 
 
-def test_second_order_through_a_while_loop_of_unknown_trip_count():
+def test_second_order_through_a_while_loop_of_unknown_trip_count(monkeypatch):
+    """Forward over reverse (hessian) and reverse over reverse, the kernels run as Python:
+    their loops nest three deep and Numba takes about 30 s over each (the first order is
+    compiled above)."""
+    monkeypatch.setattr(tj.config, "disable_jit", "kernels")
     c = tj.constant(C)
     hess = tj.jit(tj.hessian(lambda v: _grow_until_large(v, c)))(X0).numpy()
     first = lambda v: tj.grad(lambda w: _grow_until_large(w, c))(tj.constant(v)).numpy()  # noqa: E731

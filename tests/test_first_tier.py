@@ -13,7 +13,7 @@ from tapejit.backend.executable import first_tier
 from tapejit.control import all_primitives
 from tests.optable import CASES, one_per_primitive, sample
 from tests.test_jit import JIT_PARAMS
-from tests.test_random_programs import COMMON, build, inputs, programs
+from tests.test_random_programs import COMMON, COMPILED_OPS, build, inputs, programs
 
 SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-310, -3e-39, 1e30, -7e5, 3e12, 2.0**41]
 
@@ -148,7 +148,7 @@ def test_large_steps_run_on_threaded_kernels_with_the_same_bits(monkeypatch):
 
 
 @settings(max_examples=3, **COMMON)
-@given(programs(max_ops=8))
+@given(programs(max_ops=8, ops=COMPILED_OPS))
 def test_random_programs_agree_bit_for_bit(program):
     shapes, steps, seed = program
     fn = build(shapes, steps)
