@@ -206,6 +206,13 @@ def test_reverse_mode_through_a_while_loop_of_unknown_trip_count():
     assert backward.count("scan") == 1  # the snapshots
 
 
+def test_reverse_mode_through_a_while_loop_that_never_runs():
+    x = np.array([5.0, -6.0, 1.0])  # |x|^2 is past 50 already
+    gx, gc = tj.jit(tj.grad(_grow_until_large, argnums=(0, 1)))(x, C)
+    np.testing.assert_array_equal(gx.numpy(), np.ones(3))
+    np.testing.assert_array_equal(gc.numpy(), np.zeros(3))
+
+
 @pytest.mark.parametrize("snapshots", [1, 3, 7, 128])
 def test_reverse_mode_through_a_while_loop_rebuilds_carries_from_snapshots(snapshots, monkeypatch):
     """n = 20 iterations with 1, 3, 7 or 128 kept carries (strides 20, 7, 3, 1; the last

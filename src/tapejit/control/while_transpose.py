@@ -112,7 +112,7 @@ def snapshot_count(carry_types: Sequence[TensorType]) -> int:
     return int(max(1, min(MAX_SNAPSHOTS, SNAPSHOT_BYTES // max(size, 1))))
 
 
-def _snapshots(loop, counting, consts, start, trips, slots: int) -> list:
+def _snapshots(loop, counting, consts, start, trips, slots: int) -> tuple[list, object]:
     """The primal carry at iterations 0, stride, 2·stride, ... (stride = ceil(trips / slots)),
     each stacked along a leading axis of `slots`; and the stride."""
     program, captured = counting
