@@ -366,3 +366,18 @@ def test_unsupported_tensorflow_types_are_clear_errors():
         tj.strings.split(["a b"])
     with pytest.raises(tj.DTypeError, match="strings"):
         tj.constant("text")
+
+
+def test_eye_is_tensorflows_with_columns_batch_shape_and_dtype():
+    square = tj.eye(3)
+    assert square.dtype == tj.float32 and square.shape == (3, 3)
+    np.testing.assert_array_equal(square.numpy(), np.eye(3, dtype=np.float32))
+    wide = tj.linalg.eye(2, num_columns=4, batch_shape=[2, 3], dtype=tj.float64)
+    assert wide.shape == (2, 3, 2, 4) and wide.dtype == tj.float64
+    np.testing.assert_array_equal(wide.numpy()[1, 2], np.eye(2, 4))
+    assert tj.eye(0).shape == (0, 0)
+    traced = tj.jit(lambda x: x @ tj.eye(3, dtype=tj.float64))(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(traced.numpy(), np.arange(6.0).reshape(2, 3))
+    for bad in (-1, 2.5, [2, 2]):
+        with pytest.raises(ValueError, match="eye: num_rows must be a non-negative integer"):
+            tj.eye(bad)

@@ -11,7 +11,7 @@ from tapejit.api import (grad, hessian, jacfwd, jacobian, jacrev, jvp, make_ir, 
 from tapejit.autodiff.backward import UnconnectedGradients
 from tapejit.backend.numba_cpu.kernel_cache import CacheWarning
 from tapejit.config import config
-from tapejit.creation import fill, ones, ones_like, zeros, zeros_like
+from tapejit.creation import eye, fill, ones, ones_like, zeros, zeros_like
 from tapejit.dtypes import (bool_, float16, float32, float64, int8, int16, int32, int64, uint8,
                             uint16, uint32, uint64)
 from tapejit.custom import (checkpoint, custom_gradient, custom_jvp, custom_vjp, recompute_grad,

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tapejit import ops
+from tapejit.creation import eye
 from tapejit.errors import ShapeError, op_error
 from tapejit.numpy.linalg import batch_shape, identity_like, solve_stacks
 from tapejit.numpy.linalg_norm import matrix_norm, vector_norm
@@ -24,7 +25,7 @@ from tapejit.primitives.decompositions import LinAlgError, mT
 from tapejit.site import user_site
 from tapejit.trace import Tracer
 
-__all__ = ["LinAlgError", "cholesky", "cholesky_solve", "det", "eigh", "eigvalsh", "inv",
+__all__ = ["LinAlgError", "cholesky", "cholesky_solve", "det", "eigh", "eigvalsh", "eye", "inv",
            "logdet", "lstsq", "matmul", "matrix_transpose", "norm", "pinv", "qr", "slogdet",
            "solve", "solve_triangular", "svd", "triangular_solve"]
 
