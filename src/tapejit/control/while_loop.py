@@ -6,9 +6,8 @@ body (its consts, carry) to a new carry of the same types.
 
 JVP: one loop over the carry and its tangents. Transpose (`while_transpose.py`): the trip
 count is not known before the loop runs, so the residuals are recomputed from a fixed number
-of snapshots rather than stacked.
-A bound on the number of iterations (`maximum_iterations` in tj.while_loop) or a fori_loop
-with static bounds makes a scan instead, which stacks them.
+of snapshots rather than stacked. A bound on the number of iterations (`maximum_iterations`
+in tj.while_loop) or a fori_loop with static bounds makes a scan instead, which stacks them.
 """
 
 from __future__ import annotations
