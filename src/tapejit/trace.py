@@ -267,14 +267,18 @@ def _emit(trace: Trace, prim, args, params):
 def eval_program(program: Program, args: Sequence) -> list:
     """Run `program` by binding each equation (`bind_eqn`): eagerly on NumPy values and
     Tensors, or into the enclosing trace, with recording tapes seeing every step."""
-    return walk(program, args, bind_eqn)
+    trace = STATE.traces[-1] if STATE.traces else None
+    return walk(program, args, lambda eqn, ins: _bind_in(trace, eqn, ins))
 
 
 def bind_eqn(eqn, ins):
     """`eqn` applied to `ins`: eagerly with no trace active; otherwise emitted into the
     innermost trace, also when every operand is a constant (so a traced program keeps a
     zeros broadcast as an equation instead of capturing the array it makes)."""
-    trace = STATE.traces[-1] if STATE.traces else None
+    return _bind_in(STATE.traces[-1] if STATE.traces else None, eqn, ins)
+
+
+def _bind_in(trace: Trace | None, eqn, ins):
     if trace is None or any(type(a) is Tracer for a in ins):
         return bind(eqn.prim, *ins, **eqn.params)
     out = trace.emit(eqn.prim, ins, eqn.params)

@@ -19,6 +19,7 @@ instead (linear time, memory for m steps).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -112,34 +113,42 @@ def snapshot_count(carry_types: Sequence[TensorType]) -> int:
     return int(max(1, min(MAX_SNAPSHOTS, SNAPSHOT_BYTES // max(size, 1))))
 
 
-def _snapshots(loop, counting, consts, start, trips, slots: int) -> tuple[list, object]:
+@dataclass(frozen=True)
+class _Steps:
+    """The primal step as the body of a counting loop (`_counting_body`), with what it reads:
+    `advance` emits the loop that takes a (counter, primal carry) up to a limit."""
+
+    loop: object
+    program: Program
+    captured: tuple
+    consts: list
+    carry_types: list
+
+    def advance(self, counter, carry, limit) -> tuple:
+        below = _compare_counter(lt_p, self.carry_types, bound=True)
+        return _loop(self.loop, [limit], list(self.captured) + list(self.consts),
+                     [counter] + list(carry), below, self.program)
+
+
+def _snapshots(steps: _Steps, start, trips, slots: int) -> tuple[list, object]:
     """The primal carry at iterations 0, stride, 2·stride, ... (stride = ceil(trips / slots)),
     each stacked along a leading axis of `slots`; and the stride."""
-    program, captured = counting
-    carry_types = [v.type for v in program.inputs[len(captured) + len(consts) + 1:]]
-    below = _compare_counter(lt_p, carry_types, bound=True)
     ceil = bind(floor_divide_p, bind(add_p, trips, np.int32(slots - 1)), np.int32(slots))
     stride = bind(maximum_p, ceil, np.int32(1))
     with no_tapes(), Trace() as trace:
         counter = trace.new_input(COUNTER)
-        carry = [trace.new_input(t) for t in carry_types]
+        carry = [trace.new_input(t) for t in steps.carry_types]
         limit = trace.emit(minimum_p, [trace.emit(add_p, [counter, stride], {}), trips], {})
-        moved = _loop(loop, [limit], list(captured) + list(consts), [counter] + carry, below,
-                      program)
-        body = closed_trace(trace, list(moved) + carry)
+        body = closed_trace(trace, list(steps.advance(counter, carry, limit)) + carry)
     outs = scan_bind(list(body.captured), [full((), 0, np.int32)] + list(start), [],
                      body=body.program, length=slots)
     return list(outs[1 + len(start):]), stride
 
 
-def _backward_body(loop, transposed, counting, consts, snapshots, stride, ct_types,
-                   acc_types):
+def _backward_body(steps: _Steps, transposed, snapshots, stride, ct_types, acc_types):
     """(counter, carry cotangents, const cotangent sums) -> the same one step earlier: the
     primal carry of that step rebuilt from the snapshot before it, then the transposed step
     (everything else it reads is captured)."""
-    program, captured = counting
-    carry_types = [v.type for v in program.inputs[len(captured) + len(consts) + 1:]]
-    below = _compare_counter(lt_p, carry_types, bound=True)
     with no_tapes(), Trace() as trace:
         counter = trace.new_input(COUNTER)
         cts = [trace.new_input(t) for t in ct_types]
@@ -148,12 +157,11 @@ def _backward_body(loop, transposed, counting, consts, snapshots, stride, ct_typ
         segment = trace.emit(floor_divide_p, [k, stride], {})
         base = [squeeze(dynamic_slice(snap, [segment] + [np.int32(0)] * len(t.shape),
                                       (1,) + t.shape), (0,))
-                for snap, t in zip(snapshots, carry_types)]
+                for snap, t in zip(snapshots, steps.carry_types)]
         first = trace.emit(mul_p, [segment, stride], {})
-        primal_k = _loop(loop, [k], list(captured) + list(consts), [first] + base, below,
-                         program)[1:]
+        primal_k = steps.advance(first, base, k)[1:]
         outs = emit_all(trace, transposed.program,
-                        list(transposed.captured) + list(consts) + list(primal_k) + cts)
+                        list(transposed.captured) + list(steps.consts) + list(primal_k) + cts)
         sums = [trace.emit(add_p, [a, o], {}) for a, o in zip(acc, outs)]
         return closed_trace(trace, [k] + outs[len(acc_types):] + sums)
 
@@ -171,19 +179,18 @@ def transpose_while(loop, cts, args, *, predicate: Program, body: Program,
     step = _restricted(body, [not m for m in lin], [not m for m in lin_carry])
     consts = [a for a, m in zip(body_args[:nb], lin[:nb]) if not m]
     start = [a for a, m in zip(body_args[nb:], lin_carry) if not m]
-    counting = _counting_body(step, len(consts))
+    primal_types = [v.type for v in step.inputs[len(consts):]]
+    steps = _Steps(loop, *_counting_body(step, len(consts)), consts, primal_types)
     count_pred = Program(tuple(predicate.inputs[:np_]) + (Var(COUNTER),) + tuple(
         v for v, m in zip(predicate.inputs[np_:], lin_carry) if not m),
         predicate.eqns, predicate.outputs)
-    trips = _loop(loop, list(args[:np_]), list(counting[1]) + consts,
-                  [full((), 0, np.int32)] + start, count_pred, counting[0])[0]
-    slots = snapshot_count([v.type for v in step.inputs[len(consts):]])
-    snapshots, stride = _snapshots(loop, counting, consts, start, trips, slots)
+    trips = _loop(loop, list(args[:np_]), list(steps.captured) + consts,
+                  [full((), 0, np.int32)] + start, count_pred, steps.program)[0]
+    snapshots, stride = _snapshots(steps, start, trips, snapshot_count(primal_types))
     transposed = transpose_body(_restricted(body, [True] * len(lin), lin_carry), lin)
     carry_types = [v.type for v, m in zip(body.inputs[nb:], lin_carry) if m]
     acc_types = [v.type for v, m in zip(body.inputs[:nb], lin[:nb]) if m]
-    back = _backward_body(loop, transposed, counting, consts, snapshots, stride, carry_types,
-                          acc_types)
+    back = _backward_body(steps, transposed, snapshots, stride, carry_types, acc_types)
     trace = top_trace([trips])
     zeros = (lambda t: full(t.shape, 0, t.dtype)) if trace is None else partial(emit_zeros, trace)
     lin_cts = [zeros(t) if ct is None else ct

@@ -22,15 +22,15 @@ PACKAGE = "scipy.linalg"
 MODULES = ("cython_blas", "cython_lapack")
 
 
-def preload() -> bool:
-    """Load the two modules alone if nothing has imported them or scipy.linalg yet; whether
-    they are loaded that way now. Any failure leaves the usual import to Numba."""
+def preload() -> None:
+    """Load the two modules alone if nothing has imported them or scipy.linalg yet. Any
+    failure leaves the usual import to Numba."""
     names = [f"{PACKAGE}.{m}" for m in MODULES]
     if PACKAGE in sys.modules or any(n in sys.modules for n in names):
-        return False
+        return
     paths = _extension_paths()
     if paths is None:
-        return False
+        return
     loaded = []
     try:
         for name, path in zip(names, paths):
@@ -42,9 +42,8 @@ def preload() -> bool:
     except Exception:
         for name in loaded:
             sys.modules.pop(name, None)
-        return False
+        return
     sys.meta_path.insert(0, _AttachWhenImported())
-    return True
 
 
 def _extension_paths() -> list[Path] | None:
