@@ -12,7 +12,7 @@ import tapejit as tj
 from tapejit.backend.executable import first_tier
 from tapejit.control import all_primitives
 from tests.optable import CASES, one_per_primitive, sample
-from tests.test_jit import JIT_PARAMS
+from tests.test_jit import JIT_PARAMS, forward_and_gradients
 from tests.test_random_programs import COMMON, COMPILED_OPS, build, inputs, programs
 
 SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-310, -3e-39, 1e30, -7e5, 3e12, 2.0**41]
@@ -70,11 +70,11 @@ code, vmath's float32 functions), not where it moves data or calls BLAS/LAPACK."
 
 @pytest.mark.parametrize("case,shapes,dtype", OP_TABLE)
 def test_first_tier_equals_the_kernel_bit_for_bit(case, shapes, dtype):
-    """Each primitive's forward program, the one test_jit compiles, so only the first
-    tier's kernels are new here (backward programs are made of primitives too; random
-    programs and loops below take gradients)."""
+    """Each primitive's program: in float64 its output, value and gradients, the program
+    test_jit compiles (so only the first tier's kernels are new here); in float32 its
+    output."""
     args = [a.astype(dtype) for a in sample(case, shapes, np.random.default_rng(3))]
-    pair = _tiers(case.fn, *args)
+    pair = _tiers(forward_and_gradients(case) if dtype == np.float64 else case.fn, *args)
     assert pair is not None, f"{case.id}: no first tier"
     _assert_same_bits(*pair)
 
@@ -92,6 +92,15 @@ def test_special_values_agree_bit_for_bit(case, shape, dtype):
         pair = _tiers(case.fn, x)
     assert pair is not None
     _assert_same_bits(*pair)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_empty_trig_argument_runs_on_the_first_tier(dtype):
+    pair = _tiers(tj.grad(lambda x: tj.reduce_sum(tj.math.sin(x) * tj.math.cos(x))),
+                  np.zeros((0, 3), dtype))
+    assert pair is not None
+    _assert_same_bits(*pair)
+    assert pair[0][0].shape == (0, 3)
 
 
 def test_a_group_takes_libm_trig_when_any_argument_is_beyond_vmath():

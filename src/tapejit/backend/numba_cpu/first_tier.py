@@ -237,10 +237,10 @@ def _first_trig_of_each_argument(body: Program) -> set[int]:
 def _beyond_vmath(eqn: Eqn, value) -> bool:
     """Whether a sin/cos argument reaches past vmath's range (the group then takes libm's):
     |x| >= limit somewhere, by two reductions that allocate nothing (fmax and fmin skip
-    NaN, as the comparison does)."""
+    NaN, as the comparison does); an empty argument reaches nowhere."""
     limit = SIN_COS_LIMIT_F32 if eqn.out.type.dtype.itemsize == 4 else SIN_COS_LIMIT
     value = np.asarray(value)
-    return bool(np.fmax.reduce(value, axis=None) >= limit
+    return value.size > 0 and bool(np.fmax.reduce(value, axis=None) >= limit
                 or np.fmin.reduce(value, axis=None) <= -limit)
 
 
