@@ -71,10 +71,11 @@ def _store_all(ctx, result: str, values, shapes) -> list[str]:
 
 
 def _matrix_op(call: str):
-    """An op whose result per matrix is `call` of the operand matrices (m0, m1, ...)."""
+    """An op whose result per matrix is `call` of the operand matrices (fresh temps: a
+    name another op's code chose must not be reassigned with another type)."""
     def code(ctx, *operands, **params):
         batch = _Batch(ctx, operands, ctx.out_type.shape[-2:])
-        names = [f"m{k}" for k in range(len(operands))]
+        names = [ctx.temp("m") for _ in operands]
         body = [f"{n} = {batch.matrix(k)}" for k, n in enumerate(names)]
         rcond = params.get("rcond")
         args = ", ".join(names + ([ctx.kernel.const(rcond, np.float64)] if rcond is not None
