@@ -1,7 +1,12 @@
 """Vectorizable math for generated kernels (see core.py for the method and its guarantees):
 exp, expm1, log, log1p, sin, cos, tanh, sigmoid, softplus for float32 (`*_f32`) and float64
 (`*_f64`), the branch-free helpers kernels call, NumPy's remainders and floor division,
-a stable argsort, and convolution and pooling loops."""
+a stable argsort, and convolution and pooling loops.
+
+Every function here is serial (no prange): a kernel links these into its own code and is
+cached on disk, and Numba's cached code segfaults when it holds a parallel function linked
+into a caller (numba issue 8578; measured here with a parallel convolution, on every load
+of the kernel from the cache). Parallel loops belong to the kernel itself."""
 
 from pathlib import Path
 
