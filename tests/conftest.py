@@ -1,11 +1,23 @@
-"""Test-wide setup: float64 by default in checks, private kernel caches per run, kernels
+"""Test-wide setup: float64 by default in checks, private kernel caches per run (made by
+the process that starts the run, shared with its xdist workers, removed at its end), kernels
 waited for (the first tier's tests switch that back)."""
 
 import os
+import shutil
 import tempfile
 
-os.environ.setdefault("TAPEJIT_CACHE_DIR", tempfile.mkdtemp(prefix="tapejit-test-cache-"))
-os.environ.setdefault("TAPEJIT_FIRST_TIER_DIR", tempfile.mkdtemp(prefix="tapejit-test-tier-"))
+_OWN_DIRS = []
+"""The cache directories this process made (the run's first process): it removes them."""
+
+
+def _private_dir(variable: str, prefix: str) -> None:
+    if variable not in os.environ:
+        os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+        _OWN_DIRS.append(os.environ[variable])
+
+
+_private_dir("TAPEJIT_CACHE_DIR", "tapejit-test-cache-")
+_private_dir("TAPEJIT_FIRST_TIER_DIR", "tapejit-test-tier-")
 os.environ.setdefault("TAPEJIT_CHECKS", "1")
 os.environ.setdefault("TAPEJIT_PRECOMPILE", "0")
 os.environ.setdefault("TAPEJIT_SYNC_COMPILE", "1")  # tests/test_first_tier.py takes the default
@@ -20,3 +32,8 @@ def _fresh_layer_names():
 
     clear_session()
     yield
+
+
+def pytest_unconfigure(config):
+    for path in _OWN_DIRS:
+        shutil.rmtree(path, ignore_errors=True)

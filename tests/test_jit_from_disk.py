@@ -11,20 +11,20 @@ import pytest
 
 import tapejit as tj
 from tests.optable import one_per_primitive
-from tests.test_jit import JIT_PARAMS, _args, _value_and_grads
+from tests.test_jit import JIT_PARAMS, _args, forward_and_gradients
 
 CHILD = textwrap.dedent("""
     import json, sys
     import numpy as np
     sys.path.insert(0, {root!r})
     import tapejit as tj
-    from tests.test_jit import JIT_PARAMS, _args, _value_and_grads
+    from tests.test_jit import JIT_PARAMS, _args, forward_and_gradients
     from tests.optable import one_per_primitive
     report = {{}}
     for param in one_per_primitive(JIT_PARAMS):
         case, shapes = param.values
         args = _args(case, shapes)
-        fn = tj.jit(case.fn if case.order == 0 else _value_and_grads(case))
+        fn = tj.jit(forward_and_gradients(case))
         out = fn(*args)
         stats = fn.compile_stats(*args)
         leaves = tj.tree.leaves(out)
@@ -35,7 +35,7 @@ CHILD = textwrap.dedent("""
 
 
 def _eager(case, args):
-    out = case.fn(*map(tj.constant, args)) if case.order == 0 else _value_and_grads(case)(*args)
+    out = forward_and_gradients(case)(*map(tj.constant, args))
     return [np.asarray(x.numpy(), np.float64) for x in tj.tree.leaves(out)]
 
 
@@ -45,7 +45,7 @@ def test_a_fresh_process_loads_every_kernel_from_disk_and_matches_eager():
     for param in one_per_primitive(JIT_PARAMS):
         case, shapes = param.values
         args = _args(case, shapes)
-        (tj.jit(case.fn if case.order == 0 else _value_and_grads(case)))(*args)  # on disk now
+        tj.jit(forward_and_gradients(case))(*args)  # on disk now (test_jit compiled it)
         expected[case.id] = _eager(case, args)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     done = subprocess.run([sys.executable, "-c", CHILD.format(root=root)], capture_output=True,

@@ -4,6 +4,7 @@ from every kind of damaged entry with one warning and the right answer."""
 import errno
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -115,10 +116,19 @@ def _damage(folder, pattern, how):
             path.write_bytes(pickle.dumps({"not": "a kernel"}))
 
 
+@pytest.fixture(scope="module")
+def whole_entry(tmp_path_factory):
+    """A cache holding one complete entry, written by another process (copied, with its
+    files' times, into each damage test's cache: one child process instead of twelve)."""
+    folder = tmp_path_factory.mktemp("whole-entry")
+    _child(folder)
+    return folder
+
+
 @pytest.mark.parametrize("pattern", ["k_*.py", "k_*.nbi", "k_*.nbc"])
 @pytest.mark.parametrize("how", ["truncate", "empty", "random", "wrong pickle"])
-def test_damaged_entries_recover_with_one_warning(cache_dir, pattern, how):
-    _child(cache_dir)  # a complete entry on disk, written by another process
+def test_damaged_entries_recover_with_one_warning(cache_dir, whole_entry, pattern, how):
+    shutil.copytree(whole_entry, cache_dir, dirs_exist_ok=True)
     _damage(cache_dir, pattern, how)
     with pytest.warns(CacheWarning) as record:
         np.testing.assert_allclose(_run_jitted(), EXPECTED)
