@@ -156,6 +156,38 @@ def test_large_steps_run_on_threaded_kernels_with_the_same_bits(monkeypatch):
     _assert_same_bits(*_tiers(fn, x, y))
 
 
+def test_parallel_convolutions_and_pools_give_the_serial_bits(monkeypatch):
+    """With TAPEJIT_PARALLEL_CONVOLUTIONS, a large convolution runs its chunks, a large pooling
+    its batch items, in the kernel's own prange (thresholds lowered here: the text does not
+    depend on sizes otherwise); the
+    first tier runs each serially: the same bits. The weight gradient's partial sums come
+    in three waves."""
+    from tapejit.backend.numba_cpu import conv_code
+
+    monkeypatch.setattr(tj.config, "parallel_convolutions", True)
+    monkeypatch.setattr(conv_code, "CONV_PARALLEL_MIN", 1)
+    monkeypatch.setattr(conv_code, "WINDOW_PARALLEL_MIN", 1)
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(64, 16, 16, 8)).astype(np.float32)
+    w = rng.normal(size=(3, 3, 8, 16)).astype(np.float32)
+
+    def loss(x, w):
+        h = tj.nn.conv2d(x, w, 1, "SAME")
+        return tj.reduce_sum(tj.math.sin(tj.nn.max_pool2d(h, 4, 4, "VALID")))
+
+    step = tj.value_and_grad(loss, argnums=(0, 1))
+    source = tj.jit(step).lower(x, w).source
+    for serial in ("conv2d_nhwc(", "window_reduce(", "window_scatter("):
+        assert serial not in source  # every convolution and pooling runs in parts
+    for part in ("conv_chunk(", "window_reduce_part(", "window_select_part("):
+        assert part in source
+    first, kernel = _tiers(step, x, w)
+    _assert_same_bits(first, kernel)
+    value, grads = step(x, w)
+    for got, want in zip(kernel, [value, *grads]):
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-4, atol=1e-3)
+
+
 @settings(max_examples=3, **COMMON)
 @given(programs(max_ops=8, ops=COMPILED_OPS))
 def test_random_programs_agree_bit_for_bit(program):

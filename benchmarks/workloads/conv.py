@@ -13,7 +13,7 @@ from benchmarks.subject import Case, Subject
 NAME = "conv"
 TITLE = "LeNet-sized CNN value_and_grad (conv-pool-conv-pool-dense, float32, batch 64)"
 BASELINE = "torch"
-LIBRARIES = ("torch", "tapejit", "jax", "numpy")
+LIBRARIES = ("torch", "tapejit", "tapejit-parallel", "jax", "numpy")
 BATCH = 64
 CLASSES = 10
 
@@ -102,8 +102,16 @@ def build(library: str, params: dict) -> Subject:
     step, convert, note = _STEPS[library]()
     args = tuple(convert(make_params(params["size"]), True)) + tuple(
         convert(make_batch(params["size"], params["batch"]), False))
-    return Subject(lambda: step(*args), jitted=step if library == "tapejit" else None,
+    return Subject(lambda: step(*args), jitted=step if library.startswith("tapejit") else None,
                    args=args, note=note)
+
+
+def _tapejit_parallel():
+    import tapejit as tj
+
+    tj.config.update("parallel_convolutions", True)
+    step, convert, _ = _tapejit()
+    return step, convert, "TAPEJIT_PARALLEL_CONVOLUTIONS=1: convolutions and pools on threads"
 
 
 def _tapejit():
@@ -166,4 +174,5 @@ def _torch():
     return step, convert, "eager autograd.grad, NCHW"
 
 
-_STEPS = {"tapejit": _tapejit, "numpy": _numpy, "jax": _jax, "torch": _torch}
+_STEPS = {"tapejit": _tapejit, "tapejit-parallel": _tapejit_parallel, "numpy": _numpy,
+          "jax": _jax, "torch": _torch}

@@ -52,6 +52,11 @@ class Config:
     vjp_cache_size: TAPEJIT_VJP_CACHE_SIZE, single-op VJPs the eager tape keeps.
     reroll: TAPEJIT_REROLL=0 keeps unrolled Python loops unrolled under jit (by default a
         block repeated 8 or more times in a row becomes a scan).
+    parallel_convolutions: TAPEJIT_PARALLEL_CONVOLUTIONS=1 runs a large convolution's chunks
+        and a large pooling's batch items on threads (the same bits as serially). Off by
+        default: each such equation adds 2 to 5 s to its kernel's first compile (once per
+        machine, the disk cache keeps it); worth it for long training runs (the LeNet-sized
+        28x28 step: about 20% faster on 2 cores, see benchmarks/latest_results.md).
     """
 
     debug: int = 0
@@ -71,6 +76,7 @@ class Config:
     kernel_cache_size: int = 1024
     vjp_cache_size: int = 4096
     reroll: bool = True
+    parallel_convolutions: bool = False
 
     @classmethod
     def from_env(cls) -> Config:
@@ -91,6 +97,7 @@ class Config:
             kernel_cache_size=_env_int("TAPEJIT_KERNEL_CACHE_SIZE", 1024),
             vjp_cache_size=_env_int("TAPEJIT_VJP_CACHE_SIZE", 4096),
             reroll=bool(_env_int("TAPEJIT_REROLL", 1)),
+            parallel_convolutions=bool(_env_int("TAPEJIT_PARALLEL_CONVOLUTIONS")),
         )
 
     def update(self, name: str, value) -> None:

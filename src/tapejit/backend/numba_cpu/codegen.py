@@ -40,9 +40,11 @@ def generate(program: Program, name: str = "entry", boundscheck: bool = False,
     """
     kernel = KernelBuilder(program)
     kernel.any_size = any_size
+    kernel.threads_ok = not serial
     if given_outputs:
         kernel.given = _group_outputs(program)
     # BLAS runs its own threads; OpenMP workers spinning after a prange would fight them
+    # (a convolution's chunks may still run in parallel: their BLAS calls are single-threaded)
     parallel_ok = not serial and not any(e.prim.kind == "dot" for e in program.eqns)
     _emit_eqns(kernel, program, parallel_ok, libm_trig)
     _emit_return(kernel)

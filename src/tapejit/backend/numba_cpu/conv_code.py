@@ -1,15 +1,31 @@
 """The Numba backend's code for convolution and pooling: calls of vmath's compiled-once
 loops (vmath/convolution.py, vmath/windows.py). A convolution with one or two spatial axes
-runs on 4-d NHWC arrays of any layout (im2col + BLAS in chunks); windows run on 4-d views
-(fewer axes get leading size-1 axes).
+runs on 4-d NHWC arrays of any layout (im2col + BLAS in chunks; with
+config.parallel_convolutions a large one's chunks run in the kernel's own prange, also in a
+kernel with a dot: each chunk's BLAS call stays small enough to run on its thread); windows
+run on 4-d views (fewer axes get leading size-1 axes), a large one's batch items in a prange
+with that setting.
 Other ranks and dtypes raise LoweringError, so they run in the NumPy interpreter."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from math import prod
+
 import numpy as np
 
 from tapejit.backend.interface import LoweringError
+from tapejit.config import config
 from tapejit.primitives.reduce import lowest
+
+CONV_PARALLEL_MIN = 1 << 23
+"""With config.parallel_convolutions, convolutions with at least this many multiply-adds (16
+of vmath's chunks, about 0.5 ms on one core here) run their chunks in parallel; smaller ones
+run conv2d_nhwc, the same chunks serially. Each prange costs the kernel's compile 2 to 5 s
+(Numba compiles its body as a function of its own, with all the vmath code it calls,
+measured here), which is why that setting is off by default."""
+WINDOW_PARALLEL_MIN = 1 << 18
+"""Poolings over at least this many values run their batch items in parallel (see above)."""
 
 
 def _contiguous(ctx, x, shape, lines) -> str:
@@ -41,12 +57,48 @@ def _conv(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
     # strides, paddings and dilations come from the size table like shapes (the text, the
     # cache key, is then one for every configuration), and Numba sees int64s, not literals
     # that would compile the called convolution again for every value
-    call = (f"conv2d_nhwc(any_layout({lhs}), any_layout({rhs}), {ctx.shape(window_strides)}, "
+    args = (f"any_layout({lhs}), any_layout({rhs}), {ctx.shape(window_strides)}, "
             f"{ctx.shape(tuple(lo for lo, _ in padding))}, {ctx.shape(lhs_dilation)}, "
             f"{ctx.shape(rhs_dilation)}, {ctx.size(feature_group_count)}, "
-            f"{ctx.size(out_hw[0])}, {ctx.size(out_hw[1])})")
-    ctx.kernel.math.update(("conv2d_nhwc", "any_layout"))
-    return lines + [f"{ctx.out} = {call}.reshape({ctx.shape(out.shape)})"]
+            f"{ctx.size(out_hw[0])}, {ctx.size(out_hw[1])}")
+    ctx.kernel.math.add("any_layout")
+    if not _threaded(ctx, conv_products(ctx.eqn), CONV_PARALLEL_MIN):
+        ctx.kernel.math.add("conv2d_nhwc")
+        return lines + [f"{ctx.out} = conv2d_nhwc({args}).reshape({ctx.shape(out.shape)})"]
+    return lines + _chunks_in_parallel(ctx, args)
+
+
+def conv_products(eqn) -> int:
+    """A convolution's multiply-adds: each output's window of (spatial taps x channels)."""
+    return prod(eqn.out.type.shape) * prod(eqn.inputs[1].type.shape[:-1])
+
+
+def _threaded(ctx, work: int, minimum: int) -> bool:
+    """Whether the equation's parts run in a prange: when config.parallel_convolutions says
+    so, in a kernel that may run threads, outside loop and branch bodies, when its work
+    (multiply-adds, values) reaches minimum. Never for a sibling text alone (codegen.sibling):
+    compiled on a guess that other sizes may come, each prange would cost seconds."""
+    kernel = ctx.kernel
+    return (config.parallel_convolutions and kernel.threads_ok and not kernel.prefix
+            and work >= minimum)
+
+
+def _chunks_in_parallel(ctx, args: str) -> list[str]:
+    """conv2d_nhwc's steps written into the kernel, its loop over chunks a prange (threads
+    write disjoint rows or their own partial sums: the serial result, bit for bit)."""
+    xp, taps, out, acc, geo, wave, first, count, k = (ctx.temp(stem) for stem in (
+        "cxp", "ctaps", "cout", "cacc", "cgeo", "cwave", "cfirst", "ccount", "ck"))
+    ctx.kernel.math.update(("conv_setup", "conv_waves", "conv_wave", "conv_chunk",
+                            "conv_fold", "conv_finish"))
+    ctx.kernel.parallel = True
+    return [f"{xp}, {taps}, {out}, {acc}, {geo} = conv_setup({args})",
+            f"for {wave} in range(conv_waves({geo})):",
+            f"    {first}, {count} = conv_wave({geo}, {wave})",
+            f"    for {k} in prange({count}):",
+            f"        conv_chunk({xp}, {taps}, {out}, {acc}, {geo}, {first} + {k})",
+            f"    conv_fold({acc}, {geo}, {wave})",
+            f"{ctx.out} = conv_finish({out}, {acc}, {geo}).reshape("
+            f"{ctx.shape(ctx.out_type.shape)})"]
 
 
 class _Window:
@@ -72,6 +124,29 @@ class _Window:
     def fill(self, dtype) -> str:
         return self.ctx.kernel.const(lowest(np.dtype(dtype)), dtype)
 
+    def threaded(self, x_type) -> bool:
+        return _threaded(self.ctx, prod(x_type.shape), WINDOW_PARALLEL_MIN)
+
+    def in_parallel(self, alloc: str, out4: str, part: Callable[[str, str], str],
+                    shape) -> list[str]:
+        """The output allocated, then `part(output, k)` for every part (window_parts) in
+        the kernel's prange: each part writes its own values, so the result is the serial
+        function's, bit for bit."""
+        ctx = self.ctx
+        out, parts, k = ctx.temp("wout"), ctx.temp("wparts"), ctx.temp("wk")
+        ctx.kernel.math.add("window_parts")
+        ctx.kernel.parallel = True
+        return [f"{out} = {alloc}",
+                f"{parts} = window_parts({self.shape}, {self.window}, {self.strides}, "
+                f"{self.lo}, {out4})",
+                f"for {k} in prange({parts}):",
+                f"    {part(out, k)}",
+                f"{ctx.out} = {out}.reshape({ctx.shape(shape)})"]
+
+    def allocation(self, shape, dtype, zeros: bool) -> str:
+        size = self.ctx.size(prod(shape))
+        return f"np.{'zeros' if zeros else 'empty'}(({size},), {self.ctx.np_type(dtype)})"
+
 
 def _reduce_window(is_max: bool):
     def code(ctx, x, *, window_dimensions, window_strides, padding):
@@ -80,39 +155,44 @@ def _reduce_window(is_max: bool):
         lines: list[str] = []
         xf = w.flat(x, xt, lines)
         fill = w.fill(xt.dtype) if is_max else ctx.kernel.const(0, xt.dtype)
+        head = f"{xf}, {w.shape}, {w.window}, {w.strides}, {w.lo}, {w.shape4(out.shape)}"
+        tail = f"{fill}, np.bool_({is_max})"
+        if w.threaded(xt):
+            ctx.kernel.math.add("window_reduce_part")
+            return lines + w.in_parallel(
+                w.allocation(out.shape, xt.dtype, False), w.shape4(out.shape),
+                lambda o, k: f"window_reduce_part({head}, {tail}, {o}, {k})", out.shape)
         ctx.kernel.math.add("window_reduce")
-        return lines + [f"{ctx.out} = window_reduce({xf}, {w.shape}, {w.window}, {w.strides}, "
-                        f"{w.lo}, {w.shape4(out.shape)}, {fill}, np.bool_({is_max}))"
+        return lines + [f"{ctx.out} = window_reduce({head}, {tail})"
                         f".reshape({ctx.shape(out.shape)})"]
     return code
 
 
-def _select_and_gather_add(ctx, t, x, *, window_dimensions, window_strides, padding):
-    tt, xt = ctx.in_types
-    w = _Window(ctx, xt, window_dimensions, window_strides, padding)
-    lines: list[str] = []
-    tf, xf = w.flat(t, tt, lines), w.flat(x, xt, lines)
-    ctx.kernel.math.add("window_gather")
-    out = ctx.out_type
-    return lines + [f"{ctx.out} = window_gather({tf}, {xf}, {w.shape}, {w.window}, "
-                    f"{w.strides}, {w.lo}, {w.shape4(out.shape)}, {w.fill(xt.dtype)})"
-                    f".reshape({ctx.shape(out.shape)})"]
-
-
-def _select_and_scatter_add(ctx, s, x, *, window_dimensions, window_strides, padding):
-    st, xt = ctx.in_types
-    w = _Window(ctx, xt, window_dimensions, window_strides, padding)
-    lines: list[str] = []
-    sf, xf = w.flat(s, st, lines), w.flat(x, xt, lines)
-    ctx.kernel.math.add("window_scatter")
-    return lines + [f"{ctx.out} = window_scatter({sf}, {xf}, {w.shape}, {w.window}, "
-                    f"{w.strides}, {w.lo}, {w.shape4(st.shape)}, {w.fill(xt.dtype)})"
-                    f".reshape({ctx.shape(xt.shape)})"]
+def _select(scatter: bool):
+    """select_and_gather_add (t at each window's arg-max of x) or, scatter,
+    select_and_scatter_add (each window's s added at its arg-max of x)."""
+    def code(ctx, v, x, *, window_dimensions, window_strides, padding):
+        vt, xt = ctx.in_types
+        w = _Window(ctx, xt, window_dimensions, window_strides, padding)
+        lines: list[str] = []
+        vf, xf = w.flat(v, vt, lines), w.flat(x, xt, lines)
+        out_shape = xt.shape if scatter else ctx.out_type.shape
+        windows = w.shape4(vt.shape if scatter else out_shape)
+        args = (f"{vf}, {xf}, {w.shape}, {w.window}, {w.strides}, {w.lo}, {windows}, "
+                f"{w.fill(xt.dtype)}")
+        if w.threaded(xt):
+            ctx.kernel.math.add("window_select_part")
+            return lines + w.in_parallel(
+                w.allocation(out_shape, vt.dtype, True), windows,
+                lambda o, k: f"window_select_part({args}, {o}, {scatter}, {k})", out_shape)
+        serial = "window_scatter" if scatter else "window_gather"
+        ctx.kernel.math.add(serial)
+        return lines + [f"{ctx.out} = {serial}({args}).reshape({ctx.shape(out_shape)})"]
+    return code
 
 
 CONV_CODE = {
     "conv_general_dilated": _conv,
     "reduce_window_sum": _reduce_window(False), "reduce_window_max": _reduce_window(True),
-    "select_and_gather_add": _select_and_gather_add,
-    "select_and_scatter_add": _select_and_scatter_add,
+    "select_and_gather_add": _select(False), "select_and_scatter_add": _select(True),
 }

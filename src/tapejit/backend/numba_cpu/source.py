@@ -42,6 +42,7 @@ class KernelBuilder:
         self.math: set[str] = set()
         self.parallel = False
         self.any_size = False  # groups run in parallel whatever their size (a sibling text)
+        self.threads_ok = False  # generate(serial=False): a loop may be a prange
         self.fresh: set[int] = set()
         self.given: set[int] = set()  # outputs the caller allocates (arguments after inputs)
         self.temp = 0

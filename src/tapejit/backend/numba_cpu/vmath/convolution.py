@@ -1,5 +1,7 @@
-"""conv2d_nhwc, compiled once (and cached on disk) rather than inside every kernel: im2col
-in chunks of rows, each chunk one BLAS product.
+"""Convolution compiled once (and cached on disk) rather than inside every kernel: im2col
+in chunks of rows, each chunk one BLAS product. conv2d_nhwc runs the chunks serially; a
+parallel kernel runs the same plan's chunks in a prange of its own (conv_setup), since a
+parallel loop here could not be cached inside the kernel (see this package's docstring).
 
 The input is first dilated and padded into a copy, so gathering never tests bounds. A
 convolution with many outputs (a forward pass, an input gradient) gathers each chunk of
@@ -144,42 +146,46 @@ def _lines_per_chunk(out_w, width, f):
     return max(1, CHUNK_PRODUCTS // max(out_w * width * f, 1))
 
 
-@njit(cache=True, nogil=True)
-def _im2col_product(xp, taps, first, cg, kernel_hw, strides, dilation, out):
-    """out[(b, oh, ow), :] = the im2col rows of xp (channels first ... first + cg - 1) @
-    taps, chunk by chunk of output rows."""
-    out_h, out_w = _out_hw(xp, kernel_hw, strides, dilation)
-    width, f = taps.shape
-    n_lines = xp.shape[0] * out_h
-    per_chunk = _lines_per_chunk(out_w, width, f)
-    for line in range(0, n_lines, per_chunk):
-        lines = min(per_chunk, n_lines - line)
-        _im2col_dot(xp, line, lines, first, cg, kernel_hw, strides, dilation, taps,
-                    out[line * out_w:(line + lines) * out_w], False)
+MANY, FEW = 0, 1
+"""A convolution's two plans: output rows in chunks, or a weight gradient's sum of chunks."""
+
+WAVE_VALUES = 1 << 21
+"""Values held at once in a weight gradient's partial sums: a wave of chunks computes its
+partial sums (in parallel in a parallel kernel), then adds them to the total in chunk order."""
 
 
 @njit(cache=True, nogil=True)
-def _many_outputs(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
+def _geometry(mode, lines_total, per_chunk, groups, cg, kernel_hw, strides, dilation, extra,
+              wave):
+    """The int64 plan: mode, chunks, lines per chunk, lines, channels, window, strides,
+    dilation, groups, extra (chunks per group; a weight gradient's rows per line), wave."""
+    chunks = (lines_total + per_chunk - 1) // per_chunk
+    return np.array([mode, chunks * groups, per_chunk, lines_total, cg, kernel_hw[0],
+                     kernel_hw[1], strides[0], strides[1], dilation[0], dilation[1], groups,
+                     extra, wave], np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _many_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
     """Each group's output channels: im2col of its input channels @ its kernel."""
     kh, kw, cg, f = kernel.shape
     fg = f // groups
     n, out_h, out_w = out.shape[0], out.shape[1], out.shape[2]
     xp = _padded(x, pad_lo, lhs_dil, (out_h - 1) * strides[0] + (kh - 1) * rhs_dil[0] + 1,
                  (out_w - 1) * strides[1] + (kw - 1) * rhs_dil[1] + 1)
-    flat = out.reshape(n * out_h * out_w, f)
+    taps = np.empty((groups, kh * kw * cg, fg), x.dtype)
     for g in range(groups):
-        taps = np.ascontiguousarray(kernel[:, :, :, g * fg:(g + 1) * fg]).reshape(
+        taps[g] = np.ascontiguousarray(kernel[:, :, :, g * fg:(g + 1) * fg]).reshape(
             kh * kw * cg, fg)
-        if groups == 1:
-            _im2col_product(xp, taps, 0, cg, (kh, kw), strides, rhs_dil, flat)
-            continue
-        part = np.empty((n * out_h * out_w, fg), x.dtype)
-        _im2col_product(xp, taps, g * cg, cg, (kh, kw), strides, rhs_dil, part)
-        flat[:, g * fg:(g + 1) * fg] = part
+    per_chunk = _lines_per_chunk(out_w, kh * kw * cg, fg)
+    n_lines = n * out_h
+    geo = _geometry(MANY, n_lines, per_chunk, groups, cg, (kh, kw), strides, rhs_dil,
+                    (n_lines + per_chunk - 1) // per_chunk, 0)
+    return xp, taps, np.zeros((0, 0, 0), x.dtype), geo
 
 
 @njit(cache=True, nogil=True)
-def _few_outputs(lhs, rhs, strides, pad_lo, lhs_dil, rhs_dil, out):
+def _few_setup(lhs, rhs, strides, pad_lo, lhs_dil, rhs_dil, out):
     """One group, batch and channels swapped. With X = lhs as (C, H, W, N) and D = rhs as
     rows (c, i, j) by F, out[b, oh, ow, f] = sum over rows of P[row, (oh, ow, b)] D[row, f],
     P being X's im2col with window (OH, OW) dilated by the strides at positions (i, j)
@@ -190,20 +196,102 @@ def _few_outputs(lhs, rhs, strides, pad_lo, lhs_dil, rhs_dil, out):
     n, out_h, out_w = out.shape[0], out.shape[1], out.shape[2]
     xp = _padded(x, pad_lo, lhs_dil, (kh - 1) * rhs_dil[0] + (out_h - 1) * strides[0] + 1,
                  (kw - 1) * rhs_dil[1] + (out_w - 1) * strides[1] + 1)
-    width, n_lines = out_h * out_w * n, c * kh
+    width = out_h * out_w * n
     per_chunk = _lines_per_chunk(kw, width, f)
-    part = np.empty((width, f), x.dtype)
-    total = np.zeros((width, f), x.dtype)
-    dflat = d.reshape(n_lines * kw, f)
-    for line in range(0, n_lines, per_chunk):
-        lines = min(per_chunk, n_lines - line)
-        _im2col_dot(xp, line, lines, 0, n, (out_h, out_w), rhs_dil, strides,
-                    dflat[line * kw:(line + lines) * kw], part, True)
-        total += part
-    for oh in range(out_h):
-        for ow in range(out_w):
-            for b in range(n):
-                out[b, oh, ow] = total[(oh * out_w + ow) * n + b]
+    wave = max(1, min(16, WAVE_VALUES // max(width * f, 1)))
+    geo = _geometry(FEW, c * kh, per_chunk, 1, n, (out_h, out_w), rhs_dil, strides, kw, wave)
+    return xp, d.reshape(1, c * kh * kw, f), np.zeros((1 + wave, width, f), x.dtype), geo
+
+
+@njit(cache=True, nogil=True)
+def conv_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out_h, out_w):
+    """The plan of conv_general_dilated of an (N, H, W, C) input and an (KH, KW, C/G, F)
+    kernel, either of any memory layout (a weight gradient's operands are transposed views):
+    (padded input, kernel matrices, output, partial sums, geometry). The convolution is
+    conv_chunk of every chunk, wave by wave (conv_waves, conv_wave), each wave followed by
+    conv_fold; then conv_finish. Chunks write disjoint rows or their own partial sums, so a
+    parallel kernel runs a wave's chunks in parallel and gets the serial result, bit for bit."""
+    n = x.shape[0]
+    kh, kw, cg, f = kernel.shape
+    if n * out_h * out_w == 0 or f == 0 or cg == 0:
+        geo = _geometry(MANY, 0, 1, 1, cg, (kh, kw), strides, rhs_dil, 0, 0)
+        return x[:0, :0, :0, :0].copy(), np.zeros((1, 0, 0), x.dtype), \
+            np.zeros((n, out_h, out_w, f), x.dtype), np.zeros((0, 0, 0), x.dtype), geo
+    if groups == 1 and n * out_h * out_w < kh * kw * cg:
+        out = np.zeros((n, out_h, out_w, f), x.dtype)
+        xp, taps, acc, geo = _few_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, out)
+    else:
+        out = np.empty((n, out_h, out_w, f), x.dtype)  # every row is some chunk's
+        xp, taps, acc, geo = _many_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups,
+                                         out)
+    return xp, taps, out, acc, geo
+
+
+@njit(cache=True, nogil=True)
+def conv_waves(geo):
+    """How many waves of chunks the plan runs."""
+    if geo[0] == MANY:
+        return 1 if geo[1] else 0
+    return (geo[1] + geo[13] - 1) // geo[13]
+
+
+@njit(cache=True, nogil=True)
+def conv_wave(geo, wave):
+    """(first chunk, chunks) of a wave."""
+    if geo[0] == MANY:
+        return 0, geo[1]
+    first = wave * geo[13]
+    return first, min(geo[13], geo[1] - first)
+
+
+@njit(cache=True, nogil=True)
+def conv_chunk(xp, taps, out, acc, geo, k):
+    """Chunk k: its output rows (MANY) or its partial sum (FEW)."""
+    per, n_lines, cg, groups = geo[2], geo[3], geo[4], geo[11]
+    window, strides, dilation = (geo[5], geo[6]), (geo[7], geo[8]), (geo[9], geo[10])
+    if geo[0] == FEW:
+        line = k * per
+        lines = min(per, n_lines - line)
+        rows = taps[0]
+        _im2col_dot(xp, line, lines, 0, cg, window, strides, dilation,
+                    rows[line * geo[12]:(line + lines) * geo[12]], acc[1 + k % geo[13]], True)
+        return
+    g = k // geo[12]
+    line = (k % geo[12]) * per
+    lines = min(per, n_lines - line)
+    n, out_h, out_w, f = out.shape
+    fg = f // groups
+    flat = out.reshape(n * out_h * out_w, f)
+    if groups == 1:
+        _im2col_dot(xp, line, lines, 0, cg, window, strides, dilation, taps[0],
+                    flat[line * out_w:(line + lines) * out_w], False)
+        return
+    part = np.empty((lines * out_w, fg), xp.dtype)
+    _im2col_dot(xp, line, lines, g * cg, cg, window, strides, dilation, taps[g], part, False)
+    flat[line * out_w:(line + lines) * out_w, g * fg:(g + 1) * fg] = part
+
+
+@njit(cache=True, nogil=True)
+def conv_fold(acc, geo, wave):
+    """A weight gradient's wave of partial sums added to the total, in chunk order."""
+    if geo[0] == MANY:
+        return
+    first, count = conv_wave(geo, wave)
+    for k in range(first, first + count):
+        acc[0] += acc[1 + k % geo[13]]
+
+
+@njit(cache=True, nogil=True)
+def conv_finish(out, acc, geo):
+    """The output: a weight gradient's total moved into place."""
+    if geo[0] == FEW:
+        n, out_h, out_w = out.shape[0], out.shape[1], out.shape[2]
+        total = acc[0]
+        for oh in range(out_h):
+            for ow in range(out_w):
+                for b in range(n):
+                    out[b, oh, ow] = total[(oh * out_w + ow) * n + b]
+    return out
 
 
 @njit(cache=True, nogil=True)
@@ -216,15 +304,13 @@ def any_layout(x):
 
 @njit(cache=True, nogil=True)
 def conv2d_nhwc(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out_h, out_w):
-    """conv_general_dilated of an (N, H, W, C) input and an (KH, KW, C/G, F) kernel, either
-    of any memory layout (a weight gradient's operands are transposed views)."""
-    n = x.shape[0]
-    kh, kw, cg, f = kernel.shape
-    out = np.zeros((n, out_h, out_w, f), x.dtype)
-    if n * out_h * out_w == 0 or f == 0 or cg == 0:
-        return out
-    if groups == 1 and n * out_h * out_w < kh * kw * cg:
-        _few_outputs(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, out)
-    else:
-        _many_outputs(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out)
-    return out
+    """conv_general_dilated of an (N, H, W, C) input and an (KH, KW, C/G, F) kernel (see
+    conv_setup), serially: a kernel's loop over chunks with `range` instead of `prange`."""
+    xp, taps, out, acc, geo = conv_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups,
+                                         out_h, out_w)
+    for wave in range(conv_waves(geo)):
+        first, count = conv_wave(geo, wave)
+        for k in range(first, first + count):
+            conv_chunk(xp, taps, out, acc, geo, k)
+        conv_fold(acc, geo, wave)
+    return conv_finish(out, acc, geo)

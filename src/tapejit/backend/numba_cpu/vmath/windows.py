@@ -93,11 +93,11 @@ def _window_start(shape, window, strides, b, oh, ow, i):
 
 
 @njit(cache=True, nogil=True)
-def _pool_reduce_inside(xf, shape, window, strides, out_shape, fill, is_max, out):
+def _pool_reduce_inside(xf, shape, window, strides, out_shape, fill, is_max, out, b0, b1):
     """_pool_reduce for windows inside the operand, branch-free over channels."""
     c = np.uint64(shape[3])
-    o = np.uint64(0)
-    for b in range(shape[0]):
+    o = np.uint64(b0 * out_shape[1] * out_shape[2]) * c
+    for b in range(b0, b1):
         for oh in range(out_shape[1]):
             for ow in range(out_shape[2]):
                 for k in range(c):
@@ -116,13 +116,13 @@ def _pool_reduce_inside(xf, shape, window, strides, out_shape, fill, is_max, out
 
 
 @njit(cache=True, nogil=True)
-def _pool_select_inside(vf, xf, shape, window, strides, out_shape, out, scatter):
+def _pool_select_inside(vf, xf, shape, window, strides, out_shape, out, scatter, b0, b1):
     """_pool_select for windows inside the operand, branch-free over channels."""
     c = np.uint64(shape[3])
     best = np.empty(shape[3], xf.dtype)
     best_at = np.empty(shape[3], np.uint64)
-    o = np.uint64(0)
-    for b in range(shape[0]):
+    o = np.uint64(b0 * out_shape[1] * out_shape[2]) * c
+    for b in range(b0, b1):
         for oh in range(out_shape[1]):
             for ow in range(out_shape[2]):
                 first = True
@@ -145,9 +145,9 @@ def _pool_select_inside(vf, xf, shape, window, strides, out_shape, out, scatter)
 
 
 @njit(cache=True, nogil=True)
-def _pool_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max, out):
+def _pool_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max, out, b0, b1):
     n, h, w, c = shape
-    for b in range(n):
+    for b in range(b0, b1):
         for oh in range(out_shape[1]):
             for ow in range(out_shape[2]):
                 o = ((b * out_shape[1] + oh) * out_shape[2] + ow) * c
@@ -191,12 +191,12 @@ def _pool_choose(xf, shape, b, oh, ow, window, strides, lo, fill, best, best_at)
 
 
 @njit(cache=True, nogil=True)
-def _pool_select(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatter):
+def _pool_select(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatter, b0, b1):
     """Gather (out[o] = v[arg-max]) or scatter (out[arg-max] += v[o]) for pooling windows."""
     c = shape[3]
     best = np.empty(c, xf.dtype)
     best_at = np.empty(c, np.int64)
-    for b in range(shape[0]):
+    for b in range(b0, b1):
         for oh in range(out_shape[1]):
             for ow in range(out_shape[2]):
                 _pool_choose(xf, shape, b, oh, ow, window, strides, lo, fill, best, best_at)
@@ -210,24 +210,63 @@ def _pool_select(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatt
 
 
 @njit(cache=True, nogil=True)
+def window_parts(shape, window, strides, lo, out_shape):
+    """Parts a pooling splits into, each writing its own outputs (and, for a scatter, its
+    own operand positions): one per batch item when windows pool axes 1 and 2 only, else
+    one. A parallel kernel runs the parts in a prange of its own, the serial functions below
+    one after another: the same values either way."""
+    return shape[0] if _spatial_only(shape, window, strides, lo, out_shape) else 1
+
+
+@njit(cache=True, nogil=True)
+def window_reduce_part(xf, shape, window, strides, lo, out_shape, fill, is_max, out, k):
+    """Part k of window_reduce into `out` (np.empty of the output's size)."""
+    if _inside(shape, window, strides, lo, out_shape):
+        _pool_reduce_inside(xf, shape, window, strides, out_shape, fill, is_max, out, k, k + 1)
+    elif _spatial_only(shape, window, strides, lo, out_shape):
+        _pool_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max, out, k, k + 1)
+    else:
+        i = 0
+        for o0 in range(out_shape[0]):
+            for o1 in range(out_shape[1]):
+                for o2 in range(out_shape[2]):
+                    for o3 in range(out_shape[3]):
+                        out[i] = _window_sum_or_max(xf, shape, o0, o1, o2, o3, window,
+                                                    strides, lo, fill, is_max)
+                        i += 1
+
+
+@njit(cache=True, nogil=True)
+def window_select_part(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatter, k):
+    """Part k of window_gather (out: zeros of the output's size) or, scatter, of
+    window_scatter (out: zeros of the operand's size; out_shape is then s's shape)."""
+    if _inside(shape, window, strides, lo, out_shape):
+        _pool_select_inside(vf, xf, shape, window, strides, out_shape, out, scatter, k, k + 1)
+    elif _spatial_only(shape, window, strides, lo, out_shape):
+        _pool_select(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatter, k,
+                     k + 1)
+    else:
+        i = 0
+        for o0 in range(out_shape[0]):
+            for o1 in range(out_shape[1]):
+                for o2 in range(out_shape[2]):
+                    for o3 in range(out_shape[3]):
+                        at = _chosen(xf, shape, o0, o1, o2, o3, window, strides, lo, fill)
+                        if at >= 0:
+                            if scatter:
+                                out[at] += vf[i]
+                            else:
+                                out[i] = vf[at]
+                        i += 1
+
+
+@njit(cache=True, nogil=True)
 def window_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max):
     """reduce_window_max (is_max) or reduce_window_sum of a raveled 4-d operand; the
     output raveled."""
     out = np.empty(out_shape[0] * out_shape[1] * out_shape[2] * out_shape[3], xf.dtype)
-    if _inside(shape, window, strides, lo, out_shape):
-        _pool_reduce_inside(xf, shape, window, strides, out_shape, fill, is_max, out)
-        return out
-    if _spatial_only(shape, window, strides, lo, out_shape):
-        _pool_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max, out)
-        return out
-    i = 0
-    for o0 in range(out_shape[0]):
-        for o1 in range(out_shape[1]):
-            for o2 in range(out_shape[2]):
-                for o3 in range(out_shape[3]):
-                    out[i] = _window_sum_or_max(xf, shape, o0, o1, o2, o3, window, strides,
-                                                lo, fill, is_max)
-                    i += 1
+    for k in range(window_parts(shape, window, strides, lo, out_shape)):
+        window_reduce_part(xf, shape, window, strides, lo, out_shape, fill, is_max, out, k)
     return out
 
 
@@ -235,21 +274,8 @@ def window_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max):
 def window_gather(tf, xf, shape, window, strides, lo, out_shape, fill):
     """select_and_gather_add: t at each window's arg-max of x (0 at a padded one)."""
     out = np.zeros(out_shape[0] * out_shape[1] * out_shape[2] * out_shape[3], tf.dtype)
-    if _inside(shape, window, strides, lo, out_shape):
-        _pool_select_inside(tf, xf, shape, window, strides, out_shape, out, False)
-        return out
-    if _spatial_only(shape, window, strides, lo, out_shape):
-        _pool_select(tf, xf, shape, window, strides, lo, out_shape, fill, out, False)
-        return out
-    i = 0
-    for o0 in range(out_shape[0]):
-        for o1 in range(out_shape[1]):
-            for o2 in range(out_shape[2]):
-                for o3 in range(out_shape[3]):
-                    at = _chosen(xf, shape, o0, o1, o2, o3, window, strides, lo, fill)
-                    if at >= 0:
-                        out[i] = tf[at]
-                    i += 1
+    for k in range(window_parts(shape, window, strides, lo, out_shape)):
+        window_select_part(tf, xf, shape, window, strides, lo, out_shape, fill, out, False, k)
     return out
 
 
@@ -257,19 +283,6 @@ def window_gather(tf, xf, shape, window, strides, lo, out_shape, fill):
 def window_scatter(sf, xf, shape, window, strides, lo, s_shape, fill):
     """select_and_scatter_add: each window's s added at its arg-max of x."""
     out = np.zeros(xf.size, sf.dtype)
-    if _inside(shape, window, strides, lo, s_shape):
-        _pool_select_inside(sf, xf, shape, window, strides, s_shape, out, True)
-        return out
-    if _spatial_only(shape, window, strides, lo, s_shape):
-        _pool_select(sf, xf, shape, window, strides, lo, s_shape, fill, out, True)
-        return out
-    i = 0
-    for o0 in range(s_shape[0]):
-        for o1 in range(s_shape[1]):
-            for o2 in range(s_shape[2]):
-                for o3 in range(s_shape[3]):
-                    at = _chosen(xf, shape, o0, o1, o2, o3, window, strides, lo, fill)
-                    if at >= 0:
-                        out[at] += sf[i]
-                    i += 1
+    for k in range(window_parts(shape, window, strides, lo, s_shape)):
+        window_select_part(sf, xf, shape, window, strides, lo, s_shape, fill, out, True, k)
     return out
