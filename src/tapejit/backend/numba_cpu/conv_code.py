@@ -62,13 +62,13 @@ def _conv(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
             f"{ctx.shape(rhs_dilation)}, {ctx.size(feature_group_count)}, "
             f"{ctx.size(out_hw[0])}, {ctx.size(out_hw[1])}")
     ctx.kernel.math.add("any_layout")
-    if not _threaded(ctx, conv_products(ctx.eqn), CONV_PARALLEL_MIN):
+    if not _threaded(ctx, _products(ctx.eqn), CONV_PARALLEL_MIN):
         ctx.kernel.math.add("conv2d_nhwc")
         return lines + [f"{ctx.out} = conv2d_nhwc({args}).reshape({ctx.shape(out.shape)})"]
     return lines + _chunks_in_parallel(ctx, args)
 
 
-def conv_products(eqn) -> int:
+def _products(eqn) -> int:
     """A convolution's multiply-adds: each output's window of (spatial taps x channels)."""
     return prod(eqn.out.type.shape) * prod(eqn.inputs[1].type.shape[:-1])
 

@@ -155,14 +155,14 @@ partial sums (in parallel in a parallel kernel), then adds them to the total in 
 
 
 @njit(cache=True, nogil=True)
-def _geometry(mode, lines_total, per_chunk, groups, cg, kernel_hw, strides, dilation, extra,
-              wave):
+def _geometry(mode, lines_total, per_chunk, groups, cg, kernel_hw, strides, dilation, wave,
+              rows_per_line):
     """The int64 plan: mode, chunks, lines per chunk, lines, channels, window, strides,
-    dilation, groups, extra (chunks per group; a weight gradient's rows per line), wave."""
+    dilation, groups, chunks per group, wave, a weight gradient's kernel rows per line."""
     chunks = (lines_total + per_chunk - 1) // per_chunk
     return np.array([mode, chunks * groups, per_chunk, lines_total, cg, kernel_hw[0],
                      kernel_hw[1], strides[0], strides[1], dilation[0], dilation[1], groups,
-                     extra, wave], np.int64)
+                     chunks, wave, rows_per_line], np.int64)
 
 
 @njit(cache=True, nogil=True)
@@ -178,9 +178,7 @@ def _many_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
         taps[g] = np.ascontiguousarray(kernel[:, :, :, g * fg:(g + 1) * fg]).reshape(
             kh * kw * cg, fg)
     per_chunk = _lines_per_chunk(out_w, kh * kw * cg, fg)
-    n_lines = n * out_h
-    geo = _geometry(MANY, n_lines, per_chunk, groups, cg, (kh, kw), strides, rhs_dil,
-                    (n_lines + per_chunk - 1) // per_chunk, 0)
+    geo = _geometry(MANY, n * out_h, per_chunk, groups, cg, (kh, kw), strides, rhs_dil, 0, 0)
     return xp, taps, np.zeros((0, 0, 0), x.dtype), geo
 
 
@@ -199,7 +197,7 @@ def _few_setup(lhs, rhs, strides, pad_lo, lhs_dil, rhs_dil, out):
     width = out_h * out_w * n
     per_chunk = _lines_per_chunk(kw, width, f)
     wave = max(1, min(16, WAVE_VALUES // max(width * f, 1)))
-    geo = _geometry(FEW, c * kh, per_chunk, 1, n, (out_h, out_w), rhs_dil, strides, kw, wave)
+    geo = _geometry(FEW, c * kh, per_chunk, 1, n, (out_h, out_w), rhs_dil, strides, wave, kw)
     return xp, d.reshape(1, c * kh * kw, f), np.zeros((1 + wave, width, f), x.dtype), geo
 
 
@@ -254,7 +252,7 @@ def conv_chunk(xp, taps, out, acc, geo, k):
         lines = min(per, n_lines - line)
         rows = taps[0]
         _im2col_dot(xp, line, lines, 0, cg, window, strides, dilation,
-                    rows[line * geo[12]:(line + lines) * geo[12]], acc[1 + k % geo[13]], True)
+                    rows[line * geo[14]:(line + lines) * geo[14]], acc[1 + k % geo[13]], True)
         return
     g = k // geo[12]
     line = (k % geo[12]) * per

@@ -210,6 +210,15 @@ def _pool_select(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatt
 
 
 @njit(cache=True, nogil=True)
+def _unravel(i, shape):
+    """The 4-d position of row-major flat index i in `shape`."""
+    i, o3 = divmod(i, shape[3])
+    i, o2 = divmod(i, shape[2])
+    o0, o1 = divmod(i, shape[1])
+    return o0, o1, o2, o3
+
+
+@njit(cache=True, nogil=True)
 def window_parts(shape, window, strides, lo, out_shape):
     """Parts a pooling splits into, each writing its own outputs (and, for a scatter, its
     own operand positions): one per batch item when windows pool axes 1 and 2 only, else
@@ -226,14 +235,10 @@ def window_reduce_part(xf, shape, window, strides, lo, out_shape, fill, is_max, 
     elif _spatial_only(shape, window, strides, lo, out_shape):
         _pool_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max, out, k, k + 1)
     else:
-        i = 0
-        for o0 in range(out_shape[0]):
-            for o1 in range(out_shape[1]):
-                for o2 in range(out_shape[2]):
-                    for o3 in range(out_shape[3]):
-                        out[i] = _window_sum_or_max(xf, shape, o0, o1, o2, o3, window,
-                                                    strides, lo, fill, is_max)
-                        i += 1
+        for i in range(out_shape[0] * out_shape[1] * out_shape[2] * out_shape[3]):
+            o0, o1, o2, o3 = _unravel(i, out_shape)
+            out[i] = _window_sum_or_max(xf, shape, o0, o1, o2, o3, window, strides, lo, fill,
+                                        is_max)
 
 
 @njit(cache=True, nogil=True)
@@ -246,18 +251,14 @@ def window_select_part(vf, xf, shape, window, strides, lo, out_shape, fill, out,
         _pool_select(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatter, k,
                      k + 1)
     else:
-        i = 0
-        for o0 in range(out_shape[0]):
-            for o1 in range(out_shape[1]):
-                for o2 in range(out_shape[2]):
-                    for o3 in range(out_shape[3]):
-                        at = _chosen(xf, shape, o0, o1, o2, o3, window, strides, lo, fill)
-                        if at >= 0:
-                            if scatter:
-                                out[at] += vf[i]
-                            else:
-                                out[i] = vf[at]
-                        i += 1
+        for i in range(out_shape[0] * out_shape[1] * out_shape[2] * out_shape[3]):
+            o0, o1, o2, o3 = _unravel(i, out_shape)
+            at = _chosen(xf, shape, o0, o1, o2, o3, window, strides, lo, fill)
+            if at >= 0:
+                if scatter:
+                    out[at] += vf[i]
+                else:
+                    out[i] = vf[at]
 
 
 @njit(cache=True, nogil=True)
