@@ -251,7 +251,7 @@ def test_convolutions_and_pools_of_any_configuration_share_one_kernel_text():
 def test_a_large_convolution_runs_its_chunks_in_parallel_only_when_asked(monkeypatch, parallel):
     """The kernel text depends on sizes only through the thresholds: with
     TAPEJIT_PARALLEL_CONVOLUTIONS a convolution above its threshold runs its chunks in a
-    prange, otherwise it calls the serial conv2d_nhwc. A sibling text (compiled on a guess
+    prange, otherwise in a loop of its own. A sibling text (compiled on a guess
     that other sizes may come) never threads one: each prange costs seconds of compile; a
     parallel kernel's sibling is the serial text."""
     from tapejit.backend.numba_cpu.codegen import generate, sibling
@@ -261,7 +261,7 @@ def test_a_large_convolution_runs_its_chunks_in_parallel_only_when_asked(monkeyp
     small, big = (tj.jit(lambda x, w: tj.nn.conv2d(x, w, 1, "SAME")).lower(
         np.ones((n, 16, 16, 8)), w).fused for n in (4, 512))
     small_text, big_text = generate(small).text, generate(big).text
-    assert "conv2d_nhwc(" in small_text and "prange(" not in small_text
+    assert "conv_chunk(" in small_text and "prange(" not in small_text
     assert sibling(small, generate(small)) is None
     if not parallel:
         assert big_text == small_text

@@ -21,7 +21,7 @@ from tapejit.primitives.reduce import lowest
 CONV_PARALLEL_MIN = 1 << 23
 """With config.parallel_convolutions, convolutions with at least this many multiply-adds (16
 of vmath's chunks, about 0.5 ms on one core here) run their chunks in parallel; smaller ones
-run conv2d_nhwc, the same chunks serially. Each prange costs the kernel's compile 2 to 5 s
+run the same chunks in a serial loop. Each prange costs the kernel's compile 2 to 5 s
 (Numba compiles its body as a function of its own, with all the vmath code it calls,
 measured here), which is why that setting is off by default."""
 WINDOW_PARALLEL_MIN = 1 << 18
@@ -36,7 +36,8 @@ def _contiguous(ctx, x, shape, lines) -> str:
 
 def _conv(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
           feature_group_count):
-    """conv2d_nhwc of 4-d views; a 1-d convolution is a 2-d one of height 1."""
+    """A convolution of 4-d views (vmath's plan and chunks); a 1-d convolution is a 2-d one
+    of height 1."""
     lt, rt = ctx.in_types
     out = ctx.out_type
     if lt.dtype not in (np.float32, np.float64) or lt.ndim not in (3, 4):
@@ -62,10 +63,7 @@ def _conv(ctx, lhs, rhs, *, window_strides, padding, lhs_dilation, rhs_dilation,
             f"{ctx.shape(rhs_dilation)}, {ctx.size(feature_group_count)}, "
             f"{ctx.size(out_hw[0])}, {ctx.size(out_hw[1])}")
     ctx.kernel.math.add("any_layout")
-    if not _threaded(ctx, _products(ctx.eqn), CONV_PARALLEL_MIN):
-        ctx.kernel.math.add("conv2d_nhwc")
-        return lines + [f"{ctx.out} = conv2d_nhwc({args}).reshape({ctx.shape(out.shape)})"]
-    return lines + _chunks_in_parallel(ctx, args)
+    return lines + _chunks(ctx, args, _threaded(ctx, _products(ctx.eqn), CONV_PARALLEL_MIN))
 
 
 def _products(eqn) -> int:
@@ -83,18 +81,21 @@ def _threaded(ctx, work: int, minimum: int) -> bool:
             and work >= minimum)
 
 
-def _chunks_in_parallel(ctx, args: str) -> list[str]:
-    """conv2d_nhwc's steps written into the kernel, its loop over chunks a prange (threads
-    write disjoint rows or their own partial sums: the serial result, bit for bit)."""
+def _chunks(ctx, args: str, parallel: bool) -> list[str]:
+    """A convolution's plan (conv_setup), then its chunks wave by wave, in the kernel's
+    prange when `parallel` (threads write disjoint rows or their own partial sums: the serial
+    result, bit for bit). The loops are the kernel's own, not a vmath function's: one more
+    layer of calls would be one more function for Numba to compile, with all it links."""
     xp, taps, out, acc, geo, wave, first, count, k = (ctx.temp(stem) for stem in (
         "cxp", "ctaps", "cout", "cacc", "cgeo", "cwave", "cfirst", "ccount", "ck"))
     ctx.kernel.math.update(("conv_setup", "conv_waves", "conv_wave", "conv_chunk",
                             "conv_fold", "conv_finish"))
-    ctx.kernel.parallel = True
+    if parallel:
+        ctx.kernel.parallel = True
     return [f"{xp}, {taps}, {out}, {acc}, {geo} = conv_setup({args})",
             f"for {wave} in range(conv_waves({geo})):",
             f"    {first}, {count} = conv_wave({geo}, {wave})",
-            f"    for {k} in prange({count}):",
+            f"    for {k} in {'prange' if parallel else 'range'}({count}):",
             f"        conv_chunk({xp}, {taps}, {out}, {acc}, {geo}, {first} + {k})",
             f"    conv_fold({acc}, {geo}, {wave})",
             f"{ctx.out} = conv_finish({out}, {acc}, {geo}).reshape("
@@ -127,19 +128,20 @@ class _Window:
     def threaded(self, x_type) -> bool:
         return _threaded(self.ctx, prod(x_type.shape), WINDOW_PARALLEL_MIN)
 
-    def in_parallel(self, alloc: str, out4: str, part: Callable[[str, str], str],
-                    shape) -> list[str]:
-        """The output allocated, then `part(output, k)` for every part (window_parts) in
-        the kernel's prange: each part writes its own values, so the result is the serial
-        function's, bit for bit."""
+    def in_parts(self, alloc: str, out4: str, part: Callable[[str, str], str], shape,
+                 parallel: bool) -> list[str]:
+        """The output allocated, then `part(output, k)` for every part (window_parts), in
+        the kernel's prange when `parallel`: each part writes its own values, so threads
+        change no bit."""
         ctx = self.ctx
         out, parts, k = ctx.temp("wout"), ctx.temp("wparts"), ctx.temp("wk")
         ctx.kernel.math.add("window_parts")
-        ctx.kernel.parallel = True
+        if parallel:
+            ctx.kernel.parallel = True
         return [f"{out} = {alloc}",
                 f"{parts} = window_parts({self.shape}, {self.window}, {self.strides}, "
                 f"{self.lo}, {out4})",
-                f"for {k} in prange({parts}):",
+                f"for {k} in {'prange' if parallel else 'range'}({parts}):",
                 f"    {part(out, k)}",
                 f"{ctx.out} = {out}.reshape({ctx.shape(shape)})"]
 
@@ -157,14 +159,11 @@ def _reduce_window(is_max: bool):
         fill = w.fill(xt.dtype) if is_max else ctx.kernel.const(0, xt.dtype)
         head = f"{xf}, {w.shape}, {w.window}, {w.strides}, {w.lo}, {w.shape4(out.shape)}"
         tail = f"{fill}, np.bool_({is_max})"
-        if w.threaded(xt):
-            ctx.kernel.math.add("window_reduce_part")
-            return lines + w.in_parallel(
-                w.allocation(out.shape, xt.dtype, False), w.shape4(out.shape),
-                lambda o, k: f"window_reduce_part({head}, {tail}, {o}, {k})", out.shape)
-        ctx.kernel.math.add("window_reduce")
-        return lines + [f"{ctx.out} = window_reduce({head}, {tail})"
-                        f".reshape({ctx.shape(out.shape)})"]
+        ctx.kernel.math.add("window_reduce_part")
+        return lines + w.in_parts(
+            w.allocation(out.shape, xt.dtype, False), w.shape4(out.shape),
+            lambda o, k: f"window_reduce_part({head}, {tail}, {o}, {k})", out.shape,
+            w.threaded(xt))
     return code
 
 
@@ -180,14 +179,11 @@ def _select(scatter: bool):
         windows = w.shape4(vt.shape if scatter else out_shape)
         args = (f"{vf}, {xf}, {w.shape}, {w.window}, {w.strides}, {w.lo}, {windows}, "
                 f"{w.fill(xt.dtype)}")
-        if w.threaded(xt):
-            ctx.kernel.math.add("window_select_part")
-            return lines + w.in_parallel(
-                w.allocation(out_shape, vt.dtype, True), windows,
-                lambda o, k: f"window_select_part({args}, {o}, {scatter}, {k})", out_shape)
-        serial = "window_scatter" if scatter else "window_gather"
-        ctx.kernel.math.add(serial)
-        return lines + [f"{ctx.out} = {serial}({args}).reshape({ctx.shape(out_shape)})"]
+        ctx.kernel.math.add("window_select_part")
+        return lines + w.in_parts(
+            w.allocation(out_shape, vt.dtype, True), windows,
+            lambda o, k: f"window_select_part({args}, {o}, np.bool_({scatter}), {k})",
+            out_shape, w.threaded(xt))
     return code
 
 

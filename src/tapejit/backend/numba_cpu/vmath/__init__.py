@@ -21,7 +21,6 @@ from tapejit.backend.numba_cpu.vmath.activations import (
 from tapejit.backend.numba_cpu.vmath.branchless import nan_max, nan_min, sign, where
 from tapejit.backend.numba_cpu.vmath.convolution import (
     any_layout,
-    conv2d_nhwc,
     conv_chunk,
     conv_finish,
     conv_fold,
@@ -58,11 +57,8 @@ from tapejit.backend.numba_cpu.vmath.trig import (
     sin_f64,
 )
 from tapejit.backend.numba_cpu.vmath.windows import (
-    window_gather,
     window_parts,
-    window_reduce,
     window_reduce_part,
-    window_scatter,
     window_select_part,
 )
 
@@ -75,6 +71,6 @@ __all__ = ["BLOCK", "SIN_COS_LIMIT", "SIN_COS_LIMIT_F32", "cos_f32", "cos_f64", 
            "nan_max", "nan_min", "pairwise_join", "pairwise_plan", "pairwise_sum", "sigmoid_f32",
            "sigmoid_f64", "sign", "sin_f32", "sin_f64", "softplus_f32", "softplus_f64",
            "stable_argsort", "tanh_f32", "tanh_f64", "threefry2x32", "threefry2x32_rows",
-           "where", "any_layout", "conv2d_nhwc", "conv_chunk", "conv_finish", "conv_fold",
-           "conv_setup", "conv_wave", "conv_waves", "window_gather", "window_parts",
-           "window_reduce", "window_reduce_part", "window_scatter", "window_select_part"]
+           "where", "any_layout", "conv_chunk", "conv_finish", "conv_fold",
+           "conv_setup", "conv_wave", "conv_waves", "window_parts", "window_reduce_part",
+           "window_select_part"]

@@ -1,7 +1,7 @@
 """Convolution compiled once (and cached on disk) rather than inside every kernel: im2col
-in chunks of rows, each chunk one BLAS product. conv2d_nhwc runs the chunks serially; a
-parallel kernel runs the same plan's chunks in a prange of its own (conv_setup), since a
-parallel loop here could not be cached inside the kernel (see this package's docstring).
+in chunks of rows, each chunk one BLAS product. A kernel runs a plan's chunks (conv_setup)
+in a loop of its own, a parallel kernel in a prange, since a parallel loop here could not
+be cached inside the kernel (see this package's docstring).
 
 The input is first dilated and padded into a copy, so gathering never tests bounds. A
 convolution with many outputs (a forward pass, an input gradient) gathers each chunk of
@@ -42,14 +42,40 @@ def _placed(size, lo, dilation, extent):
 @njit(cache=True, nogil=True)
 def _padded(x, pad_lo, lhs_dil, height, width):
     """x (N, H, W, C) dilated by lhs_dil and padded (zeros; negative padding crops) to
-    (N, height, width, C): the convolution's input as its windows see it."""
+    (N, height, width, C): the convolution's input as its windows see it. Copied by loops
+    (slice assignment would make Numba compile its formatted shape-error messages, seconds
+    per process), a run per input row when those are contiguous."""
     n, h, w, c = x.shape
     out = np.zeros((n, height, width, c), x.dtype)
-    y0, y1, ys, h0, h1 = _placed(h, pad_lo[0], lhs_dil[0], height)
-    z0, z1, zs, w0, w1 = _placed(w, pad_lo[1], lhs_dil[1], width)
-    if y1 > y0 and z1 > z0:
-        out[:, y0:y1:ys, z0:z1:zs, :] = x[:, h0:h1, w0:w1, :]
+    y0, _, ys, h0, h1 = _placed(h, pad_lo[0], lhs_dil[0], height)
+    z0, _, zs, w0, w1 = _placed(w, pad_lo[1], lhs_dil[1], width)
+    if zs == 1 and x.flags.c_contiguous:
+        xf = np.lib.stride_tricks.as_strided(x, (x.size,), (x.itemsize,))
+        of = out.ravel()
+        run = np.uint64((w1 - w0) * c)
+        for b in range(n):
+            for i in range(h0, h1):
+                y = y0 + (i - h0) * ys
+                _copy(xf, np.uint64(((b * h + i) * w + w0) * c), of,
+                      np.uint64(((b * height + y) * width + z0) * c), run)
+        return out
+    for b in range(n):
+        for i in range(h0, h1):
+            y = y0 + (i - h0) * ys
+            for j in range(w0, w1):
+                z = z0 + (j - w0) * zs
+                for k in range(c):
+                    out[b, y, z, k] = x[b, i, j, k]
     return out
+
+
+@njit(cache=True, nogil=True)
+def _permuted(x, a0, a1, a2, a3):
+    """The view of a 4-d x with its axes in the order (a0, a1, a2, a3): a strided view, as
+    transpose(axes) would make Numba compile its formatted error message."""
+    return np.lib.stride_tricks.as_strided(
+        x, (x.shape[a0], x.shape[a1], x.shape[a2], x.shape[a3]),
+        (x.strides[a0], x.strides[a1], x.strides[a2], x.strides[a3]))
 
 
 @njit(cache=True, nogil=True)
@@ -175,8 +201,11 @@ def _many_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
                  (out_w - 1) * strides[1] + (kw - 1) * rhs_dil[1] + 1)
     taps = np.empty((groups, kh * kw * cg, fg), x.dtype)
     for g in range(groups):
-        taps[g] = np.ascontiguousarray(kernel[:, :, :, g * fg:(g + 1) * fg]).reshape(
-            kh * kw * cg, fg)
+        for i in range(kh):
+            for j in range(kw):
+                for c in range(cg):
+                    for q in range(fg):
+                        taps[g, (i * kw + j) * cg + c, q] = kernel[i, j, c, g * fg + q]
     per_chunk = _lines_per_chunk(out_w, kh * kw * cg, fg)
     geo = _geometry(MANY, n * out_h, per_chunk, groups, cg, (kh, kw), strides, rhs_dil, 0, 0)
     return xp, taps, np.zeros((0, 0, 0), x.dtype), geo
@@ -188,8 +217,8 @@ def _few_setup(lhs, rhs, strides, pad_lo, lhs_dil, rhs_dil, out):
     rows (c, i, j) by F, out[b, oh, ow, f] = sum over rows of P[row, (oh, ow, b)] D[row, f],
     P being X's im2col with window (OH, OW) dilated by the strides at positions (i, j)
     strided by rhs_dil: a weight gradient's long, thin product, summed chunk by chunk."""
-    x = lhs.transpose(3, 1, 2, 0)
-    d = np.ascontiguousarray(rhs.transpose(2, 0, 1, 3))
+    x = _permuted(lhs, 3, 1, 2, 0)
+    d = np.ascontiguousarray(_permuted(rhs, 2, 0, 1, 3))  # a weight gradient's: no copy
     c, kh, kw, f = d.shape
     n, out_h, out_w = out.shape[0], out.shape[1], out.shape[2]
     xp = _padded(x, pad_lo, lhs_dil, (kh - 1) * rhs_dil[0] + (out_h - 1) * strides[0] + 1,
@@ -244,29 +273,33 @@ def conv_wave(geo, wave):
 
 @njit(cache=True, nogil=True)
 def conv_chunk(xp, taps, out, acc, geo, k):
-    """Chunk k: its output rows (MANY) or its partial sum (FEW)."""
+    """Chunk k: its output rows (MANY) or its partial sum (FEW). Every _im2col_dot call
+    passes the same argument types (no literal 0 or True), so Numba compiles it once."""
     per, n_lines, cg, groups = geo[2], geo[3], geo[4], geo[11]
     window, strides, dilation = (geo[5], geo[6]), (geo[7], geo[8]), (geo[9], geo[10])
-    if geo[0] == FEW:
+    few = geo[0] == FEW
+    g = 0 if few else k // geo[12]
+    if few:
         line = k * per
         lines = min(per, n_lines - line)
         rows = taps[0]
-        _im2col_dot(xp, line, lines, 0, cg, window, strides, dilation,
-                    rows[line * geo[14]:(line + lines) * geo[14]], acc[1 + k % geo[13]], True)
+        _im2col_dot(xp, line, lines, g * cg, cg, window, strides, dilation,
+                    rows[line * geo[14]:(line + lines) * geo[14]], acc[1 + k % geo[13]], few)
         return
-    g = k // geo[12]
     line = (k % geo[12]) * per
     lines = min(per, n_lines - line)
     n, out_h, out_w, f = out.shape
     fg = f // groups
     flat = out.reshape(n * out_h * out_w, f)
     if groups == 1:
-        _im2col_dot(xp, line, lines, 0, cg, window, strides, dilation, taps[0],
-                    flat[line * out_w:(line + lines) * out_w], False)
+        _im2col_dot(xp, line, lines, g * cg, cg, window, strides, dilation, taps[0],
+                    flat[line * out_w:(line + lines) * out_w], few)
         return
     part = np.empty((lines * out_w, fg), xp.dtype)
-    _im2col_dot(xp, line, lines, g * cg, cg, window, strides, dilation, taps[g], part, False)
-    flat[line * out_w:(line + lines) * out_w, g * fg:(g + 1) * fg] = part
+    _im2col_dot(xp, line, lines, g * cg, cg, window, strides, dilation, taps[g], part, few)
+    for r in range(lines * out_w):
+        for q in range(fg):
+            flat[line * out_w + r, g * fg + q] = part[r, q]
 
 
 @njit(cache=True, nogil=True)
@@ -275,8 +308,12 @@ def conv_fold(acc, geo, wave):
     if geo[0] == MANY:
         return
     first, count = conv_wave(geo, wave)
+    total = acc[0]
     for k in range(first, first + count):
-        acc[0] += acc[1 + k % geo[13]]
+        part = acc[1 + k % geo[13]]
+        for r in range(total.shape[0]):
+            for q in range(total.shape[1]):
+                total[r, q] += part[r, q]
 
 
 @njit(cache=True, nogil=True)
@@ -288,7 +325,8 @@ def conv_finish(out, acc, geo):
         for oh in range(out_h):
             for ow in range(out_w):
                 for b in range(n):
-                    out[b, oh, ow] = total[(oh * out_w + ow) * n + b]
+                    for q in range(out.shape[3]):
+                        out[b, oh, ow, q] = total[(oh * out_w + ow) * n + b, q]
     return out
 
 
@@ -298,17 +336,3 @@ def any_layout(x):
     its layout: callers pass their operands through it so that C-, F- and
     strided-layout operands share one compiled convolution."""
     return x[::np.int64(1)]
-
-
-@njit(cache=True, nogil=True)
-def conv2d_nhwc(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out_h, out_w):
-    """conv_general_dilated of an (N, H, W, C) input and an (KH, KW, C/G, F) kernel (see
-    conv_setup), serially: a kernel's loop over chunks with `range` instead of `prange`."""
-    xp, taps, out, acc, geo = conv_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups,
-                                         out_h, out_w)
-    for wave in range(conv_waves(geo)):
-        first, count = conv_wave(geo, wave)
-        for k in range(first, first + count):
-            conv_chunk(xp, taps, out, acc, geo, k)
-        conv_fold(acc, geo, wave)
-    return conv_finish(out, acc, geo)

@@ -46,5 +46,7 @@ def threefry2x32_rows(key, counts):
     rows = counts.reshape((keys.shape[0], n))
     out = np.empty(rows.shape, np.uint32)
     for r in range(rows.shape[0]):
-        out[r] = threefry2x32(keys[r], rows[r])
+        bits = threefry2x32(keys[r], rows[r])
+        for i in range(n):  # not out[r] = bits: Numba's shape-error text compiles for seconds
+            out[r, i] = bits[i]
     return out

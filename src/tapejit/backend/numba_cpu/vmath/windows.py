@@ -222,14 +222,15 @@ def _unravel(i, shape):
 def window_parts(shape, window, strides, lo, out_shape):
     """Parts a pooling splits into, each writing its own outputs (and, for a scatter, its
     own operand positions): one per batch item when windows pool axes 1 and 2 only, else
-    one. A parallel kernel runs the parts in a prange of its own, the serial functions below
-    one after another: the same values either way."""
+    one. A kernel runs the parts one after another, a parallel kernel in a prange of its
+    own: the same values either way."""
     return shape[0] if _spatial_only(shape, window, strides, lo, out_shape) else 1
 
 
 @njit(cache=True, nogil=True)
 def window_reduce_part(xf, shape, window, strides, lo, out_shape, fill, is_max, out, k):
-    """Part k of window_reduce into `out` (np.empty of the output's size)."""
+    """Part k of reduce_window_max (is_max) or reduce_window_sum of a raveled 4-d operand
+    into `out` (np.empty of the output's size, raveled)."""
     if _inside(shape, window, strides, lo, out_shape):
         _pool_reduce_inside(xf, shape, window, strides, out_shape, fill, is_max, out, k, k + 1)
     elif _spatial_only(shape, window, strides, lo, out_shape):
@@ -243,8 +244,9 @@ def window_reduce_part(xf, shape, window, strides, lo, out_shape, fill, is_max, 
 
 @njit(cache=True, nogil=True)
 def window_select_part(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatter, k):
-    """Part k of window_gather (out: zeros of the output's size) or, scatter, of
-    window_scatter (out: zeros of the operand's size; out_shape is then s's shape)."""
+    """Part k of select_and_gather_add, t at each window's arg-max of x (out: zeros of the
+    output's size), or, scatter, of select_and_scatter_add, each window's s added at its
+    arg-max of x (out: zeros of the operand's size; out_shape is then s's shape)."""
     if _inside(shape, window, strides, lo, out_shape):
         _pool_select_inside(vf, xf, shape, window, strides, out_shape, out, scatter, k, k + 1)
     elif _spatial_only(shape, window, strides, lo, out_shape):
@@ -259,31 +261,3 @@ def window_select_part(vf, xf, shape, window, strides, lo, out_shape, fill, out,
                     out[at] += vf[i]
                 else:
                     out[i] = vf[at]
-
-
-@njit(cache=True, nogil=True)
-def window_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max):
-    """reduce_window_max (is_max) or reduce_window_sum of a raveled 4-d operand; the
-    output raveled."""
-    out = np.empty(out_shape[0] * out_shape[1] * out_shape[2] * out_shape[3], xf.dtype)
-    for k in range(window_parts(shape, window, strides, lo, out_shape)):
-        window_reduce_part(xf, shape, window, strides, lo, out_shape, fill, is_max, out, k)
-    return out
-
-
-@njit(cache=True, nogil=True)
-def window_gather(tf, xf, shape, window, strides, lo, out_shape, fill):
-    """select_and_gather_add: t at each window's arg-max of x (0 at a padded one)."""
-    out = np.zeros(out_shape[0] * out_shape[1] * out_shape[2] * out_shape[3], tf.dtype)
-    for k in range(window_parts(shape, window, strides, lo, out_shape)):
-        window_select_part(tf, xf, shape, window, strides, lo, out_shape, fill, out, False, k)
-    return out
-
-
-@njit(cache=True, nogil=True)
-def window_scatter(sf, xf, shape, window, strides, lo, s_shape, fill):
-    """select_and_scatter_add: each window's s added at its arg-max of x."""
-    out = np.zeros(xf.size, sf.dtype)
-    for k in range(window_parts(shape, window, strides, lo, s_shape)):
-        window_select_part(sf, xf, shape, window, strides, lo, s_shape, fill, out, True, k)
-    return out
