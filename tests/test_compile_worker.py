@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import warnings
 
 import numpy as np
@@ -60,6 +61,27 @@ def test_a_killed_worker_loses_no_result_and_the_next_kernel_starts_a_new_one():
     assert worker_pid() not in (None, pid) and g.compile_stats(y)["worker_compile_s"] > 0
     np.testing.assert_allclose(g(y).numpy(), np.sin(0.5 * y) + 0.5 * y * np.cos(0.5 * y),
                                rtol=1e-14, atol=1e-16)
+
+
+def test_a_new_signature_answers_while_the_worker_compiles_another_kernel():
+    """A compile in progress holds the pool's lock until the worker answers; a new
+    signature's first call must not wait for it (it did: the main job's second jitted
+    function waited 27 s for the first one's kernel)."""
+    from tapejit.backend.numba_cpu import compile_worker
+
+    f, x = _program(1.75, tj.math.exp), np.linspace(-1.0, 1.0, 7)
+    answers: list = []
+    with compile_worker._POOL.lock:  # as a compile in progress holds it
+        caller = threading.Thread(target=lambda: answers.append(f(x).numpy()), daemon=True)
+        caller.start()
+        caller.join(timeout=60)
+        answered = bool(answers)
+    caller.join()
+    f.wait()
+    assert answered
+    want = np.exp(1.75 * x) * (1.0 + 1.75 * x)
+    np.testing.assert_allclose(answers[0], want, rtol=1e-12)
+    np.testing.assert_array_equal(f(x).numpy(), answers[0])
 
 
 def test_no_worker_compiles_in_the_callers_thread():

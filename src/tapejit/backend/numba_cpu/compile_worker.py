@@ -98,10 +98,14 @@ _POOL = _Pool()
 
 def start_compile_worker() -> None:
     """Start the worker now, so that it has loaded Numba by the time a kernel needs it (while
-    the first tier answers the call that found the kernel missing)."""
-    if config.compile_workers >= 1:
-        with _POOL.lock:
+    the first tier answers the call that found the kernel missing). A compile holds the
+    pool's lock until the worker answers: the worker runs then, and waiting for the lock
+    would hold this call up until another kernel is compiled."""
+    if config.compile_workers >= 1 and _POOL.lock.acquire(blocking=False):
+        try:
             _POOL.start()
+        finally:
+            _POOL.lock.release()
 
 
 def compile_in_worker(handle: CacheEntry, signature: tuple, later: tuple[str, ...] = ()
