@@ -4,6 +4,7 @@ the examples extra is missing; `python -m tapejit demo`. scikit-learn and matplo
 test extra."""
 
 import io
+import time
 
 import numpy as np
 import pytest
@@ -75,6 +76,25 @@ def test_the_report_pieces(data, tmp_path):
     assert f"retraces: 1 trace for {trainer.step.cache_info().hits + 1} calls" in summary
     path = report.save_curves(history, str(tmp_path / "curves.png"))
     assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_waiting_for_the_kernel_says_so_only_when_it_takes_a_while():
+    class Compiling:
+        def __init__(self, seconds):
+            self.seconds = seconds
+
+        def wait(self):
+            time.sleep(self.seconds)
+
+    stream = io.StringIO()
+    assert report.wait_for_kernel(lambda x: x, stream) == 0.0
+    assert report.wait_for_kernel(Compiling(0.0), stream) < 0.5
+    assert stream.getvalue() == ""
+    waited = report.wait_for_kernel(Compiling(1.2), stream, quiet_for=0.2)
+    lines = stream.getvalue().splitlines()
+    assert waited >= 1.2 and len(lines) == 2
+    assert lines[0].startswith("waiting for the step's own kernel")
+    assert lines[1].startswith("the kernel is ready after 1.")
 
 
 def test_a_missing_extra_is_a_message_not_a_traceback(monkeypatch, capsys):

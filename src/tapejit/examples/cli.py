@@ -54,6 +54,7 @@ def run_digits(epochs: int, plot: str, seed: int = 0) -> float:
     print(f"held-out accuracy {accuracy:.2%} ({correct}/{len(data.y_test)}); "
           f"training took {sum(history.seconds):.1f} s")
     _banner("time per training step (batch of 64, median, one BLAS thread)")
+    report.wait_for_kernel(trainer.step)
     jitted = report.seconds_per_step(trainer, data, steps=200)
     eager = report.seconds_per_step(digits.make_trainer(1, jit=False, seed=seed), data,
                                     steps=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import time
 from collections import Counter
 
@@ -35,6 +36,32 @@ class ProgressBar:
         elif keep:
             self.stream.write(line[1:] + "\n")
         self.stream.flush()
+
+
+def wait_for_kernel(step, stream=None, quiet_for: float = 0.5) -> float:
+    """Wait for the background compiles of a jitted `step` (its kernel, compiled by a worker
+    process while the calls ran on the first tier), saying so with the seconds waited when
+    that takes longer than `quiet_for`; returns the seconds waited (0 for a plain function)."""
+    if not hasattr(step, "wait"):
+        return 0.0
+    stream = stream or sys.stdout
+    terminal = bool(getattr(stream, "isatty", lambda: False)())
+    start, done = time.perf_counter(), threading.Event()
+    threading.Thread(target=lambda: (step.wait(), done.set()), daemon=True).start()
+    if done.wait(quiet_for):
+        return time.perf_counter() - start
+    stream.write("waiting for the step's own kernel, which a worker process compiles (the "
+                 "training ran on the first tier meanwhile)\n")
+    stream.flush()
+    while not done.wait(1.0):
+        if terminal:
+            stream.write(f"\r{time.perf_counter() - start:.0f} s")
+            stream.flush()
+    seconds = time.perf_counter() - start
+    back = "\r" if terminal else ""
+    stream.write(f"{back}the kernel is ready after {seconds:.1f} s of waiting\n")
+    stream.flush()
+    return seconds
 
 
 def seconds_per_step(trainer: Trainer, data: Digits, steps: int,
