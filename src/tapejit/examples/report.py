@@ -14,6 +14,11 @@ import numpy as np
 from tapejit.examples.digits import BATCH_SIZE, Digits, History, Trainer
 
 
+def _is_terminal(stream) -> bool:
+    """Whether a line can be redrawn in place (not a log file or a notebook)."""
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
 class ProgressBar:
     """A line redrawn after each step (the epoch's bar, its mean loss so far, samples/s),
     kept every `every` epochs and at the last; where the output is not a terminal (a log, a
@@ -23,7 +28,7 @@ class ProgressBar:
                  width: int = 24, stream=None) -> None:
         self.epochs, self.batch_size, self.every, self.width = epochs, batch_size, every, width
         self.stream = stream or sys.stdout
-        self._terminal = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._terminal = _is_terminal(self.stream)
 
     def __call__(self, epoch: int, index: int, count: int, loss: float, seconds: float):
         filled = self.width * index // max(count, 1)
@@ -45,7 +50,7 @@ def wait_for_kernel(step, stream=None, quiet_for: float = 0.5) -> float:
     if not hasattr(step, "wait"):
         return 0.0
     stream = stream or sys.stdout
-    terminal = bool(getattr(stream, "isatty", lambda: False)())
+    terminal = _is_terminal(stream)
     start, done = time.perf_counter(), threading.Event()
     threading.Thread(target=lambda: (step.wait(), done.set()), daemon=True).start()
     if done.wait(quiet_for):

@@ -81,6 +81,15 @@ def _threaded(ctx, work: int, minimum: int) -> bool:
             and work >= minimum)
 
 
+def _loop(kernel, parallel: bool) -> str:
+    """The loop over a convolution's chunks or a pooling's parts: the kernel's prange when
+    `parallel`, a plain range otherwise."""
+    if parallel:
+        kernel.parallel = True
+        return "prange"
+    return "range"
+
+
 def _chunks(ctx, args: str, parallel: bool) -> list[str]:
     """A convolution's plan (conv_setup), then its chunks wave by wave, in the kernel's
     prange when `parallel` (threads write disjoint rows or their own partial sums: the serial
@@ -90,12 +99,10 @@ def _chunks(ctx, args: str, parallel: bool) -> list[str]:
         "cxp", "ctaps", "cout", "cacc", "cgeo", "cwave", "cfirst", "ccount", "ck"))
     ctx.kernel.math.update(("conv_setup", "conv_waves", "conv_wave", "conv_chunk",
                             "conv_fold", "conv_finish"))
-    if parallel:
-        ctx.kernel.parallel = True
     return [f"{xp}, {taps}, {out}, {acc}, {geo} = conv_setup({args})",
             f"for {wave} in range(conv_waves({geo})):",
             f"    {first}, {count} = conv_wave({geo}, {wave})",
-            f"    for {k} in {'prange' if parallel else 'range'}({count}):",
+            f"    for {k} in {_loop(ctx.kernel, parallel)}({count}):",
             f"        conv_chunk({xp}, {taps}, {out}, {acc}, {geo}, {first} + {k})",
             f"    conv_fold({acc}, {geo}, {wave})",
             f"{ctx.out} = conv_finish({out}, {acc}, {geo}).reshape("
@@ -136,12 +143,10 @@ class _Window:
         ctx = self.ctx
         out, parts, k = ctx.temp("wout"), ctx.temp("wparts"), ctx.temp("wk")
         ctx.kernel.math.add("window_parts")
-        if parallel:
-            ctx.kernel.parallel = True
         return [f"{out} = {alloc}",
                 f"{parts} = window_parts({self.shape}, {self.window}, {self.strides}, "
                 f"{self.lo}, {out4})",
-                f"for {k} in {'prange' if parallel else 'range'}({parts}):",
+                f"for {k} in {_loop(ctx.kernel, parallel)}({parts}):",
                 f"    {part(out, k)}",
                 f"{ctx.out} = {out}.reshape({ctx.shape(shape)})"]
 
