@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import tapejit as tj
-from tapejit.backend.numba_cpu import kernel_cache
+from tapejit.backend.numba_cpu import compiled_code, kernel_cache
 from tapejit.backend.numba_cpu.kernel_cache import KernelCache, cache_key
 
 X = np.arange(6.0).reshape(2, 3)
@@ -208,3 +208,18 @@ def test_temporaries_of_a_killed_writer_are_swept(tmp_path):
     fresh.write_text("being written now")
     _child(cache)
     assert not stale.exists() and fresh.exists()
+
+
+def test_code_compiled_for_new_argument_types_is_recorded_at_once(tmp_path):
+    """A later call with new array layouts compiles outside the first call: its files are in
+    the manifest when the call returns, so another process loads them without a warning
+    (it used to find them unrecorded until this process exited, delete and recompile)."""
+    cache = tmp_path / "cache"
+    entry = KernelCache(cache).load(_source(TIMES))
+    sizes, consts, x = _args()
+    entry.first_call(lambda: entry.fn(sizes, consts, x))
+    strided = np.arange(12.0).reshape(2, 6)[:, ::2]
+    np.testing.assert_allclose(entry.fn(sizes, consts, strided)[0], strided * 2.0 + 1.0)
+    assert sum(entry.fn.stats.cache_misses.values()) == 2
+    assert compiled_code.problem(entry.kernels, entry.numba_folder, entry.key) == ""
+    assert _child(cache)["warnings"] == []

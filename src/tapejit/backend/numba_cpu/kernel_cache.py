@@ -139,37 +139,52 @@ class CacheEntry:
         cache = getattr(self.fn, "_cache", None)
         return Path(getattr(cache, "_cache_path", self.path.parent / "__pycache__"))
 
+    def __post_init__(self) -> None:
+        self._holder: int | None = None
+        if self.kernels is not None and hasattr(self.fn, "_compile_for_args"):
+            self._guard_compiles()
+
+    def _guard_compiles(self) -> None:
+        """Every compile or load Numba does for this kernel (a later call with new argument
+        types too, not only the first call) runs under the kernel's lock, its files checked
+        before and recorded after, so another process never finds code written but not yet
+        in the manifest. Numba's dispatcher looks `_compile_for_args` up on the instance."""
+        unguarded = self.fn._compile_for_args
+
+        def compile_for_args(*args, **kws):
+            return self.first_call(lambda: unguarded(*args, **kws))
+
+        self.fn._compile_for_args = compile_for_args
+
     def first_call(self, call):
         """Run `call()` (a first call of this kernel for some argument types) with the
         compiled code checked first and recorded after, holding the kernel's lock: threads
-        and processes compile it once."""
-        if self.kernels is None:
+        and processes compile it once. Reentrant within the thread that holds it."""
+        if self.kernels is None or self._holder == threading.get_ident():
             return call()
         with compiled_code.exclusive(self.kernels, self.key):
-            self._record_own_compiles()
-            trouble = compiled_code.problem(self.kernels, self.numba_folder, self.key)
-            if trouble:
-                _warn_once(f"manifest:{self.key}", f"{trouble}; deleting it and recompiling")
-                compiled_code.purge(self.kernels, self.numba_folder, self.key)
-            result = call()
-            self._record_own_compiles()
-            return result
+            self._holder = threading.get_ident()
+            try:
+                trouble = compiled_code.problem(self.kernels, self.numba_folder, self.key)
+                if trouble:
+                    _warn_once(f"manifest:{self.key}", f"{trouble}; deleting it and recompiling")
+                    compiled_code.purge(self.kernels, self.numba_folder, self.key)
+                result = call()
+                self._record_own_compiles()
+                return result
+            finally:
+                self._holder = None
 
     def _compiles(self) -> int:
         stats = getattr(self.fn, "stats", None)
         return sum(stats.cache_misses.values()) if stats else 0
 
     def _record_own_compiles(self) -> None:
-        """Numba compiled (and cached) code for this kernel since the manifest was last
-        written (new argument types, or the first compile): record it (lock held)."""
+        """Numba compiled (and cached) code for this kernel in the call just made: record
+        it (lock held)."""
         if self._compiles() != self.recorded_compiles:
             compiled_code.record(self.kernels, self.numba_folder, self.key)
             self.recorded_compiles = self._compiles()
-
-    def record_at_exit(self) -> None:
-        if self.kernels is not None and self._compiles() != self.recorded_compiles:
-            with compiled_code.exclusive(self.kernels, self.key):
-                self._record_own_compiles()
 
 
 @dataclass
@@ -187,16 +202,6 @@ class KernelCache:
         self._checked: Path | None = None
         if self.directory is None:
             self.directory = default_directory()
-        atexit.register(self._record_at_exit)
-
-    def _record_at_exit(self) -> None:
-        """Compiles that happened outside a first call (new argument types on a later call)
-        get their manifest before the process ends."""
-        for kernel in list(self._memory.values()):
-            try:
-                kernel.record_at_exit()
-            except OSError:
-                pass
 
     def load(self, source: str) -> CacheEntry:
         key = cache_key(source)
