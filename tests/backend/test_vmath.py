@@ -1,6 +1,9 @@
 """vmath against NumPy: ulp error over whole ranges, special values, vectorization, and the
 libm fallback for huge sin/cos arguments."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from numba import njit
@@ -128,3 +131,24 @@ def test_huge_sin_cos_arguments_fall_back_to_libm_in_kernels():
     np.testing.assert_allclose(f(x).numpy(), np.sin(x) + np.cos(x), rtol=1e-15, atol=1e-15)
     x32 = np.array([0.5, 3e38, -1e20, 3.0, 3e5, -1e6], np.float32)
     np.testing.assert_allclose(f(x32).numpy(), np.sin(x32) + np.cos(x32), rtol=1e-6)
+
+
+FIRST_CALL = """
+import sys
+import numpy as np
+import tapejit as tj
+f = tj.jit(tj.grad(lambda x: tj.math.reduce_sum(tj.math.tanh(x) * x)))
+print(float(f(np.linspace(-1.0, 1.0, 5)).numpy()[0]))
+print(sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("{package}.")))
+"""
+
+
+def test_a_kernel_imports_only_the_vmath_it_calls():
+    """vmath's names load on first use: a tanh gradient's first call creates no dispatchers
+    for the convolution, pooling, sorting or random functions."""
+    package = "tapejit.backend.numba_cpu.vmath"
+    done = subprocess.run([sys.executable, "-c", FIRST_CALL.format(package=package)],
+                          capture_output=True, text=True, timeout=300, check=True)
+    gradient, modules = done.stdout.strip().splitlines()[-2:]
+    assert float(gradient) == pytest.approx(np.tanh(-1.0) - 1.0 / np.cosh(-1.0) ** 2)
+    assert eval(modules) == ["activations", "core", "exp_log"]
