@@ -39,7 +39,7 @@ from tapejit.backend.numba_cpu.cache_files import (
     sweep_temporaries,
 )
 from tapejit.backend.numba_cpu.cache_files import write_atomically as _write_atomically
-from tapejit.backend.numba_cpu.numba_setup import configure, cpu_features
+from tapejit.backend.numba_cpu.numba_setup import configure, cpu_features, load_without_refresh
 from tapejit.config import config
 from tapejit.debug import debug
 from tapejit.lru import LRU
@@ -143,6 +143,7 @@ class CacheEntry:
         self._holder: int | None = None
         if self.kernels is not None and hasattr(self.fn, "_compile_for_args"):
             self._guard_compiles()
+            load_without_refresh(self.fn)
 
     def _guard_compiles(self) -> None:
         """Every compile or load Numba does for this kernel (a later call with new argument

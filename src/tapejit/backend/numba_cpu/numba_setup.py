@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 import threading
 
+import numpy as np
+
 from tapejit.backend.numba_cpu import blas_preload
 from tapejit.config import config
 
@@ -56,21 +58,48 @@ def cpu_features() -> str:
 
 
 def warm_up_in_background() -> None:
-    """Once per process: load Numba's CPU target in a thread (its registries of
-    implementations, about 0.3 s of imports the first kernel call would otherwise wait for),
-    so that a first call made a moment later, after the data is loaded, finds it ready.
-    It holds Numba's compiler lock, so a compile that comes first simply waits for it."""
+    """Once per process, in a thread: start Numba's runtime (NRT, compiled at its first use)
+    and import `numpy.ma` (Numba's typeof of an array imports it; lazy in NumPy 2), which
+    every first call needs, so that a first call made a moment later finds them done.
+
+    It does not refresh Numba's whole CPU target (about 0.3 s of imports and registries,
+    holding the compiler lock): loading a cached kernel does not need it (see
+    `load_without_refresh`), and a compile does it itself."""
     if _WARMING:
         return
     configure()
 
     def warm() -> None:
-        from numba.core.compiler_lock import global_compiler_lock
         from numba.core.registry import cpu_target
+        from numba.core.runtime import nrt
 
-        with global_compiler_lock:
-            cpu_target.target_context.refresh()
+        nrt.rtsys.initialize(cpu_target.target_context)
+        np.ma  # noqa: B018
 
     thread = threading.Thread(target=warm, name="tapejit-numba-warm-up", daemon=True)
     _WARMING.append(thread)
     thread.start()
+
+
+def load_without_refresh(dispatcher) -> None:
+    """Make `dispatcher` read its cached code without refreshing the CPU target first.
+
+    Numba refreshes the target (importing and registering every implementation it has)
+    before each cache read, though rebuilding a cached function needs only the runtime: on
+    a warm cache that refresh was about half of a first call. A cache miss still compiles
+    through Numba's compiler, which refreshes the target itself."""
+    cache = getattr(dispatcher, "_cache", None)
+    read = getattr(cache, "_load_overload", None)
+    guard = getattr(cache, "_guard_against_spurious_io_errors", None)
+    if read is None or guard is None:
+        return
+
+    def load_overload(sig, target_context):
+        from numba.core.runtime import nrt
+
+        nrt.rtsys.initialize(target_context)
+        with guard():
+            return read(sig, target_context)
+        return None  # the guard swallowed an I/O error: compile instead
+
+    cache.load_overload = load_overload
