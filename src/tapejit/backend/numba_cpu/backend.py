@@ -60,14 +60,14 @@ class NumbaKernel:
                      for i, o in enumerate(outs))
 
     def first_call(self, arrays: Sequence) -> tuple:
-        """Numba compiles or loads here, under the kernel's lock, with its compiled files
-        checked against the manifest first; unreadable ones are deleted and the call
-        retried."""
+        """Numba compiles or loads here (under the kernel's lock, with its compiled files
+        checked against the manifest first: CacheEntry guards every compile); unreadable
+        ones are deleted and the call retried."""
         try:
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", module="numba")
                 warnings.filterwarnings("ignore", message=".*Numba.*")
-                return self.handle.first_call(lambda: self(arrays))
+                return self(arrays)
         except Exception as e:
             if recover(self.handle, e):
                 return self.first_call(arrays)

@@ -158,9 +158,9 @@ class CacheEntry:
         self.fn._compile_for_args = compile_for_args
 
     def first_call(self, call):
-        """Run `call()` (a first call of this kernel for some argument types) with the
-        compiled code checked first and recorded after, holding the kernel's lock: threads
-        and processes compile it once. Reentrant within the thread that holds it."""
+        """Run `call()` (a compile or cache read of this kernel for some argument types) with
+        the compiled code checked first and recorded after, holding the kernel's lock:
+        threads and processes compile it once. Reentrant within the thread that holds it."""
         if self.kernels is None or self._holder == threading.get_ident():
             return call()
         with compiled_code.exclusive(self.kernels, self.key):
