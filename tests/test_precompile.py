@@ -1,8 +1,12 @@
 """`python -m tapejit precompile` and the background run a machine's first use starts."""
 
 import io
+import os
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 
 import tapejit as tj
 from tapejit import precompile
@@ -50,3 +54,28 @@ def test_a_first_use_starts_it_once_unless_turned_off(monkeypatch, tmp_path):
     warmup.start_in_background()
     warmup.start_in_background()
     assert len(started) == 1 and started[0][-2:] == ["precompile", "--background"]
+
+
+LOWERED = """
+import os, sys
+from tapejit.backend.numba_cpu.warmup import yield_to_foreground
+yield_to_foreground()
+print(os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0) == os.SCHED_IDLE,
+      open("/proc/self/autogroup").read().split()[-1])
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/autogroup"),
+                    reason="Linux's session scheduling groups (autogroups) only")
+@pytest.mark.parametrize("own_session", [True, False])
+def test_the_background_precompile_yields_even_across_sessions(own_session):
+    """Linux shares the CPU between sessions before it looks at nice values: the precompile,
+    detached in a session of its own, lowers its session's group too (it took a whole core
+    from the main job's compile worker); run from a shell's session, it leaves the
+    session's group alone."""
+    before = open("/proc/self/autogroup").read().split()[-1]
+    out = subprocess.run([sys.executable, "-c", LOWERED], capture_output=True, text=True,
+                         check=True, start_new_session=own_session).stdout.split()
+    assert int(out[0]) >= 10 and out[1] == "True"
+    assert out[2] == ("19" if own_session else before)
+    assert open("/proc/self/autogroup").read().split()[-1] == before

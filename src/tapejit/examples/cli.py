@@ -77,12 +77,11 @@ def _missing_message(missing: list[str]) -> str:
 
 
 def _precompile(background: bool) -> int:
-    import os
-
+    from tapejit.backend.numba_cpu.warmup import yield_to_foreground
     from tapejit.precompile import precompile
 
     if background:
-        os.nice(10)
+        yield_to_foreground()
     return 1 if precompile(quiet=background) else 0
 
 

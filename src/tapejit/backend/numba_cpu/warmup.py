@@ -4,6 +4,7 @@ folder says it is done."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,24 @@ def start_in_background() -> None:
                          stderr=subprocess.DEVNULL, start_new_session=True)
     except OSError:
         pass
+
+
+def yield_to_foreground() -> None:
+    """Lower this process to the lowest priority: nice 10 and the idle scheduling class for
+    its threads, and, when it leads a session of its own (as the precompile started above
+    does), nice 19 for that session's scheduling group. Linux shares the CPU between
+    sessions first ("autogroups") and applies a process's nice only within its session, so
+    without the last step a detached precompile takes a whole core from the program that
+    started it, whose compile worker is then left half of the other."""
+    os.nice(10)
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except OSError:
+            pass
+    if os.getsid(0) == os.getpid():
+        try:
+            with open("/proc/self/autogroup", "w") as autogroup:
+                autogroup.write("19")
+        except OSError:
+            pass
