@@ -138,3 +138,43 @@ def test_no_parallel_sibling_far_below_the_threshold():
 
     program = tj.jit(tj.grad(lambda x: tj.reduce_sum(tj.math.exp(x) * x))).lower(np.ones(50)).fused
     assert sibling(program, generate(program)) is None
+
+
+def test_the_worker_starts_on_the_kernel_while_the_first_tier_answers(monkeypatch):
+    """With a worker process, the kernel's compile does not wait for the first tier's first
+    call (on a fresh machine that call compiles the first tier's own kernels for seconds,
+    and the main job's worker sat idle for 25 s of it)."""
+    from tapejit import compiled
+    from tapejit.backend.numba_cpu import backend
+
+    asked = threading.Event()
+    real_ask, real_tier = backend.compile_in_worker, compiled.first_tier
+
+    def ask(*args, **kwargs):
+        asked.set()
+        return real_ask(*args, **kwargs)
+
+    class WaitsForTheWorker:
+        def __init__(self, kernel):
+            self.kernel, self.saw_the_worker_asked = kernel, None
+
+        def __call__(self, arrays):
+            self.saw_the_worker_asked = asked.wait(timeout=20)
+            return self.kernel(arrays)
+
+    tiers = []
+
+    def tier(fused):
+        executable = real_tier(fused)
+        executable.kernel = WaitsForTheWorker(executable.kernel)
+        tiers.append(executable.kernel)
+        return executable
+
+    monkeypatch.setattr(backend, "compile_in_worker", ask)
+    monkeypatch.setattr(compiled, "first_tier", tier)
+    f, x = _program(1.125, tj.math.erf), np.linspace(-1.0, 1.0, 13)
+    first = f(x).numpy()
+    f.wait()
+    assert len(tiers) == 1 and tiers[0].saw_the_worker_asked
+    assert f.compile_stats(x)["worker_compile_s"] > 0
+    np.testing.assert_array_equal(f(x).numpy(), first)

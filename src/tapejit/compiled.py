@@ -1,7 +1,7 @@
 """One signature of a jitted function at run time: its staged program, how arguments become
 kernel arguments, and the state it runs in.
 
-States: FirstTier (a new signature: the first tier answers, then the kernel starts compiling),
+States: FirstTier (a new signature: the first tier answers while the kernel starts compiling),
 Compiling (the first tier answers while the kernel compiles in a thread) and Compiled (the
 kernel runs; its first call compiles or loads it). The first tier's results are the kernel's
 bit for bit (backend/numba_cpu/first_tier.py), so the switch changes no result. With
@@ -103,9 +103,10 @@ class Compiling:
 
 class FirstTier:
     """A new signature whose kernel is not on disk: the first tier answers its first call
-    (loading or compiling the shared kernels it needs), then the kernel starts compiling,
-    so that call does not contend with the compile for the GIL. If the first tier fails,
-    the call waits for the kernel."""
+    (loading or compiling the shared kernels it needs) while the kernel compiles. A compile
+    worker process starts on the kernel at once, on the other core; a compile in this
+    process waits until the first tier has answered, so that the two do not contend for
+    the GIL. If the first tier fails, the call waits for the kernel."""
 
     def __init__(self, tier: Executable, kernel: Executable) -> None:
         self.executable = tier
@@ -113,14 +114,20 @@ class FirstTier:
 
     def run(self, call: SignatureCall, arrays: list) -> tuple:
         start = time.perf_counter()
+        in_worker = config.compile_workers >= 1
+        if in_worker:
+            call.compile_in_background(self.executable, self.kernel, arrays)
         try:
             outs = self.executable(arrays)
             call.timings["first_tier_s"] = time.perf_counter() - start
         except Exception as e:  # noqa: BLE001 - the specialized kernel still answers
             debug(1, f"first tier failed ({type(e).__name__}: {e}); waiting for the kernel")
-            call.state = Compiled(self.kernel)
+            call.wait()
+            if not isinstance(call.state, Compiled):
+                call.state = Compiled(self.kernel)
             return call.state.run(call, arrays)
-        call.compile_in_background(self.executable, self.kernel, arrays)
+        if not in_worker:
+            call.compile_in_background(self.executable, self.kernel, arrays)
         return outs
 
     def wait(self) -> None:
