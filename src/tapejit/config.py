@@ -57,6 +57,10 @@ class Config:
         default: each such equation adds 2 to 5 s to its kernel's first compile (once per
         machine, the disk cache keeps it); worth it for long training runs (the LeNet-sized
         28x28 step: about 20% faster on 2 cores, see benchmarks/latest_results.md).
+    keep_freed_memory: TAPEJIT_KEEP_FREED_MEMORY=0 leaves glibc's allocator as it is; by
+        default it keeps up to 128 MiB of freed memory, so that a kernel's temporaries do
+        not fault their pages in on every call (read before Numba's first compile; see
+        backend/numba_cpu/heap.py).
     """
 
     debug: int = 0
@@ -77,6 +81,7 @@ class Config:
     vjp_cache_size: int = 4096
     reroll: bool = True
     parallel_convolutions: bool = False
+    keep_freed_memory: bool = True
 
     @classmethod
     def from_env(cls) -> Config:
@@ -98,6 +103,7 @@ class Config:
             vjp_cache_size=_env_int("TAPEJIT_VJP_CACHE_SIZE", 4096),
             reroll=bool(_env_int("TAPEJIT_REROLL", 1)),
             parallel_convolutions=bool(_env_int("TAPEJIT_PARALLEL_CONVOLUTIONS")),
+            keep_freed_memory=bool(_env_int("TAPEJIT_KEEP_FREED_MEMORY", 1)),
         )
 
     def update(self, name: str, value) -> None:

@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-from tapejit.backend.numba_cpu import blas_preload
+from tapejit.backend.numba_cpu import blas_preload, heap
 from tapejit.config import config
 
 SPIN_COUNT = "10000"
@@ -37,6 +37,8 @@ def configure() -> None:
         return
     _DONE.append(True)
     blas_preload.preload()
+    if config.keep_freed_memory:
+        heap.keep_freed_memory()
     if not (os.environ.get("OMP_WAIT_POLICY") or os.environ.get("GOMP_SPINCOUNT")):
         os.environ["GOMP_SPINCOUNT"] = SPIN_COUNT  # read when Numba loads OpenMP, later
     if not config.wide_vectors or os.environ.get("NUMBA_CPU_FEATURES"):
