@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tapejit import ops
-from tapejit.math import reduce_logsumexp
+from tapejit.math_more import log_sigmoid, log_softmax, softmax, softsign
 from tapejit.ops import sigmoid, softplus, tanh
 from tapejit.ops.convolution import (
     avg_pool,
@@ -60,28 +60,6 @@ def gelu(x):
     x = float_operand(x, "gelu")
     inner = (x + x * x * x * 0.044715) * 0.7978845608028654
     return x * (tanh(inner) + 1) * 0.5
-
-
-def softsign(x):
-    x = float_operand(x, "softsign")
-    return x / (ops.abs(x) + 1)
-
-
-def log_sigmoid(x):
-    return -softplus(-float_operand(x, "log_sigmoid"))
-
-
-def softmax(logits, axis: int = -1):
-    """exp(x) / sum(exp(x)) along `axis`, shifted by the (non-differentiated) max."""
-    logits = float_operand(logits, "softmax")
-    shifted = logits - ops.stop_gradient(ops.reduce_max(logits, axis, keepdims=True))
-    e = ops.exp(shifted)
-    return e / ops.reduce_sum(e, axis, keepdims=True)
-
-
-def log_softmax(logits, axis: int = -1):
-    logits = float_operand(logits, "log_softmax")
-    return logits - reduce_logsumexp(logits, axis, keepdims=True)
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis: int = -1):
