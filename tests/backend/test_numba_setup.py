@@ -25,3 +25,16 @@ def test_openmp_threads_spin_briefly_unless_the_user_chose(given, expected):
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
                           env={**env, **given}, timeout=120, check=True)
     assert done.stdout.split("\n")[0] == expected
+
+
+def test_importing_any_vmath_module_settles_numbas_settings_first():
+    """A vmath module compiled before configure() fixes Numba's CPU features for the whole
+    process to others than the compile worker's: every kernel the worker compiled then
+    missed Numba's cache here (the pooling tests, importing vmath.windows directly, made
+    the worker and from-disk tests compile everything again)."""
+    code = ("import tapejit.backend.numba_cpu.vmath.windows\n"
+            "from tapejit.backend.numba_cpu import numba_setup\n"
+            "print(bool(numba_setup._DONE))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["True"]

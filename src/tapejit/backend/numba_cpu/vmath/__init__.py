@@ -13,6 +13,10 @@ process that never convolves does not pay for creating the convolution's dispatc
 
 import importlib
 
+from tapejit.backend.numba_cpu import numba_setup
+
+numba_setup.configure()  # Numba's CPU features are settled before any module here compiles
+
 _HOMES = {
     "activations": ("sigmoid_f32", "sigmoid_f64", "softplus_f32", "softplus_f64", "tanh_f32",
                     "tanh_f64"),

@@ -20,14 +20,9 @@ that they return NaN, and the kernel's loop recomputes those elements with libm.
 from __future__ import annotations
 
 import numpy as np
-
-from tapejit.backend.numba_cpu import numba_setup
-
-numba_setup.configure()  # before anything below is compiled
-
-from llvmlite import ir  # noqa: E402
-from numba import njit, types  # noqa: E402
-from numba.extending import intrinsic  # noqa: E402
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 F32, F64, I32, I64 = np.float32, np.float64, np.int32, np.int64
 # NumPy's error model: x/0 gives inf instead of a branch that raises (branches block
