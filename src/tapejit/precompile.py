@@ -29,12 +29,12 @@ UNARY = {
     "rsqrt": lambda x: tj.math.rsqrt(x * x + 1.0), "abs": tj.math.abs, "square": tj.math.square,
     "sigmoid": tj.nn.sigmoid, "softplus": tj.nn.softplus, "relu": tj.nn.relu,
     "elu": tj.nn.elu, "gelu": tj.nn.gelu, "cube": lambda x: x ** 3,
-    "reciprocal": lambda x: 1.0 / (x * x + 1.0), "sign": tj.math.sign,
+    "reciprocal": lambda x: 1.0 / (x * x + 1.0), "sign": tj.numpy.sign,
 }
 BINARY = {
     "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
     "div": lambda x, y: x / (y * y + 1.0), "pow": lambda x, y: tj.math.pow(x * x + 1.0, y),
-    "maximum": tj.math.maximum, "minimum": tj.math.minimum,
+    "maximum": tj.numpy.maximum, "minimum": tj.numpy.minimum,
     "where": lambda x, y: tj.where(x > y, x, y * 2.0),
 }
 REDUCTIONS = {
