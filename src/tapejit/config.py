@@ -56,7 +56,7 @@ class Config:
         and a large pooling's batch items on threads (the same bits as serially). Off by
         default: each such equation adds 2 to 5 s to its kernel's first compile (once per
         machine, the disk cache keeps it); worth it for long training runs (the LeNet-sized
-        28x28 step: about 20% faster on 2 cores, see benchmarks/latest_results.md).
+        28x28 step: 5 to 20% faster on 2 cores, see benchmarks/latest_results.md).
     keep_freed_memory: TAPEJIT_KEEP_FREED_MEMORY=0 leaves glibc's allocator as it is; by
         default it keeps up to 128 MiB of freed memory, so that a kernel's temporaries do
         not fault their pages in on every call (read before Numba's first compile; see
