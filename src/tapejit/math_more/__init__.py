@@ -31,7 +31,10 @@ from tapejit.math_more.elementwise import (
     softmax,
     softsign,
     truediv,
+    truncatediv,
+    truncatemod,
     xdivy,
+    xlog1py,
     xlogy,
 )
 from tapejit.math_more.reductions import (
@@ -45,7 +48,17 @@ from tapejit.math_more.reductions import (
     reduce_euclidean_norm,
     reduce_prod,
 )
-from tapejit.math_more.segments import segment_max, segment_mean, segment_min, top_k
+from tapejit.math_more.segments import (
+    segment_max,
+    segment_mean,
+    segment_min,
+    segment_prod,
+    top_k,
+    unsorted_segment_max,
+    unsorted_segment_mean,
+    unsorted_segment_min,
+    unsorted_segment_prod,
+)
 
 __all__ = ["acos", "acosh", "add_n", "asin", "asinh", "atan", "atanh", "ceil",
            "count_nonzero", "cosh", "cumprod", "cumsum", "divide_no_nan", "floor", "floordiv",
@@ -53,4 +66,6 @@ __all__ = ["acos", "acosh", "add_n", "asin", "asinh", "atan", "atanh", "ceil",
            "log_softmax", "logical_xor", "mod", "multiply_no_nan", "reciprocal_no_nan",
            "reduce_all", "reduce_any", "reduce_euclidean_norm", "reduce_prod", "rint",
            "round", "segment_max", "segment_mean", "segment_min", "sinh", "softmax",
-           "softsign", "top_k", "truediv", "xdivy", "xlogy"]
+           "softsign", "top_k", "truediv", "xdivy", "xlogy", "xlog1py", "truncatediv",
+           "truncatemod", "segment_prod", "unsorted_segment_mean", "unsorted_segment_max",
+           "unsorted_segment_min", "unsorted_segment_prod"]

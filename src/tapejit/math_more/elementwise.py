@@ -16,6 +16,7 @@ from tapejit.ops import (
     identity,
     less,
     log,
+    log1p,
     logical_and,
     logical_not,
     logical_or,
@@ -158,6 +159,45 @@ def xlogy(x, y, name=None):
     a, b = _floats("xlogy", x, y)
     nonzero = not_equal(a, 0)
     return where(nonzero, a * log(where(nonzero, b, 1)), 0)
+
+
+def xlog1py(x, y, name=None):
+    """x * log1p(y), and 0 where x == 0 (even for y -1 or NaN), with TF's gradient
+    (log1p(y), x / (y + 1)), zero where x == 0 (tf.math.xlog1py)."""
+    del name
+    a, b = _floats("xlog1py", x, y)
+    nonzero = not_equal(a, 0)
+    return where(nonzero, a * log1p(where(nonzero, b, 0)), 0)
+
+
+def truncatediv(x, y, name=None):
+    """x / y rounded toward zero, for integers only, as TF's kernels (tf.math.truncatediv):
+    -7 / 5 is -1. An integer x / 0 gives 0 where TF raises. No gradient (integers)."""
+    del name
+    a, b = _numbers("truncatediv", x, y)
+    if a.dtype.kind not in "iu":
+        raise op_error(DTypeError, "truncatediv", f"has TF kernels for integers only, got "
+                       f"{a.dtype.name}", "use tf.math.truediv and tf.math.floor / ceil, or "
+                       "cast to an integer dtype", user_site())
+    # x - fmod(x, y) is an exact multiple of y: floor division of it rounds toward zero
+    return bind(rounding.floor_divide_p, a - bind(rounding.fmod_p, a, b), b)
+
+
+_TRUNCATEMOD_DTYPES = (dtypes.int32, dtypes.int64, dtypes.float16, dtypes.float32,
+                       dtypes.float64)
+
+
+def truncatemod(x, y, name=None):
+    """The remainder of x / y rounded toward zero, with x's sign: C's fmod (tf.math.
+    truncatemod), for int32, int64 and floats, as TF. TF registers no gradient; tapejit's is
+    fmod's (1, -trunc(x / y)). An integer x % 0 gives 0 where TF raises."""
+    del name
+    a, b = _numbers("truncatemod", x, y)
+    if a.dtype not in _TRUNCATEMOD_DTYPES:
+        raise op_error(DTypeError, "truncatemod", f"expects int32, int64 or float operands, "
+                       f"as TF, got {a.dtype.name}", "cast them to int32 or int64 first",
+                       user_site())
+    return bind(rounding.fmod_p, a, b)
 
 
 def xdivy(x, y, name=None):

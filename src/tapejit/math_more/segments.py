@@ -1,6 +1,6 @@
-"""tf.math's segment reductions over sorted, known segment ids (segment_mean, segment_max,
-segment_min) and top_k, composed from segment_sum, where, reductions and the sort
-primitives."""
+"""tf.math's segment reductions over known segment ids, sorted (segment_mean, segment_max,
+segment_min, segment_prod) or not (unsorted_segment_mean/max/min/prod), and top_k, composed
+from segment_sum, where, reductions and the sort primitives."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ import numpy as np
 
 from tapejit import dtypes
 from tapejit.errors import ShapeError, TracerArrayError, op_error
-from tapejit.math_more.reductions import one_axis
+from tapejit.math_more.elementwise import truediv
+from tapejit.math_more.reductions import one_axis, reduce_prod
 from tapejit.ops import (
     abs,
     cast,
     expand_dims,
     reduce_max,
     reduce_min,
+    reduce_sum,
+    reshape,
     reverse,
     segment_sum,
     sign,
@@ -91,6 +94,88 @@ def segment_min(data, segment_ids, name=None):
     (tf.math.segment_min); ties share the gradient, as in TF."""
     del name
     return _segment_extremum(data, segment_ids, "segment_min", reduce_min, highest)
+
+
+def segment_prod(data, segment_ids, name=None):
+    """The product of data's rows by sorted segment id, 1 for an empty segment
+    (tf.math.segment_prod); the gradient is the product of the segment's other entries, as
+    TF's (also where the segment holds zeros)."""
+    del name
+    data, ids = _segments(data, segment_ids, "segment_prod")
+    hits = ids == np.arange(int(ids[-1]) + 1 if len(ids) else 0)[:, None]
+    return reduce_prod(where(_per_row(hits, data), expand_dims(data, 0), 1), 1)
+
+
+def _unsorted(data, segment_ids, num_segments, op: str):
+    """data with one row per segment id, and a (num_segments, rows) NumPy mask of the rows in
+    each segment; ids must be known, of shape a prefix of data's, negative ids are dropped,
+    as in TF."""
+    data = numeric_operand(data, op)
+    ids, count = index_value(segment_ids, op), index_value(num_segments, op)
+    if is_traced(ids) or is_traced(count):
+        raise _error(TracerArrayError, op, "its output rows depend on the values of traced "
+                     "segment_ids or num_segments",
+                     "pass them as NumPy data or eager tensors")
+    require_integer(ids, op)
+    require_integer(count, op)
+    if count.ndim != 0 or count < 0:
+        raise _error(ValueError, op, f"num_segments must be a non-negative integer scalar, "
+                     f"got {count!r}", "pass the number of segments")
+    if tuple(data.shape[:ids.ndim]) != ids.shape:
+        raise _error(ShapeError, op, f"segment_ids of shape {ids.shape} are not a prefix of "
+                     f"data's shape {tuple(data.shape)}", "give one segment id per row of data")
+    if np.any(ids >= count):
+        raise _error(ValueError, op, f"segment ids {sorted(set(ids[ids >= count].tolist()))} "
+                     f"are not in [0, {int(count)})", "raise num_segments")
+    if ids.ndim != 1:
+        data = reshape(data, (ids.size,) + tuple(data.shape[ids.ndim:]))
+    hits = ids.reshape(-1) == np.arange(int(count))[:, None]
+    return data, hits
+
+
+def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
+    """The mean of data's rows by segment id, 0 for an empty segment; TF's sum / max(count, 1)
+    with `/` its truediv, so integer data gives floats (tf.math.unsorted_segment_mean)."""
+    del name
+    data, hits = _unsorted(data, segment_ids, num_segments, "unsorted_segment_mean")
+    total = reduce_sum(where(_per_row(hits, data), expand_dims(data, 0), 0), 1)
+    count = _per_row(np.maximum(hits.sum(1), 1).astype(data.dtype), data)
+    return truediv(total, count)
+
+
+def _unsorted_extremum(data, segment_ids, num_segments, op: str, reduce_fn, fill):
+    data, hits = _unsorted(data, segment_ids, num_segments, op)
+    best = reduce_fn(where(_per_row(hits, data), expand_dims(data, 0), fill(data.dtype)), 1)
+    limit = np.finfo(data.dtype) if data.dtype.kind == "f" else np.iinfo(data.dtype)
+    empty = limit.min if fill is lowest else limit.max
+    return where(_per_row(~hits.any(1), data), data.dtype.type(empty), best)
+
+
+def unsorted_segment_max(data, segment_ids, num_segments, name=None):
+    """The largest of data's rows by segment id; an empty segment gets the dtype's lowest
+    finite value, as TF's numeric_limits::lowest() (tf.math.unsorted_segment_max). Ties share
+    the gradient, as in TF."""
+    del name
+    return _unsorted_extremum(data, segment_ids, num_segments, "unsorted_segment_max",
+                              reduce_max, lowest)
+
+
+def unsorted_segment_min(data, segment_ids, num_segments, name=None):
+    """The smallest of data's rows by segment id; an empty segment gets the dtype's largest
+    finite value, as TF's numeric_limits::max() (tf.math.unsorted_segment_min). Ties share
+    the gradient, as in TF."""
+    del name
+    return _unsorted_extremum(data, segment_ids, num_segments, "unsorted_segment_min",
+                              reduce_min, highest)
+
+
+def unsorted_segment_prod(data, segment_ids, num_segments, name=None):
+    """The product of data's rows by segment id, 1 for an empty segment
+    (tf.math.unsorted_segment_prod); the gradient is the product of the segment's other
+    entries, as TF's (also where the segment holds zeros)."""
+    del name
+    data, hits = _unsorted(data, segment_ids, num_segments, "unsorted_segment_prod")
+    return reduce_prod(where(_per_row(hits, data), expand_dims(data, 0), 1), 1)
 
 
 TopKV2 = namedtuple("TopKV2", ["values", "indices"])
