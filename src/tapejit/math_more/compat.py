@@ -44,13 +44,13 @@ def tf_reduction(fn, name: str):
     return _named(fn, wrapper, name)
 
 
-def _tf_extremum(op: str, selector, x, y):
+def _tf_extremum(op: str, value_fn, selector, x, y):
     """x where selector(x, y) holds or x is NaN, else y: TF's value (x on ties, signed zeros
     included; a NaN on either side wins) and TF's gradient, all of it to x where
     selector(x, y) holds, to y elsewhere. Where x is NaN, x takes it (TF's goes to y)."""
     a, b = binary_operands(op, x, y)
     if a.dtype.kind != "f":
-        return (ops.maximum if op == "maximum" else ops.minimum)(a, b)
+        return value_fn(a, b)
     keep_x = ops.logical_or(selector(a, b), ops.not_equal(a, a))
     return ops.where(keep_x, a, b)
 
@@ -60,13 +60,13 @@ def maximum(x, y, name=None):
     included), NaN where either is NaN; the gradient goes to the side chosen (TF's
     _MaximumMinimumGrad). tj.numpy.maximum keeps NumPy's value and JAX's split gradient."""
     del name
-    return _tf_extremum("maximum", ops.greater_equal, x, y)
+    return _tf_extremum("maximum", ops.maximum, ops.greater_equal, x, y)
 
 
 def minimum(x, y, name=None):
     """The elementwise minimum (tf.math.minimum): x where x <= y, as tf.math.maximum."""
     del name
-    return _tf_extremum("minimum", ops.less_equal, x, y)
+    return _tf_extremum("minimum", ops.minimum, ops.less_equal, x, y)
 
 
 def divide(x, y, name=None):

@@ -97,26 +97,26 @@ def one_axis(x, axis, op: str) -> int:
     return normalize_axes(int(axis), x.ndim, op)[0]
 
 
+def _running(x, axis, exclusive, reverse, op: str, scan_fn, identity):
+    x = numeric_operand(x, op)
+    axis = one_axis(x, axis, op)
+    if exclusive:
+        x = scan.shifted(x, axis, bool(reverse), identity)
+    return scan_fn(x, axis, bool(reverse))
+
+
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
     """Running sums along `axis`, in x's dtype (tf.math.cumsum): `exclusive` leaves each
     element out of its own sum, `reverse` sums from the end."""
     del name
-    x = numeric_operand(x, "cumsum")
-    axis = one_axis(x, axis, "cumsum")
-    if exclusive:
-        x = scan.shifted(x, axis, bool(reverse), 0)
-    return scan.cumsum(x, axis, bool(reverse))
+    return _running(x, axis, exclusive, reverse, "cumsum", scan.cumsum, 0)
 
 
 def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
     """Running products along `axis` (tf.math.cumprod; see cumsum). Its gradient is the
     exact one where x has zeros, where TF's divides by zero."""
     del name
-    x = numeric_operand(x, "cumprod")
-    axis = one_axis(x, axis, "cumprod")
-    if exclusive:
-        x = scan.shifted(x, axis, bool(reverse), 1)
-    return scan.cumprod(x, axis, bool(reverse))
+    return _running(x, axis, exclusive, reverse, "cumprod", scan.cumprod, 1)
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
