@@ -25,10 +25,9 @@ def _bits(x: np.ndarray) -> np.ndarray:
     return x.view(np.uint32 if x.dtype == np.float32 else np.uint64)
 
 
-def _cases():
-    for dtype in (np.float32, np.float64):
-        for shape in SHAPES:
-            yield pytest.param(dtype, shape, id=f"{dtype.__name__}-{'x'.join(map(str, shape))}")
+def _cases() -> list:
+    return [pytest.param(dtype, shape, id=f"{dtype.__name__}-{'x'.join(map(str, shape))}")
+            for dtype in (np.float32, np.float64) for shape in SHAPES]
 
 
 @pytest.mark.parametrize("dtype,shape", _cases())
