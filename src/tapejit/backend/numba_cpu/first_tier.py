@@ -30,6 +30,7 @@ import numpy as np
 
 from tapejit.backend.interface import LoweringError
 from tapejit.backend.numba_cpu.first_tier_control import CONTROL_STEPS
+from tapejit.backend.numba_cpu.first_tier_scalar import exact_scalar_step, scalar_group_function
 from tapejit.backend.numba_cpu.loops import MAX_NESTED_LOOPS
 from tapejit.backend.numba_cpu.scalar_code import SIN_COS_LIMIT, SIN_COS_LIMIT_F32, TRIG
 from tapejit.ir import Eqn, Lit, Program, Var, sub_programs
@@ -194,6 +195,7 @@ class _Group:
         self.trig = {id(e) for e in self.body.eqns if e.prim.name in TRIG} if self.shape else set()
         self.checked = _first_trig_of_each_argument(self.body)
         self.steps = [self._step(e, self.shape, load, False) for e in self.body.eqns]
+        self.scalar_run = None if self.shape else scalar_group_function(self.body, self.steps)
         self.dead_after = _last_reads(self.body)
         self.libm_steps: list | None = None  # built the first time an argument needs them
 
@@ -201,6 +203,9 @@ class _Group:
     def _step(eqn: Eqn, shape: tuple, load: LoadKernel, libm_trig: bool):
         if eqn.prim.name == "broadcast_in_dim":
             return _broadcast(eqn)
+        exact = None if shape else exact_scalar_step(eqn)
+        if exact is not None:
+            return exact
         if eqn.prim.kind == "reduce":
             return _Single(eqn, load, libm_trig, group=shape)
         return _Elementwise(eqn, load, libm_trig, scalar_group=not shape)
@@ -211,6 +216,9 @@ class _Group:
         def check(eqn: Eqn, ins: list) -> None:
             if id(eqn) in self.checked and not beyond and _beyond_vmath(eqn, ins[0]):
                 beyond.append(True)
+        if self.scalar_run is not None:
+            outs = self.scalar_run(values)
+            return outs[0] if len(outs) == 1 else outs
         outs = run_dropping(self.body, self.steps, self.dead_after, values,
                             check if self.trig else None)
         if beyond:
