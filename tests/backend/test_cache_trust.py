@@ -223,3 +223,34 @@ def test_code_compiled_for_new_argument_types_is_recorded_at_once(tmp_path):
     assert sum(entry.fn.stats.cache_misses.values()) == 2
     assert compiled_code.problem(entry.kernels, entry.numba_folder, entry.key) == ""
     assert _child(cache)["warnings"] == []
+
+
+def test_a_settled_folder_is_listed_once_and_again_when_it_changes(tmp_path, monkeypatch):
+    """Kernel loads read a folder's listing kept from before; any added or removed file
+    changes the folder's time, and the next load lists it again."""
+    for name in ("k_a.entry-3.py311.nbi", "k_a.entry-3.py311.1.nbc", "k_b.entry-3.py311.nbi"):
+        (tmp_path / name).write_bytes(b"")
+    long_ago = time.time_ns() - 60 * 10**9
+    os.utime(tmp_path, ns=(long_ago, long_ago))
+    assert [p.name for p in compiled_code.compiled_files(tmp_path, "a")] == [
+        "k_a.entry-3.py311.1.nbc", "k_a.entry-3.py311.nbi"]
+    scans = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(compiled_code.os, "scandir", lambda p: scans.append(p) or real_scandir(p))
+    assert len(compiled_code.compiled_files(tmp_path, "b")) == 1 and not scans
+    (tmp_path / "k_b.entry-3.py311.1.nbc").write_bytes(b"")
+    assert len(compiled_code.compiled_files(tmp_path, "b")) == 2 and len(scans) == 1
+    (tmp_path / "k_a.entry-3.py311.1.nbc").unlink()
+    assert len(compiled_code.compiled_files(tmp_path, "a")) == 1 and len(scans) == 2
+
+
+def test_a_folder_changed_just_now_is_listed_at_every_load(tmp_path, monkeypatch):
+    """Two changes within the file system's time granularity may leave one time: a listing
+    younger than that is never kept."""
+    (tmp_path / "k_a.entry-3.py311.nbi").write_bytes(b"")
+    scans = []
+    real_scandir = os.scandir
+    monkeypatch.setattr(compiled_code.os, "scandir", lambda p: scans.append(p) or real_scandir(p))
+    for expected in (1, 1):
+        assert len(compiled_code.compiled_files(tmp_path, "a")) == expected
+    assert len(scans) == 2

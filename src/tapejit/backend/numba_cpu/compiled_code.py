@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 from tapejit.backend.numba_cpu.cache_files import (
@@ -29,13 +30,41 @@ _THREAD_LOCKS: dict[str, threading.Lock] = {}
 _THREAD_LOCKS_GUARD = threading.Lock()
 
 
+_LISTINGS: dict[Path, tuple[int, dict[str, list[str]]]] = {}
+"""Per Numba cache folder: its modification time and its file names by kernel module."""
+
+SETTLED_NS = 2_000_000_000
+"""A folder last changed at least this long before it was listed keeps its listing until its
+modification time changes: a change within the file system's timestamp granularity of the
+one before could leave the time as it was, so a younger listing is not kept."""
+
+
+def _names_by_module(folder: Path) -> dict[str, list[str]]:
+    """The folder's file names grouped by the module they belong to (their first dotted
+    part). Listed again only when the folder changed: a cache folder holds thousands of
+    files, and every kernel load asks (it cost milliseconds each)."""
+    try:
+        changed = os.stat(folder).st_mtime_ns
+    except FileNotFoundError:
+        return {}
+    kept = _LISTINGS.get(folder)
+    if kept is not None and kept[0] == changed:
+        return kept[1]
+    listed_at = time.time_ns()
+    names: dict[str, list[str]] = {}
+    try:
+        for entry in os.scandir(folder):
+            names.setdefault(entry.name.split(".", 1)[0], []).append(entry.name)
+    except FileNotFoundError:
+        return {}
+    if changed < listed_at - SETTLED_NS:
+        _LISTINGS[folder] = (changed, names)
+    return names
+
+
 def compiled_files(folder: Path, key: str) -> list[Path]:
     """The files Numba keeps for kernel `key` in its cache `folder`."""
-    prefix = f"k_{key}."
-    try:
-        names = [e.name for e in os.scandir(folder) if e.name.startswith(prefix)]
-    except FileNotFoundError:
-        return []
+    names = _names_by_module(folder).get(f"k_{key}", [])
     return sorted(folder / n for n in names if not n.endswith(".tmp") and ".tmp." not in n)
 
 
