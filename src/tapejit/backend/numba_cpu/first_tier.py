@@ -3,7 +3,10 @@ share, so a new signature answers at once while its own kernel compiles.
 
 The small kernels come from the same code generator as the specialized kernel, hence the same
 scalar functions, the same evaluation order and the same reduction order: the first tier's
-results are the specialized kernel's, bit for bit. An elementwise equation of a loop group
+results are the specialized kernel's, bit for bit. Operations with one right answer (IEEE's
+correctly rounded arithmetic, comparisons, wrapping integer arithmetic, data movement) need
+no kernel: NumPy computes them (first_tier_exact.py; a rank-0 group, such as a scalar loop's
+body, becomes one generated Python function). Any other elementwise equation of a loop group
 runs over its operands flattened, literals passed as scalars (one kernel per primitive,
 params and dtypes, whatever the shapes and constants); a reduction runs as a group of its
 own over the group's shape (the same pairwise plan); a loop, branch or call runs its body on
@@ -30,7 +33,11 @@ import numpy as np
 
 from tapejit.backend.interface import LoweringError
 from tapejit.backend.numba_cpu.first_tier_control import CONTROL_STEPS
-from tapejit.backend.numba_cpu.first_tier_scalar import exact_scalar_step, scalar_group_function
+from tapejit.backend.numba_cpu.first_tier_exact import (
+    exact_step,
+    movement_step,
+    scalar_group_function,
+)
 from tapejit.backend.numba_cpu.loops import MAX_NESTED_LOOPS
 from tapejit.backend.numba_cpu.scalar_code import SIN_COS_LIMIT, SIN_COS_LIMIT_F32, TRIG
 from tapejit.ir import Eqn, Lit, Program, Var, sub_programs
@@ -203,7 +210,7 @@ class _Group:
     def _step(eqn: Eqn, shape: tuple, load: LoadKernel, libm_trig: bool):
         if eqn.prim.name == "broadcast_in_dim":
             return _broadcast(eqn)
-        exact = None if shape else exact_scalar_step(eqn)
+        exact = exact_step(eqn)
         if exact is not None:
             return exact
         if eqn.prim.kind == "reduce":
@@ -308,7 +315,7 @@ def _step_of(eqn: Eqn, load: LoadKernel):
         return _Group(eqn, load)
     if eqn.prim.name in CONTROL_STEPS:
         return CONTROL_STEPS[eqn.prim.name](eqn, lambda body: Runner(body, load))
-    return _Single(eqn, load)
+    return exact_step(eqn) or movement_step(eqn) or _Single(eqn, load)
 
 
 class FirstTierKernel:
@@ -327,7 +334,9 @@ class FirstTierKernel:
         return f"# first tier: each equation on a shared kernel\n{self.run.program}"
 
     def __call__(self, arrays: Sequence) -> tuple:
-        return tuple(_fresh_outputs(self.run(list(arrays)), arrays))
+        with np.errstate(all="ignore"):  # as in the kernel: IEEE's values, no warnings
+            outs = self.run(list(arrays))
+        return tuple(_fresh_outputs(outs, arrays))
 
     def entry(self, *arrays) -> tuple:
         return self(arrays)
