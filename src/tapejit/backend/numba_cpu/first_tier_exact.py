@@ -73,6 +73,14 @@ def _exact_op(eqn: Eqn) -> Callable | None:
     return None
 
 
+def _c_order(value):
+    """Arrays leave a NumPy step C-contiguous, as a kernel's do: a later kernel step given
+    another layout would make Numba compile it again for that layout."""
+    if type(value) is np.ndarray and not value.flags.c_contiguous:
+        return np.ascontiguousarray(value)
+    return value
+
+
 class ExactStep:
     """One equation on NumPy values: arrays as they come, scalars (a literal, a kernel's
     rank-0 result) as NumPy scalars of their dtypes."""
@@ -84,8 +92,8 @@ class ExactStep:
         self.casts = tuple(a.type.dtype.type for a in eqn.inputs)
 
     def __call__(self, values: list):
-        return self.op(*[v if type(v) is np.ndarray else cast(v)
-                         for cast, v in zip(self.casts, values)])
+        return _c_order(self.op(*[v if type(v) is np.ndarray else cast(v)
+                                  for cast, v in zip(self.casts, values)]))
 
 
 def exact_step(eqn: Eqn) -> ExactStep | None:
@@ -103,7 +111,8 @@ def movement_step(eqn: Eqn) -> Callable[[list], object] | None:
         return None
     dtypes = [a.type.dtype for a in eqn.inputs]
     impl, params = eqn.prim.impl, eqn.params
-    return lambda values: impl(*[np.asarray(v, d) for v, d in zip(values, dtypes)], **params)
+    return lambda values: _c_order(impl(*[np.asarray(v, d) for v, d in zip(values, dtypes)],
+                                        **params))
 
 
 def scalar_group_function(body: Program, steps: list) -> Callable[[list], list] | None:
