@@ -254,3 +254,18 @@ def test_a_folder_changed_just_now_is_listed_at_every_load(tmp_path, monkeypatch
     for expected in (1, 1):
         assert len(compiled_code.compiled_files(tmp_path, "a")) == expected
     assert len(scans) == 2
+
+
+def test_stale_temporaries_of_killed_writers_are_swept_and_nothing_else(tmp_path):
+    from tapejit.backend.numba_cpu.cache_files import STALE_TEMP_SECONDS, sweep_temporaries
+
+    names = {".k_1.tmp": True, "k_2.entry-3.py311.nbi.tmp.a1b2": True, ".k_3.tmp": False,
+             "k_4.py": True, "k_5.entry-3.py311.1.nbc": True, "notes.tmp": True}
+    old = time.time() - STALE_TEMP_SECONDS - 60
+    for name, stale in names.items():
+        (tmp_path / name).write_bytes(b"x")
+        if stale:
+            os.utime(tmp_path / name, (old, old))
+    sweep_temporaries(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".k_3.tmp", "k_4.py", "k_5.entry-3.py311.1.nbc", "notes.tmp"]

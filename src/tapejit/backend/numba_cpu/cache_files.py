@@ -109,16 +109,27 @@ def remove(path: Path) -> None:
         pass
 
 
+def _temporary(name: str) -> bool:
+    """tapejit's `.k_*.tmp` and Numba's `k_*.tmp.*`."""
+    return (name.startswith(".k_") and name.endswith(".tmp")) or (
+        name.startswith("k_") and ".tmp." in name)
+
+
 def sweep_temporaries(folder: Path) -> None:
-    """Delete temporary files that killed writers left (tapejit's and Numba's)."""
+    """Delete temporary files that killed writers left (tapejit's and Numba's). One pass of
+    plain name tests: a cache folder holds thousands of files, and pattern globs over them
+    cost a process's first kernel load milliseconds."""
     now = time.time()
-    for pattern in (".k_*.tmp", "k_*.tmp.*"):
-        for path in folder.glob(pattern):
-            try:
-                if now - path.lstat().st_mtime > STALE_TEMP_SECONDS:
-                    path.unlink()
-            except OSError:
-                pass
+    try:
+        entries = [e for e in os.scandir(folder) if _temporary(e.name)]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
+                os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def make_private(path: Path) -> None:
