@@ -266,9 +266,32 @@ class Runner:
         self.program = program
         self.steps = [_step_of(e, load) for e in program.eqns]
         self.dead_after = _last_reads(program)
+        self.one = _one_equation(program, self.steps[0]) if len(self.steps) == 1 else None
 
     def __call__(self, args: list) -> list:
+        if self.one is not None:
+            return self.one(args)
         return run_dropping(self.program, self.steps, self.dead_after, args)
+
+
+def _one_equation(program: Program, step) -> Callable[[list], list]:
+    """A program of one equation (a loop body that fused whole, run at every iteration) with
+    its operands and results picked by position, not looked up by name."""
+    eqn = program.eqns[0]
+    position = {id(v): i for i, v in enumerate(program.inputs)}
+    ins = [(-1, a.value) if type(a) is Lit else (position[id(a)], None) for a in eqn.inputs]
+    produced = {id(v): j for j, v in enumerate(eqn.outputs)}
+    outs = [(2, 0, a.value) if type(a) is Lit else
+            (0, produced[id(a)], None) if id(a) in produced else (1, position[id(a)], None)
+            for a in program.outputs]
+    several = len(eqn.outputs) > 1 or eqn.prim.multiple_results
+
+    def run(args: list) -> list:
+        result = step([args[i] if i >= 0 else value for i, value in ins])
+        results = result if several else (result,)
+        return [results[j] if kind == 0 else args[j] if kind == 1 else value
+                for kind, j, value in outs]
+    return run
 
 
 def run_dropping(program: Program, steps: list, dead_after: list[list[int]], args: list,
