@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from tapejit.config import config
 from tapejit.control.reroll import reroll
-from tapejit.debug import debug
+from tapejit.debug import debug, debugging
 from tapejit.ir import Program, verify
 from tapejit.passes.fuse import fuse
 from tapejit.passes.nested import recursively
@@ -49,14 +49,16 @@ def lower_programs(fn: Callable, args, static_argnums=(), timings: dict | None =
     timings["trace_s"] = time.perf_counter() - start - autodiff
     timings["autodiff_s"] = autodiff
     backward = tuple(program for program, _ in staged.backward)
-    debug(2, f"traced program\n{staged.program}")
-    for program in backward:
-        debug(2, f"backward program\n{program}")
+    if debugging(2):  # printing a program costs milliseconds: only when it is shown
+        debug(2, f"traced program\n{staged.program}")
+        for program in backward:
+            debug(2, f"backward program\n{program}")
     start = time.perf_counter()
     optimized = optimize(reroll(staged.program) if config.reroll else staged.program)
     timings["passes_s"] = time.perf_counter() - start
     start = time.perf_counter()
     fused = verify(recursively(fuse)(optimized))
     timings["fusion_s"] = time.perf_counter() - start
-    debug(3, f"after fusion:\n{fused}")
+    if debugging(3):
+        debug(3, f"after fusion:\n{fused}")
     return staged, backward, optimized, fused

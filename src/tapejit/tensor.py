@@ -8,6 +8,7 @@ Variable are announced to the recording tapes and the active traces on the per-t
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -191,7 +192,8 @@ def _as_data(value):
 def reject_masked(value, what: str) -> None:
     """Masked arrays are refused everywhere (JAX does too): a mask that one path honoured
     and another ignored would give different answers."""
-    if isinstance(value, np.ma.MaskedArray):
+    masked = sys.modules.get("numpy.ma")  # none can exist before NumPy's lazy numpy.ma loads
+    if masked is not None and isinstance(value, masked.MaskedArray):
         raise op_error(TypeError, what, "masked arrays are not supported (tapejit would have to "
                        "either honour or ignore the mask)", "fill it first, e.g. "
                        "x.filled(0.0), or pass x.data with the mask as a separate tensor",

@@ -206,6 +206,7 @@ def test_temporaries_of_a_killed_writer_are_swept(tmp_path):
     os.utime(stale, (old, old))
     fresh = _kernels(cache) / ".k_writing.def.tmp"
     fresh.write_text("being written now")
+    os.utime(_kernels(cache) / ".swept", (old, old))  # the last sweep, over an hour ago
     _child(cache)
     assert not stale.exists() and fresh.exists()
 
@@ -267,5 +268,12 @@ def test_stale_temporaries_of_killed_writers_are_swept_and_nothing_else(tmp_path
         if stale:
             os.utime(tmp_path / name, (old, old))
     sweep_temporaries(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        ".k_3.tmp", "k_4.py", "k_5.entry-3.py311.1.nbc", "notes.tmp"]
+    kept = [".k_3.tmp", ".swept", "k_4.py", "k_5.entry-3.py311.1.nbc", "notes.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == kept
+    (tmp_path / ".k_6.tmp").write_bytes(b"x")
+    os.utime(tmp_path / ".k_6.tmp", (old, old))
+    sweep_temporaries(tmp_path)  # swept within the hour: the folder is not listed again
+    assert (tmp_path / ".k_6.tmp").exists()
+    os.utime(tmp_path / ".swept", (old, old))
+    sweep_temporaries(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == kept

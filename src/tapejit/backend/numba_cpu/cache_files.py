@@ -109,6 +109,10 @@ def remove(path: Path) -> None:
         pass
 
 
+SWEPT_STAMP = ".swept"
+"""The empty file whose modification time is the folder's last sweep."""
+
+
 def _temporary(name: str) -> bool:
     """tapejit's `.k_*.tmp` and Numba's `k_*.tmp.*`."""
     return (name.startswith(".k_") and name.endswith(".tmp")) or (
@@ -116,12 +120,21 @@ def _temporary(name: str) -> bool:
 
 
 def sweep_temporaries(folder: Path) -> None:
-    """Delete temporary files that killed writers left (tapejit's and Numba's). One pass of
-    plain name tests: a cache folder holds thousands of files, and pattern globs over them
-    cost a process's first kernel load milliseconds."""
+    """Delete temporary files that killed writers left (tapejit's and Numba's), at most once
+    every STALE_TEMP_SECONDS per folder (a stamp file's time says when it was last done): a
+    cache folder holds thousands of files, and listing them cost every process's first
+    kernel load milliseconds."""
     now = time.time()
+    stamp = folder / SWEPT_STAMP
+    try:
+        if now - os.stat(stamp, follow_symlinks=False).st_mtime < STALE_TEMP_SECONDS:
+            return
+    except OSError:
+        pass
     try:
         entries = [e for e in os.scandir(folder) if _temporary(e.name)]
+        stamp.touch(mode=0o600)
+        os.utime(stamp, (now, now), follow_symlinks=False)
     except OSError:
         return
     for entry in entries:
