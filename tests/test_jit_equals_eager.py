@@ -72,6 +72,16 @@ def test_masked_arrays_are_refused_everywhere(call):
         call(masked)
 
 
+def test_a_numpy_ma_being_imported_by_another_thread_does_not_break_conversion(monkeypatch):
+    """tapejit's warm-up thread imports numpy.ma while the caller converts its arguments:
+    the partly initialized module (no MaskedArray class yet) means no masked array exists."""
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "numpy.ma", types.ModuleType("numpy.ma"))
+    np.testing.assert_array_equal(tj.constant(np.arange(3.0)).numpy(), np.arange(3.0))
+
+
 def test_static_arguments_are_keyed_by_type_and_bits():
     f = tj.jit(lambda x, s: x * s, static_argnums=(1,))
     x = np.ones(2, np.int32)

@@ -192,8 +192,10 @@ def _as_data(value):
 def reject_masked(value, what: str) -> None:
     """Masked arrays are refused everywhere (JAX does too): a mask that one path honoured
     and another ignored would give different answers."""
-    masked = sys.modules.get("numpy.ma")  # none can exist before NumPy's lazy numpy.ma loads
-    if masked is not None and isinstance(value, masked.MaskedArray):
+    # none can exist before NumPy's lazy numpy.ma has defined the class (another thread may
+    # be importing it: the module is then in sys.modules, partly initialized)
+    masked = getattr(sys.modules.get("numpy.ma"), "MaskedArray", None)
+    if masked is not None and isinstance(value, masked):
         raise op_error(TypeError, what, "masked arrays are not supported (tapejit would have to "
                        "either honour or ignore the mask)", "fill it first, e.g. "
                        "x.filled(0.0), or pass x.data with the mask as a separate tensor",
