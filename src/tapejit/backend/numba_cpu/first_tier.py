@@ -218,14 +218,14 @@ class _Group:
         return _Elementwise(eqn, load, libm_trig, scalar_group=not shape)
 
     def __call__(self, values: list):
+        if self.scalar_run is not None:
+            outs = self.scalar_run(values)
+            return outs[0] if len(outs) == 1 else outs
         beyond: list[bool] = []
 
         def check(eqn: Eqn, ins: list) -> None:
             if id(eqn) in self.checked and not beyond and _beyond_vmath(eqn, ins[0]):
                 beyond.append(True)
-        if self.scalar_run is not None:
-            outs = self.scalar_run(values)
-            return outs[0] if len(outs) == 1 else outs
         outs = run_dropping(self.body, self.steps, self.dead_after, values,
                             check if self.trig else None)
         if beyond:
