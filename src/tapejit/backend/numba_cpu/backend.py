@@ -22,6 +22,7 @@ from tapejit.backend.numba_cpu.kernel_cache import (
     recover,
 )
 from tapejit.backend.numba_cpu.source import KernelSource
+from tapejit.backend.numba_cpu.thread_choice import ThreadChoice
 from tapejit.config import config
 from tapejit.ir import Program
 
@@ -48,6 +49,8 @@ class NumbaKernel:
             self.entry = lambda *arrays: self(arrays)
         else:
             self.entry = functools.partial(self.fn, self.sizes, self.consts)
+        if self.parallel:
+            self.entry = ThreadChoice(self.entry)
 
     def __call__(self, arrays: Sequence) -> tuple:
         fn = self.fn.py_func if config.disable_jit == "kernels" else self.fn

@@ -1,0 +1,65 @@
+"""A parallel kernel runs on all threads or on one, whichever its recent calls found faster
+(a busy machine made the parallel loop slower than one thread), with the same bits."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+import tapejit as tj
+from tapejit.backend.numba_cpu import thread_choice
+from tapejit.backend.numba_cpu.thread_choice import ThreadChoice
+
+pytestmark = pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2,
+                                reason="needs two of Numba's threads")
+
+
+def _timed_kernel(monkeypatch, one_thread_cost: float, all_threads_cost: float):
+    """A stand-in kernel whose calls advance a fake clock by the cost of the thread count it
+    runs with, and the list of those counts."""
+    clock, counts = [0.0], []
+    monkeypatch.setattr(thread_choice.time, "perf_counter", lambda: clock[0])
+
+    def kernel(x):
+        threads = numba.get_num_threads()
+        counts.append(threads)
+        clock[0] += one_thread_cost if threads == 1 else all_threads_cost
+        return x * 2
+    return kernel, counts
+
+
+@pytest.mark.parametrize("one,every,want_one", [(1.0, 2.0, True), (2.0, 1.0, False)])
+def test_the_faster_way_is_kept_and_the_other_still_tried(monkeypatch, one, every, want_one):
+    kernel, counts = _timed_kernel(monkeypatch, one, every)
+    choice = ThreadChoice(kernel)
+    assert [choice(i) for i in range(160)] == [2 * i for i in range(160)]
+    later = counts[32:]
+    singles = sum(c == 1 for c in later)
+    assert (singles > 0.8 * len(later)) if want_one else (singles < 0.2 * len(later))
+    assert 0 < singles < len(later)  # the way not chosen is tried now and then
+
+
+def test_a_one_thread_call_restores_the_callers_own_thread_count(monkeypatch):
+    kernel, counts = _timed_kernel(monkeypatch, 1.0, 2.0)
+    choice = ThreadChoice(kernel)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(2)
+        for i in range(40):
+            choice(i)
+            assert numba.get_num_threads() == 2
+    finally:
+        numba.set_num_threads(before)
+    assert 1 in counts and 2 in counts
+
+
+def test_a_parallel_kernel_gives_the_same_bits_whichever_way_it_runs():
+    f = tj.jit(lambda x: (tj.math.tanh(x) * x, tj.math.exp(-x * x) * 3.0))
+    x = np.random.default_rng(0).standard_normal(1 << 17).astype(np.float32)
+    first = f(x)
+    f.wait()
+    assert isinstance(f._entry((x,))[0].executable.kernel.entry, ThreadChoice)
+    for outputs in [f(x) for _ in range(3 * thread_choice.TRIAL_EVERY)]:
+        for got, want in zip(outputs, first):
+            assert got.numpy().tobytes() == want.numpy().tobytes()
