@@ -105,7 +105,7 @@ def _gather_runs(xp, cols, line, lines, first, cg, kernel_hw, strides, dilation)
                     at += one_tap
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _copy(src, start, dst, at, count):
     """dst[at:at + count] = src[start:start + count]; unsigned indices, so the loop
     vectorizes (no negative-index wraparound to test)."""
@@ -130,8 +130,11 @@ def _gather_taps(xp, cols_t, line, lines, first, cg, kernel_hw, strides, dilatio
                     b, oh = r // out_h, r % out_h
                     src = np.uint64(((b * hp + oh * strides[0] + i * dilation[0]) * wp
                                       + j * dilation[1]) * channels + first + c)
-                    for ow in range(np.uint64(out_w)):
-                        row[at + ow] = xf[src + ow * step]
+                    if step == 1:  # one channel, stride 1: a contiguous run
+                        _copy(xf, src, row, at, np.uint64(out_w))
+                    else:
+                        for ow in range(np.uint64(out_w)):
+                            row[at + ow] = xf[src + ow * step]
                     at += np.uint64(out_w)
 
 

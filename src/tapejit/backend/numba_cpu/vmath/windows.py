@@ -100,22 +100,34 @@ def _max_step(v, acc):
 
 @njit(cache=True, nogil=True)
 def _pool_reduce_pairs(xf, shape, out_shape, fill, is_max, out, b0, b1):
-    """_pool_reduce_inside for 2x2 windows of stride 2: the same values in the same order."""
-    c, row = shape[3], shape[2] * shape[3]
+    """_pool_reduce_inside for 2x2 windows of stride 2: the same values in the same order.
+    A window's few channels make too short a loop to vectorize, so each pair of operand
+    rows runs as one loop along the row, every position taken as a window's top-left
+    corner; the odd columns' results are then dropped (_row_pairs)."""
+    c, row, span = _row_pairs(shape, out_shape)
+    whole = np.empty(span, out.dtype)
     for b in range(b0, b1):
         for oh in range(out_shape[1]):
-            o = (b * out_shape[1] + oh) * out_shape[2] * c
-            base = (b * shape[1] + 2 * oh) * row
-            for ow in range(out_shape[2]):
-                p = base + 2 * ow * c
+            base = np.uint64(b * shape[1] + 2 * oh) * row
+            for q in range(span - c):
+                p = base + q
+                x0, x1, x2, x3 = xf[p], xf[p + c], xf[p + row], xf[p + row + c]
+                if is_max:
+                    whole[q] = _max_step(x3, _max_step(x2, _max_step(x1, _max_step(x0, fill))))
+                else:
+                    whole[q] = (((fill + x0) + x1) + x2) + x3
+            o = np.uint64((b * out_shape[1] + oh) * out_shape[2]) * c
+            for ow in range(np.uint64(out_shape[2])):
                 for k in range(c):
-                    x0, x1, x2, x3 = xf[p + k], xf[p + c + k], xf[p + row + k], xf[p + row + c + k]
-                    if is_max:
-                        acc = _max_step(x3, _max_step(x2, _max_step(x1, _max_step(x0, fill))))
-                    else:
-                        acc = (((fill + x0) + x1) + x2) + x3
-                    out[o + k] = acc
-                o += c
+                    out[o + ow * c + k] = whole[2 * ow * c + k]
+
+
+@njit(cache=True, nogil=True)
+def _row_pairs(shape, out_shape):
+    """(channels, an operand row's length, the length its windows cover), unsigned so that
+    loops over them vectorize."""
+    c = np.uint64(shape[3])
+    return c, np.uint64(shape[2]) * c, np.uint64(2 * out_shape[2]) * c
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -125,13 +137,10 @@ def _improves(v, top):
 
 
 @njit(cache=True, nogil=True)
-def _pool_select_pairs(vf, xf, shape, out_shape, out, scatter, b0, b1):
-    """_pool_select_inside for 2x2 windows of stride 2, without a store to a computed
-    address (which ran four times slower here): each window's four positions are written,
-    0 + v at its first maximum and 0 at the others, as adding v into zeros gives (scatter);
-    or v's value at that position is taken (gather)."""
+def _pool_gather_pairs(vf, xf, shape, out_shape, out, b0, b1):
+    """_pool_select_inside's gather for 2x2 windows of stride 2: each window's four values
+    compared one by one, v taken from the first maximum's position."""
     c, row = shape[3], shape[2] * shape[3]
-    zero = out.dtype.type(0)
     for b in range(b0, b1):
         for oh in range(out_shape[1]):
             o = (b * out_shape[1] + oh) * out_shape[2] * c
@@ -146,17 +155,52 @@ def _pool_select_pairs(vf, xf, shape, out_shape, out, scatter, b0, b1):
                     t2 = _improves(x2, top)
                     top = x2 if t2 else top
                     t3 = _improves(x3, top)
-                    if scatter:
-                        v = zero + vf[o + k]
-                        out[p3 + k] = v if t3 else zero
-                        out[p2 + k] = v if t2 & ~t3 else zero
-                        out[p1 + k] = v if t1 & ~(t2 | t3) else zero
-                        out[p0 + k] = zero if t1 | t2 | t3 else v
-                    else:
-                        v = vf[p1 + k] if t1 else vf[p0 + k]
-                        v = vf[p2 + k] if t2 else v
-                        out[o + k] = vf[p3 + k] if t3 else v
+                    v = vf[p1 + k] if t1 else vf[p0 + k]
+                    v = vf[p2 + k] if t2 else v
+                    out[o + k] = vf[p3 + k] if t3 else v
                 o += c
+
+
+@njit(cache=True, nogil=True)
+def _pool_scatter_pairs(vf, xf, shape, out_shape, out, b0, b1):
+    """_pool_select_inside's scatter for 2x2 windows of stride 2, each pair of operand rows
+    in loops along the row (see _pool_reduce_pairs): first every position's choice among
+    the four of the window it starts, then each position's value from its own window's
+    choice (an even column is its window's first or third value, an odd one its second or
+    fourth): 0 + v at the first maximum, 0 elsewhere, as adding v into zeros gives. No
+    store goes to a computed address (that ran four times slower here)."""
+    c, row, span = _row_pairs(shape, out_shape)
+    chosen = np.zeros(span + c, np.uint8)  # chosen[q + c]: the choice of the window at q
+    odd = np.empty(span, np.uint8)
+    for q in range(span):
+        odd[q] = (q // c) % 2
+    spread = np.empty(span, out.dtype)  # each position's window's v
+    zero = out.dtype.type(0)
+    for b in range(b0, b1):
+        for oh in range(out_shape[1]):
+            base = np.uint64(b * shape[1] + 2 * oh) * row
+            for q in range(span - c):
+                p = base + q
+                x0, x1, x2, x3 = xf[p], xf[p + c], xf[p + row], xf[p + row + c]
+                t1 = _improves(x1, x0)
+                top = x1 if t1 else x0
+                t2 = _improves(x2, top)
+                top = x2 if t2 else top
+                t3 = _improves(x3, top)
+                chosen[q + c] = 3 if t3 else (2 if t2 else (1 if t1 else 0))
+            o = np.uint64((b * out_shape[1] + oh) * out_shape[2]) * c
+            for ow in range(np.uint64(out_shape[2])):
+                for k in range(c):
+                    v = zero + vf[o + ow * c + k]
+                    spread[2 * ow * c + k] = v
+                    spread[2 * ow * c + c + k] = v
+            for q in range(span):
+                side = odd[q]
+                here, ahead = chosen[q], chosen[q + c]
+                pick = here if side != 0 else ahead  # "!= 0": a select, not a branch
+                v = spread[q]
+                out[base + q] = v if pick == side else zero
+                out[base + row + q] = v if pick == side + np.uint8(2) else zero
 
 
 @njit(cache=True, nogil=True)
@@ -324,8 +368,10 @@ def window_select_part(vf, xf, shape, window, strides, lo, out_shape, fill, out,
     """Part k of select_and_gather_add, t at each window's arg-max of x (out: zeros of the
     output's size), or, scatter, of select_and_scatter_add, each window's s added at its
     arg-max of x (out: zeros of the operand's size; out_shape is then s's shape)."""
-    if _pairs(shape, window, strides, lo, out_shape):
-        _pool_select_pairs(vf, xf, shape, out_shape, out, scatter, k, k + 1)
+    if _pairs(shape, window, strides, lo, out_shape) and scatter:
+        _pool_scatter_pairs(vf, xf, shape, out_shape, out, k, k + 1)
+    elif _pairs(shape, window, strides, lo, out_shape):
+        _pool_gather_pairs(vf, xf, shape, out_shape, out, k, k + 1)
     elif _inside(shape, window, strides, lo, out_shape):
         _pool_select_inside(vf, xf, shape, window, strides, out_shape, out, scatter, k, k + 1)
     elif _spatial_only(shape, window, strides, lo, out_shape):
