@@ -23,6 +23,7 @@ from tapejit.backend.numba_cpu.scalar_code import (
     TRIG,
     VMATH,
 )
+from tapejit.backend.numba_cpu.short_rows import ShortRows, reads
 from tapejit.backend.numba_cpu.source import KernelBuilder, np_type
 from tapejit.ir import Eqn, Lit, Var
 
@@ -70,6 +71,10 @@ class _Group:
         self.driver = None if self.rank > MAX_NESTED_LOOPS else PairwiseDriver.find(
             kernel, self.shape, self.index, self.reductions)
         self.parallel = parallel_ok and not exact and self._parallel_ok()
+        self.rows = None if exact or self.rank > MAX_NESTED_LOOPS else ShortRows.find(
+            kernel, self.shape, reads(self.body, self.local, self._numpy_mapping),
+            any(id(v) in kernel.given for v in self.body.outputs), bool(self.reductions))
+        self.loop_index = self.index[:-2] + ["irow"] if self.rows else self.index
 
     def _parallel_ok(self) -> bool:
         small = prod(self.shape) < (1 if self.kernel.any_size else PARALLEL_MIN)
@@ -108,8 +113,9 @@ class _Group:
         if key not in self.loads:
             local = f"x{len(self.loads)}_{name[2:]}"
             index = ", ".join("0" if m is None else self.index[m] for m in mapping)
+            merged = self.rows.read(var, mapping, self.loop_index) if self.rows else None
             self.loads[key] = local
-            self.pending_loads.append(f"{local} = {name}[{index}]")
+            self.pending_loads.append(f"{local} = {merged or f'{name}[{index}]'}")
         return self.loads[key]
 
     # --- pieces --------------------------------------------------------------------------
@@ -123,6 +129,9 @@ class _Group:
             self.driver.plan(self.base)
             if not self.parallel:
                 self.driver.allocate(self.base)
+        if self.rows:
+            self.rows.prepare([v for e in self.body.eqns for v in e.outputs
+                               if id(v) in self.outputs], self.base)
 
     def _allocate(self, eqn: Eqn, var: Var) -> None:
         k, name, dtype = self.kernel, self.kernel.name(var), var.type.dtype
@@ -149,10 +158,13 @@ class _Group:
         else:
             indent = self.base
             outer = range(self.driver.start if self.driver else self.rank)
+        if self.rows:
+            outer = range(self.rank - 1)
+        shape = self.rows.loop_shape if self.rows else self.shape
         for k in outer:
             loop = "prange" if (k == 0 and self.parallel) else "range"
-            size = self.kernel.size(self.shape[k])
-            self.kernel.emit(f"for {self.index[k]} in {loop}({size}):", indent)
+            size = self.kernel.size(shape[k])
+            self.kernel.emit(f"for {self.loop_index[k]} in {loop}({size}):", indent)
             indent += "    "
         self.run_indent = indent
         return self.driver.open(indent) if self.driver else indent
@@ -194,8 +206,9 @@ class _Group:
         else:
             lines = [f"{self._scalar_name(eqn.out)} = {self._elementwise(eqn)}"]
         if eqn.prim.kind != "reduce" and id(eqn.out) in self.outputs and self.rank:
-            lines.append(f"{self.kernel.name(eqn.out)}[{', '.join(self.index)}] = "
-                         f"{self._scalar_name(eqn.out)}")
+            target = (self.rows.store(eqn.out, self.loop_index) if self.rows else
+                      f"{self.kernel.name(eqn.out)}[{', '.join(self.index)}]")
+            lines.append(f"{target} = {self._scalar_name(eqn.out)}")
         return self.pending_loads + lines
 
     def _elementwise(self, eqn: Eqn) -> str:
