@@ -10,7 +10,7 @@ import pytest
 from tapejit.backend.numba_cpu.vmath import windows
 
 WINDOW, STRIDES, LOW = (1, 2, 2, 1), (1, 2, 2, 1), (0, 0, 0, 0)
-SHAPES = [(2, 4, 4, 1), (3, 7, 5, 3), (2, 8, 6, 6), (1, 6, 6, 16)]
+SHAPES = [(2, 4, 4, 1), (3, 7, 5, 3), (2, 8, 6, 6), (1, 6, 6, 16), (2, 5, 9, 2)]
 
 
 def _values(size: int, dtype, rng) -> np.ndarray:
@@ -39,7 +39,9 @@ def test_arg_max_gather_and_scatter_match_the_general_loops(dtype, shape, scatte
     x = _values(int(np.prod(shape)), dtype, rng)
     v = _values(int(np.prod(out_shape if scatter else shape)), dtype, rng)
     size = int(np.prod(shape if scatter else out_shape))
-    pairs, general = np.zeros(size, dtype), np.zeros(size, dtype)
+    # a scatter writes every operand position, so its output may start as anything
+    pairs = np.full(size, np.nan if scatter else 0, dtype)
+    general = np.zeros(size, dtype)
     for k in range(shape[0]):
         windows.window_select_part(v, x, shape, WINDOW, STRIDES, LOW, out_shape,
                                    dtype(-np.inf), pairs, scatter, k)
@@ -77,3 +79,24 @@ def test_other_windows_take_the_general_loops():
     assert not windows._pairs(shape, (1, 3, 3, 1), (1, 3, 3, 1), LOW, (2, 2, 2, 3))
     assert not windows._pairs(shape, WINDOW, (1, 1, 1, 1), LOW, (2, 5, 5, 3))
     assert not windows._pairs(shape, WINDOW, STRIDES, (0, 1, 1, 0), (2, 3, 3, 3))
+
+
+@pytest.mark.parametrize("window,strides,low,out_shape", [
+    ((1, 3, 3, 1), (1, 2, 2, 1), (0, 0, 0, 0), (2, 2, 3, 3)),   # inside, not pairs
+    ((1, 2, 2, 1), (1, 2, 2, 1), (0, 1, 1, 0), (2, 3, 4, 3)),   # padded: spatial only
+    ((2, 2, 2, 1), (1, 2, 2, 1), (0, 0, 0, 0), (1, 2, 3, 3)),   # over the batch: one part
+])
+def test_every_scatter_writes_its_whole_part(window, strides, low, out_shape):
+    """Each scatter part starts from an uninitialized output: NaN-filled here, it must give
+    what a zero-filled one gives."""
+    shape = (2, 5, 7, 3)
+    rng = np.random.default_rng(11)
+    x = _values(int(np.prod(shape)), np.float32, rng)
+    v = _values(int(np.prod(out_shape)), np.float32, rng)
+    parts = windows.window_parts(shape, window, strides, low, out_shape)
+    filled, zeros = np.full(x.size, np.nan, np.float32), np.zeros(x.size, np.float32)
+    for out in (filled, zeros):
+        for k in range(parts):
+            windows.window_select_part(v, x, shape, window, strides, low, out_shape,
+                                       np.float32(-np.inf), out, True, k)
+    np.testing.assert_array_equal(_bits(filled), _bits(zeros))

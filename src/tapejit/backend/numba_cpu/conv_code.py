@@ -185,8 +185,9 @@ def _select(scatter: bool):
         args = (f"{vf}, {xf}, {w.shape}, {w.window}, {w.strides}, {w.lo}, {windows}, "
                 f"{w.fill(xt.dtype)}")
         ctx.kernel.math.add("window_select_part")
+        # a scatter's parts write every operand position (window_select_part)
         return lines + w.in_parts(
-            w.allocation(out_shape, vt.dtype, True), windows,
+            w.allocation(out_shape, vt.dtype, not scatter), windows,
             lambda o, k: f"window_select_part({args}, {o}, np.bool_({scatter}), {k})",
             out_shape, w.threaded(xt))
     return code

@@ -46,9 +46,13 @@ def _padded(x, pad_lo, lhs_dil, height, width):
     (slice assignment would make Numba compile its formatted shape-error messages, seconds
     per process), a run per input row when those are contiguous."""
     n, h, w, c = x.shape
-    out = np.zeros((n, height, width, c), x.dtype)
     y0, _, ys, h0, h1 = _placed(h, pad_lo[0], lhs_dil[0], height)
     z0, _, zs, w0, w1 = _placed(w, pad_lo[1], lhs_dil[1], width)
+    if ys == 1 and zs == 1 and h0 < h1 and w0 < w1:  # undilated: zeros on the border only
+        out = np.empty((n, height, width, c), x.dtype)
+        _zero_border(out, y0, y0 + h1 - h0, z0, z0 + w1 - w0)
+    else:
+        out = np.zeros((n, height, width, c), x.dtype)
     if zs == 1 and x.flags.c_contiguous:
         xf = np.lib.stride_tricks.as_strided(x, (x.size,), (x.itemsize,))
         of = out.ravel()
@@ -67,6 +71,25 @@ def _padded(x, pad_lo, lhs_dil, height, width):
                 for k in range(c):
                     out[b, y, z, k] = x[b, i, j, k]
     return out
+
+
+@njit(cache=True, nogil=True)
+def _zero_border(out, y_in, y_end, z_in, z_end):
+    """Zeros in every row of an (N, H, W, C) array outside rows y_in ... y_end - 1, and in
+    those rows outside columns z_in ... z_end - 1."""
+    n, height, width, c = out.shape
+    flat = out.ravel()
+    row = np.uint64(width * c)
+    left, right = np.uint64(z_in * c), np.uint64(z_end * c)
+    for b in range(n):
+        for y in range(height):
+            start = np.uint64(b * height + y) * row
+            inside = y_in <= y < y_end
+            for q in range(left if inside else row):
+                flat[start + q] = 0
+            if inside:
+                for q in range(right, row):
+                    flat[start + q] = 0
 
 
 @njit(cache=True, nogil=True)

@@ -168,7 +168,8 @@ def _pool_scatter_pairs(vf, xf, shape, out_shape, out, b0, b1):
     the four of the window it starts, then each position's value from its own window's
     choice (an even column is its window's first or third value, an odd one its second or
     fourth): 0 + v at the first maximum, 0 elsewhere, as adding v into zeros gives. No
-    store goes to a computed address (that ran four times slower here)."""
+    store goes to a computed address (that ran four times slower here). Every position of
+    the batch items b0 ... b1 - 1 is written, so `out` need not start as zeros."""
     c, row, span = _row_pairs(shape, out_shape)
     chosen = np.zeros(span + c, np.uint8)  # chosen[q + c]: the choice of the window at q
     odd = np.empty(span, np.uint8)  # 1 in odd columns (no division: it costs ~30 cycles)
@@ -202,6 +203,13 @@ def _pool_scatter_pairs(vf, xf, shape, out_shape, out, b0, b1):
                 v = spread[q]
                 out[base + q] = v if pick == side else zero
                 out[base + row + q] = v if pick == side + np.uint8(2) else zero
+            for q in range(span, row):  # an odd width's last column
+                out[base + q] = zero
+                out[base + row + q] = zero
+        for h in range(2 * out_shape[1], shape[1]):  # an odd height's last row
+            start = np.uint64(b * shape[1] + h) * row
+            for q in range(row):
+                out[start + q] = zero
 
 
 @njit(cache=True, nogil=True)
@@ -365,13 +373,29 @@ def window_reduce_part(xf, shape, window, strides, lo, out_shape, fill, is_max, 
 
 
 @njit(cache=True, nogil=True)
+def _zero_part(out, shape, window, strides, lo, out_shape, k):
+    """Zeros over part k's operand positions (one batch item's, or all for a single part)."""
+    if window_parts(shape, window, strides, lo, out_shape) == shape[0]:
+        size = np.uint64(shape[1] * shape[2] * shape[3])
+        start = np.uint64(k) * size
+    else:
+        size, start = np.uint64(out.size), np.uint64(0)
+    for q in range(size):
+        out[start + q] = 0
+
+
+@njit(cache=True, nogil=True)
 def window_select_part(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatter, k):
     """Part k of select_and_gather_add, t at each window's arg-max of x (out: zeros of the
     output's size), or, scatter, of select_and_scatter_add, each window's s added at its
-    arg-max of x (out: zeros of the operand's size; out_shape is then s's shape)."""
-    if _pairs(shape, window, strides, lo, out_shape) and scatter:
+    arg-max of x (out: the operand's size, uninitialized: the part's positions are all
+    written, zero where no window's maximum is; out_shape is then s's shape)."""
+    if scatter and _pairs(shape, window, strides, lo, out_shape):
         _pool_scatter_pairs(vf, xf, shape, out_shape, out, k, k + 1)
-    elif _pairs(shape, window, strides, lo, out_shape):
+        return
+    if scatter:
+        _zero_part(out, shape, window, strides, lo, out_shape, k)
+    if _pairs(shape, window, strides, lo, out_shape):
         _pool_gather_pairs(vf, xf, shape, out_shape, out, k, k + 1)
     elif _inside(shape, window, strides, lo, out_shape):
         _pool_select_inside(vf, xf, shape, window, strides, out_shape, out, scatter, k, k + 1)
