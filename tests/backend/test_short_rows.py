@@ -91,3 +91,40 @@ def test_an_operand_over_an_outer_and_a_merged_axis_keeps_the_loop_nest():
     (out,), source = _kernel(lambda a, s: a * s, x, per_item)
     assert "irow" not in source
     np.testing.assert_array_equal(out, x * per_item)
+
+
+def _bias_grads(mask, g, n):
+    """A relu's backward and its bias gradient (a sum over all axes but the channels), a
+    max over the same axes, and an integer sum that wraps."""
+    z = tj.where(mask, g, 0.0)
+    return (z, tj.reduce_sum(z, axis=(0, 1, 2)), tj.reduce_max(g * 2.0, axis=(0, 1, 2)),
+            tj.reduce_sum(n * 3, axis=(0, 1, 2)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sums_over_all_but_a_short_last_axis_keep_their_bits(dtype, monkeypatch):
+    """Written once per channel into scalars: the loop nest's bits, and NumPy's (the same
+    order: rows one after another)."""
+    rng = np.random.default_rng(7)
+    g = rng.normal(size=(3, 5, 7, 6)).astype(dtype)
+    n = rng.integers(-2**30, 2**30, size=(3, 5, 7, 6)).astype(np.int32)
+    args = (g > 0.2, g, n)
+    per_channel, source = _kernel(_bias_grads, *args)
+    assert "a0_" in source and "a5_" in source
+    monkeypatch.setattr(short_rows, "SHORT_ROW", 0)
+    nested, source = _kernel(_bias_grads, *args)
+    assert "a0_" not in source
+    for a, b in zip(per_channel, nested):
+        np.testing.assert_array_equal(_bits(a), _bits(b))
+    z = np.where(g > 0.2, g, dtype(0))
+    np.testing.assert_array_equal(_bits(per_channel[1]), _bits(z.sum((0, 1, 2))))
+    np.testing.assert_array_equal(per_channel[3], (n * 3).sum((0, 1, 2), dtype=np.int32))
+
+
+def test_other_reductions_keep_their_loops():
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(4, 5, 6)).astype(np.float32)
+    _, source = _kernel(lambda a: tj.reduce_sum(a * 2.0, axis=(0, 2)), x)  # keeps axis 1
+    assert "a0_" not in source
+    _, source = _kernel(lambda a: tj.reduce_sum(a * 2.0, axis=(0, 1)), x)
+    assert "a0_" in source

@@ -13,6 +13,7 @@ from math import prod
 import numpy as np
 
 from tapejit.backend.interface import LoweringError
+from tapejit.backend.numba_cpu import short_rows
 from tapejit.backend.numba_cpu.contexts import ExprContext
 from tapejit.backend.numba_cpu.pairwise_code import PairwiseDriver
 from tapejit.backend.numba_cpu.scalar_code import (
@@ -75,6 +76,21 @@ class _Group:
             kernel, self.shape, reads(self.body, self.local, self._numpy_mapping),
             any(id(v) in kernel.given for v in self.body.outputs), bool(self.reductions))
         self.loop_index = self.index[:-2] + ["irow"] if self.rows else self.index
+        self.lanes = self._short_sums()
+        self.lane = 0
+
+    def _short_sums(self) -> int:
+        """The last axis's length when every reduction keeps that axis alone and it is short:
+        the body is then written once per position along it, each reduction into a scalar
+        per position (a loop of a few trips through an array ran scalar, its sums through
+        memory). The order of every sum stays the loop nest's. 0 otherwise."""
+        last = self.shape[-1] if self.shape else 0
+        kept_last = tuple(range(self.rank - 1))
+        if (not self.reductions or self.driver or self.parallel or self.exact or self.huge
+                or self.kernel.any_size or not 1 < last < short_rows.SHORT_ROW
+                or self.rank > MAX_NESTED_LOOPS):
+            return 0
+        return last if all(tuple(r.params["axes"]) == kept_last for r in self.reductions) else 0
 
     def _parallel_ok(self) -> bool:
         small = prod(self.shape) < (1 if self.kernel.any_size else PARALLEL_MIN)
@@ -129,6 +145,10 @@ class _Group:
             self.driver.plan(self.base)
             if not self.parallel:
                 self.driver.allocate(self.base)
+        for eqn in self.reductions if self.lanes else ():
+            name = self.kernel.name(eqn.out)
+            for lane in range(self.lanes):
+                self.kernel.emit(f"{self._lane_total(eqn, lane)} = {name}[{lane}]", self.base)
         if self.rows:
             self.rows.prepare([v for e in self.body.eqns for v in e.outputs
                                if id(v) in self.outputs], self.base)
@@ -158,7 +178,7 @@ class _Group:
         else:
             indent = self.base
             outer = range(self.driver.start if self.driver else self.rank)
-        if self.rows:
+        if self.rows or self.lanes:
             outer = range(self.rank - 1)
         shape = self.rows.loop_shape if self.rows else self.shape
         for k in outer:
@@ -237,7 +257,19 @@ class _Group:
         mapping = tuple(None if operand.type.shape[i] == 1 else d for i, d in enumerate(dims))
         return self.load(operand, mapping)
 
+    def _lane_total(self, eqn: Eqn, lane: int) -> str:
+        return f"a{lane}_{self.kernel.name(eqn.out)[2:]}"
+
+    def store_lanes(self) -> None:
+        """The per-position sums written back, after the loops."""
+        for eqn in self.reductions if self.lanes else ():
+            name = self.kernel.name(eqn.out)
+            for lane in range(self.lanes):
+                self.kernel.emit(f"{name}[{lane}] = {self._lane_total(eqn, lane)}", self.base)
+
     def _target(self, eqn: Eqn) -> str:
+        if self.lanes:
+            return self._lane_total(eqn, self.lane)
         kept = [self.index[d] for d in range(self.rank) if d not in eqn.params["axes"]]
         name = self.kernel.name(eqn.out)
         return f"{name}[{', '.join(kept)}]" if kept else name
@@ -269,16 +301,22 @@ def emit_group(kernel: KernelBuilder, eqn: Eqn, parallel_ok: bool = True, exact:
     kernel.comment(eqn, base)
     group.allocate()
     indent = group.open_loops()
-    for inner in group.body.eqns:
-        kernel.comment(inner, indent)
-        for line in group.statement(inner, indent):
-            kernel.emit(line, indent)
+    for lane in range(group.lanes or 1):
+        if group.lanes:  # the body once per position along the short last axis
+            kernel.emit(f"{group.index[-1]} = {lane}", indent)
+            group.lane, group.loads = lane, {}
+        for inner in group.body.eqns:
+            if not lane:
+                kernel.comment(inner, indent)
+            for line in group.statement(inner, indent):
+                kernel.emit(line, indent)
     if group.beyond:
         # one statement per iteration: a parallel loop allows one update of its reduction
         # variable, and a branch per sin or cos (`1 if ... else 0`) multiplied the loop's
         # blocks, which Numba's SSA pass revisits for every variable
         kernel.emit(f"{group.huge} += {' | '.join(group.beyond)}", indent)
     group.close_loops()
+    group.store_lanes()
     if group.huge:
         kernel.emit(f"if {group.huge} > 0:", base)
         emit_group(kernel, eqn, False, True, base + "    ")
