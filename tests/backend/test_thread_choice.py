@@ -40,6 +40,33 @@ def test_the_faster_way_is_kept_and_the_other_still_tried(monkeypatch, one, ever
     assert 0 < singles < len(later)  # the way not chosen is tried now and then
 
 
+def test_a_call_that_compiles_a_new_layout_is_not_timed(monkeypatch):
+    """Its time is the compile's: noted, it would make its way look slow for many calls."""
+    clock = [0.0]
+    monkeypatch.setattr(thread_choice.time, "perf_counter", lambda: clock[0])
+
+    class Dispatcher:  # Numba's: a new argument layout adds an overload, slowly
+        def __init__(self) -> None:
+            self.overloads: dict = {}
+
+        def __call__(self, layout):
+            if layout not in self.overloads:
+                self.overloads[layout] = "compiled"
+                clock[0] += 100.0
+            clock[0] += 1.0
+            return layout
+
+    choice = ThreadChoice(Dispatcher())
+    for layout in ("C", "C", "C"):
+        choice(layout)
+    noted = list(choice.seconds)
+    assert noted == [1.0, 1.0]
+    choice("F")
+    assert choice.seconds == noted
+    choice("F")
+    assert choice.seconds == noted
+
+
 def test_a_one_thread_call_restores_the_callers_own_thread_count(monkeypatch):
     kernel, counts = _timed_kernel(monkeypatch, 1.0, 2.0)
     choice = ThreadChoice(kernel)

@@ -26,10 +26,11 @@ class ThreadChoice:
     """`call` (a parallel kernel's entry) on all threads or on one. A caller's own
     numba.set_num_threads stays its choice of 'all'; a one-thread call restores it."""
 
-    __slots__ = ("call", "seconds", "calls", "one_thread")
+    __slots__ = ("call", "compiled", "seconds", "calls", "one_thread")
 
     def __init__(self, call: Callable) -> None:
         self.call = call
+        self.compiled = getattr(call, "overloads", {})  # a dispatcher's compiled layouts
         self.seconds: list[float | None] = [None, None]  # running means: all threads, one
         self.calls = 0
         self.one_thread = False
@@ -40,6 +41,7 @@ class ThreadChoice:
         if single:
             threads = get_num_threads()
             set_num_threads(1)
+        layouts = len(self.compiled)
         start = time.perf_counter()
         try:
             return self.call(*args)
@@ -47,7 +49,9 @@ class ThreadChoice:
             elapsed = time.perf_counter() - start
             if single:
                 set_num_threads(threads)
-            if self.calls > 1:  # a first call pays for page faults and waking threads
+            # a first call pays for page faults and waking threads; a call that compiled the
+            # kernel for a new argument layout, for the compile
+            if self.calls > 1 and len(self.compiled) == layouts:
                 self._note(single, elapsed)
 
     def _note(self, single: bool, elapsed: float) -> None:
