@@ -29,8 +29,10 @@ def _timed_kernel(monkeypatch, one_thread_cost: float, all_threads_cost: float):
     return kernel, counts
 
 
-@pytest.mark.parametrize("one,every,want_one", [(1.0, 2.0, True), (2.0, 1.0, False)])
+@pytest.mark.parametrize("one,every,want_one", [(1.0, 2.0, True), (2.0, 1.0, False),
+                                                (1.0, 0.97, True), (1.0, 0.9, False)])
 def test_the_faster_way_is_kept_and_the_other_still_tried(monkeypatch, one, every, want_one):
+    """All threads only when clearly faster (by MARGIN): within it, one thread is kept."""
     kernel, counts = _timed_kernel(monkeypatch, one, every)
     choice = ThreadChoice(kernel)
     assert [choice(i) for i in range(160)] == [2 * i for i in range(160)]

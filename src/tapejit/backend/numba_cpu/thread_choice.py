@@ -20,6 +20,10 @@ TRIAL_EVERY = 16
 again, is noticed within a few dozen calls."""
 PAST_WEIGHT = 0.75
 """The running means' weight of the past against the newest call."""
+MARGIN = 0.95
+"""All threads are kept only while their mean is at least 5% below one thread's: on a busy
+machine the two means were within noise of each other, and each switch to all threads,
+on a lucky mean, cost more than its calls won."""
 
 
 class ThreadChoice:
@@ -60,4 +64,4 @@ class ThreadChoice:
             PAST_WEIGHT * past + (1 - PAST_WEIGHT) * elapsed)
         every, one = self.seconds
         if every is not None and one is not None:
-            self.one_thread = one < every
+            self.one_thread = every > one * MARGIN
