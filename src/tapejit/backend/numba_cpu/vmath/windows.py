@@ -110,8 +110,7 @@ def _pool_reduce_pairs(xf, shape, out_shape, fill, is_max, out, b0, b1):
         for oh in range(out_shape[1]):
             base = np.uint64(b * shape[1] + 2 * oh) * row
             for q in range(span - c):
-                p = base + q
-                x0, x1, x2, x3 = xf[p], xf[p + c], xf[p + row], xf[p + row + c]
+                x0, x1, x2, x3 = _four(xf, base + q, c, row)
                 if is_max:
                     whole[q] = _max_step(x3, _max_step(x2, _max_step(x1, _max_step(x0, fill))))
                 else:
@@ -136,6 +135,22 @@ def _improves(v, top):
     return (v > top) | ((v != v) & (top == top))
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _four(xf, p, c, row):
+    """The 2x2 window whose top-left value is xf[p] (c: its column step, row: its row's)."""
+    return xf[p], xf[p + c], xf[p + row], xf[p + row + c]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _later_maxima(x0, x1, x2, x3):
+    """Whether x1, x2, x3 in turn replace the window's first maximum so far."""
+    t1 = _improves(x1, x0)
+    top = x1 if t1 else x0
+    t2 = _improves(x2, top)
+    top = x2 if t2 else top
+    return t1, t2, _improves(x3, top)
+
+
 @njit(cache=True, nogil=True)
 def _pool_gather_pairs(vf, xf, shape, out_shape, out, b0, b1):
     """_pool_select_inside's gather for 2x2 windows of stride 2: each window's four values
@@ -149,12 +164,8 @@ def _pool_gather_pairs(vf, xf, shape, out_shape, out, b0, b1):
                 p0 = base + 2 * ow * c
                 p1, p2, p3 = p0 + c, p0 + row, p0 + row + c
                 for k in range(c):
-                    x0, x1, x2, x3 = xf[p0 + k], xf[p1 + k], xf[p2 + k], xf[p3 + k]
-                    t1 = _improves(x1, x0)
-                    top = x1 if t1 else x0
-                    t2 = _improves(x2, top)
-                    top = x2 if t2 else top
-                    t3 = _improves(x3, top)
+                    x0, x1, x2, x3 = _four(xf, p0 + k, c, row)
+                    t1, t2, t3 = _later_maxima(x0, x1, x2, x3)
                     v = vf[p1 + k] if t1 else vf[p0 + k]
                     v = vf[p2 + k] if t2 else v
                     out[o + k] = vf[p3 + k] if t3 else v
@@ -182,13 +193,8 @@ def _pool_scatter_pairs(vf, xf, shape, out_shape, out, b0, b1):
         for oh in range(out_shape[1]):
             base = np.uint64(b * shape[1] + 2 * oh) * row
             for q in range(span - c):
-                p = base + q
-                x0, x1, x2, x3 = xf[p], xf[p + c], xf[p + row], xf[p + row + c]
-                t1 = _improves(x1, x0)
-                top = x1 if t1 else x0
-                t2 = _improves(x2, top)
-                top = x2 if t2 else top
-                t3 = _improves(x3, top)
+                x0, x1, x2, x3 = _four(xf, base + q, c, row)
+                t1, t2, t3 = _later_maxima(x0, x1, x2, x3)
                 chosen[q + c] = 3 if t3 else (2 if t2 else (1 if t1 else 0))
             o = np.uint64((b * out_shape[1] + oh) * out_shape[2]) * c
             for ow in range(np.uint64(out_shape[2])):
