@@ -73,8 +73,8 @@ def test_masked_arrays_are_refused_everywhere(call):
 
 
 def test_a_numpy_ma_being_imported_by_another_thread_does_not_break_conversion(monkeypatch):
-    """tapejit's warm-up thread imports numpy.ma while the caller converts its arguments:
-    the partly initialized module (no MaskedArray class yet) means no masked array exists."""
+    """Another thread imports numpy.ma while the caller converts its arguments: the partly
+    initialized module (no MaskedArray class yet) means no masked array exists."""
     import sys
     import types
 

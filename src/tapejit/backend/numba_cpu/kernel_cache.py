@@ -39,7 +39,12 @@ from tapejit.backend.numba_cpu.cache_files import (
     sweep_temporaries,
 )
 from tapejit.backend.numba_cpu.cache_files import write_atomically as _write_atomically
-from tapejit.backend.numba_cpu.numba_setup import configure, cpu_features, load_without_refresh
+from tapejit.backend.numba_cpu.numba_setup import (
+    configure,
+    cpu_features,
+    load_cached,
+    load_without_refresh,
+)
 from tapejit.config import config
 from tapejit.debug import debug
 from tapejit.lru import LRU
@@ -152,8 +157,12 @@ class CacheEntry:
         in the manifest. Numba's dispatcher looks `_compile_for_args` up on the instance."""
         unguarded = self.fn._compile_for_args
 
+        def load_or_compile(args, kws):
+            entry = None if kws else load_cached(self.fn, args)
+            return unguarded(*args, **kws) if entry is None else entry
+
         def compile_for_args(*args, **kws):
-            return self.first_call(lambda: unguarded(*args, **kws))
+            return self.first_call(lambda: load_or_compile(args, kws))
 
         self.fn._compile_for_args = compile_for_args
 
