@@ -15,7 +15,9 @@ _M_MMAP_THRESHOLD = -3
 
 @dataclass(frozen=True)
 class Timing:
-    """Seconds per call over `repeats` samples of `number` calls each."""
+    """Seconds per call over `repeats` samples of `number` calls each; `cpu_median` is the
+    median CPU time per call of the whole process (all its threads: a call on two threads
+    busy for 1 ms costs 2 ms), None where it was not measured."""
 
     median: float
     q1: float
@@ -24,6 +26,7 @@ class Timing:
     max: float
     repeats: int
     number: int
+    cpu_median: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -53,13 +56,16 @@ def time_calls(fn: Callable[[], object], budget: Budget) -> Timing:
     once = _warm_up(fn, budget.warmup_s)
     number = max(1, int(budget.sample_s / max(once, 1e-9)))
     samples: list[float] = []
+    cpu: list[float] = []
     gc.collect()
     started = time.perf_counter()
     while len(samples) < budget.repeats:
-        samples.append(_sample(fn, number) / number)
+        wall, used = _sample_both(fn, number)
+        samples.append(wall / number)
+        cpu.append(used / number)
         if len(samples) >= 3 and time.perf_counter() - started > budget.max_s:
             break
-    return summarize(samples, number)
+    return summarize(samples, number, cpu)
 
 
 def time_interleaved(fns: list[Callable[[], object]], budget: Budget) -> list[Timing]:
@@ -69,14 +75,17 @@ def time_interleaved(fns: list[Callable[[], object]], budget: Budget) -> list[Ti
     numbers = [max(1, int(budget.sample_s / max(_warm_up(f, budget.warmup_s), 1e-9)))
                for f in fns]
     samples: list[list[float]] = [[] for _ in fns]
+    cpu: list[list[float]] = [[] for _ in fns]
     gc.collect()
     started = time.perf_counter()
     for round_ in range(budget.repeats):
         for i in _rotated(len(fns), round_):
-            samples[i].append(_sample(fns[i], numbers[i]) / numbers[i])
+            wall, used = _sample_both(fns[i], numbers[i])
+            samples[i].append(wall / numbers[i])
+            cpu[i].append(used / numbers[i])
         if round_ >= 2 and time.perf_counter() - started > budget.max_s * len(fns):
             break
-    return [summarize(s, n) for s, n in zip(samples, numbers)]
+    return [summarize(s, n, c) for s, n, c in zip(samples, numbers, cpu)]
 
 
 def _rotated(count: int, shift: int) -> list[int]:
@@ -97,27 +106,33 @@ def _warm_up(fn: Callable[[], object], seconds: float) -> float:
 
 
 def _sample(fn: Callable[[], object], number: int) -> float:
+    return _sample_both(fn, number)[0]
+
+
+def _sample_both(fn: Callable[[], object], number: int) -> tuple[float, float]:
+    """Wall-clock and process CPU seconds of `number` calls, the garbage collector paused."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for _ in range(number):
             fn()
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - start_cpu
     finally:
         if enabled:
             gc.enable()
 
 
-def summarize(samples: list[float], number: int = 1) -> Timing:
-    """Median, quartiles and extremes of per-call times."""
+def summarize(samples: list[float], number: int = 1,
+              cpu: list[float] | None = None) -> Timing:
+    """Median, quartiles and extremes of per-call times (and the median CPU time per call)."""
     ordered = sorted(samples)
     if len(ordered) >= 2:
         q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
     else:
         q1 = q3 = ordered[0]
     return Timing(statistics.median(ordered), q1, q3, ordered[0], ordered[-1], len(ordered),
-                  number)
+                  number, statistics.median(cpu) if cpu else None)
 
 
 def _status_kib(field: str) -> int | None:

@@ -15,8 +15,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import pytape, workloads  # noqa: E402
 from benchmarks.cli import baselines, options_from, parser  # noqa: E402
-from benchmarks.measure import summarize  # noqa: E402
+from benchmarks.measure import Budget, summarize, time_calls  # noqa: E402
+from benchmarks.report import timed_table  # noqa: E402
 from benchmarks.results import Row, add_ratios  # noqa: E402
+from benchmarks.targets import TARGETS, measured  # noqa: E402
 from benchmarks.workloads import chain, compile, loops, tape  # noqa: E402
 
 
@@ -54,6 +56,39 @@ def test_unknown_peer_is_a_usage_error():
 def test_summary_statistics():
     t = summarize([4.0, 1.0, 3.0, 2.0, 5.0])
     assert (t.median, t.min, t.max, t.q1, t.q3, t.repeats) == (3.0, 1.0, 5.0, 2.0, 4.0, 5)
+
+
+def test_cpu_time_is_the_process_cpu_not_the_wall_clock():
+    import time
+
+    t = time_calls(lambda: time.sleep(0.002), Budget(repeats=3, sample_s=0.004, warmup_s=0.01))
+    assert t.median >= 0.002 and t.cpu_median is not None and t.cpu_median < t.median / 2
+
+
+def _conv_rows(tapejit: tuple[float, float], torch: tuple[float, float]) -> list[Row]:
+    rows = [Row("conv", "28x28 batch=64", library, value=wall,
+                timing={"median": wall, "q1": wall, "q3": wall, "cpu_median": cpu})
+            for library, (wall, cpu) in (("tapejit", tapejit), ("torch", torch))]
+    add_ratios(rows, {"conv": "torch"})
+    return rows
+
+
+def test_a_cpu_target_compares_cpu_times_and_a_wall_target_wall_times():
+    rows = _conv_rows(tapejit=(3e-3, 3e-3), torch=(2.5e-3, 5e-3))
+    by_name = {t.what: t for t in TARGETS}
+    cpu = measured(rows, by_name["LeNet-sized CNN step, 28x28, batch 64: CPU time"])
+    wall = measured(rows, by_name["LeNet-sized CNN step, 28x28, batch 64: wall time"])
+    assert cpu[0] == pytest.approx(0.6) and "3 ms vs 5 ms" in cpu[1]
+    assert wall[0] == pytest.approx(1.2)
+    rows[0].timing.pop("cpu_median")
+    assert measured(rows, by_name["LeNet-sized CNN step, 28x28, batch 64: CPU time"])[0] is None
+
+
+def test_timed_tables_show_cpu_time_and_its_ratio():
+    table = timed_table("conv", _conv_rows(tapejit=(3e-3, 3e-3), torch=(2.5e-3, 5e-3)))
+    cpu, ratio = table.headers.index("CPU time"), table.headers.index("CPU × torch")
+    assert [row[ratio] for row in table.cells] == ["0.60×", "1.00×"]
+    assert table.cells[0][cpu] == "3 ms"
 
 
 def test_ratios_are_to_the_baseline_of_the_same_case():
