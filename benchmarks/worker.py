@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -125,6 +126,8 @@ def launch(job: dict, env: dict[str, str] | None = None, timeout: float = 1800,
     environment = {**os.environ, **(env or {})}
     environment["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(ROOT), environment.get("PYTHONPATH", "")) if p)
+    environment[RUN_VARIABLE] = RUN_ID
+    wait_for_compile_workers(log)
     with tempfile.TemporaryDirectory(prefix="bench-job-") as folder:
         result = Path(folder) / "result.json"
         command = [sys.executable, "-m", "benchmarks.worker",
@@ -138,6 +141,43 @@ def launch(job: dict, env: dict[str, str] | None = None, timeout: float = 1800,
         raise Timeout(f"worker killed after {timeout:g} s")
     last = next((line for line in reversed(tail) if line.strip()), "no output")
     raise RuntimeError(f"worker exited with {process.returncode}: {last[:300]}")
+
+
+COMPILE_SERVER = b"tapejit.backend.numba_cpu.compile_server"
+QUIET_WAIT_S = 120.0
+RUN_VARIABLE = "TAPEJIT_BENCH_RUN"
+RUN_ID = uuid.uuid4().hex
+"""Set in every job's environment, which the job's compile worker inherits: a worker left
+running by this run is told apart from other processes' (a test suite's, another run's)."""
+
+
+def compile_workers(run_id: str = RUN_ID) -> list[int]:
+    """Pids of tapejit compile workers started by this run's jobs (Linux /proc; none
+    elsewhere)."""
+    marker = f"{RUN_VARIABLE}={run_id}".encode()
+    pids = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if (COMPILE_SERVER in (entry / "cmdline").read_bytes()
+                    and marker in (entry / "environ").read_bytes().split(b"\0")):
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def wait_for_compile_workers(log: Callable[[str], None] | None = None,
+                             limit: float = QUIET_WAIT_S, run_id: str = RUN_ID) -> None:
+    """Wait (at most `limit` seconds) until no compile worker of this run's jobs runs. A
+    process that measured tapejit leaves its worker compiling other batch sizes' kernels
+    after it ends; on 2 cores that takes a core from the next measurement."""
+    deadline = time.monotonic() + limit
+    announced = False
+    while compile_workers(run_id) and time.monotonic() < deadline:
+        if log and not announced:
+            log("      waiting for a previous run's tapejit compile worker to finish")
+            announced = True
+        time.sleep(0.2)
 
 
 def _follow(process: subprocess.Popen, timeout: float, log) -> tuple[list[str], bool]:

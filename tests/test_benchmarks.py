@@ -217,3 +217,30 @@ def test_program_size_reports_time_and_peak_memory_of_a_fresh_process(capsys):
     row = capsys.readouterr().out.strip().splitlines()[-1].split("|")
     assert row[1].strip() == "5" and row[2].strip() == "sync"
     assert float(row[3].split()[0]) > 0 and int(row[5].split()[0]) > 50
+
+
+def test_the_harness_waits_only_for_its_own_runs_compile_workers():
+    """A job's compile worker that outlives the job takes a core from the next measurement:
+    the harness waits for it, and only for workers its own jobs started."""
+    import time
+
+    from benchmarks import worker
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)",
+               worker.COMPILE_SERVER.decode()]
+    ours = subprocess.Popen(sleeper, env={**os.environ, worker.RUN_VARIABLE: "run-a"})
+    other = subprocess.Popen(sleeper, env={**os.environ, worker.RUN_VARIABLE: "run-b"})
+    try:
+        assert worker.compile_workers("run-a") == [ours.pid]
+        started = time.monotonic()
+        worker.wait_for_compile_workers(limit=0.5, run_id="run-a")  # it never ends: the limit
+        assert time.monotonic() - started >= 0.5
+        ours.kill()
+        ours.wait()
+        started = time.monotonic()
+        worker.wait_for_compile_workers(limit=30, run_id="run-a")  # run-b's is not waited for
+        assert time.monotonic() - started < 5
+    finally:
+        for process in (ours, other):
+            process.kill()
+            process.wait()
