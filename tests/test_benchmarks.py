@@ -231,7 +231,10 @@ def test_the_harness_waits_only_for_its_own_runs_compile_workers():
     ours = subprocess.Popen(sleeper, env={**os.environ, worker.RUN_VARIABLE: "run-a"})
     other = subprocess.Popen(sleeper, env={**os.environ, worker.RUN_VARIABLE: "run-b"})
     try:
-        assert worker.compile_workers("run-a") == [ours.pid]
+        deadline = time.monotonic() + 10  # a loaded machine may take a while to start it
+        while worker.compile_workers("run-a") != [ours.pid] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert worker.compile_workers("run-a") == [ours.pid], f"exit code {ours.poll()}"
         started = time.monotonic()
         worker.wait_for_compile_workers(limit=0.5, run_id="run-a")  # it never ends: the limit
         assert time.monotonic() - started >= 0.5

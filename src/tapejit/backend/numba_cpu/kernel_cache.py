@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tapejit.backend.numba_cpu import compiled_code
+from tapejit.backend.numba_cpu import compiled_code, runtime_cache
 from tapejit.backend.numba_cpu.cache_files import (
     UnsafeCacheError,
     private_directory,
@@ -102,12 +102,17 @@ def _environment_fingerprint() -> str:
 _FINGERPRINT: list[str] = []
 
 
-def cache_key(source: str) -> str:
-    """The name of a kernel: a hash of its source and of everything its machine code
-    depends on (versions, CPU, the inlined vectorized math)."""
+def fingerprint() -> str:
+    """Everything a kernel's machine code depends on besides its source (versions, CPU, the
+    inlined vectorized math), worked out once per process."""
     if not _FINGERPRINT:
         _FINGERPRINT.append(_environment_fingerprint())
-    digest = hashlib.sha256(_FINGERPRINT[0].encode())
+    return _FINGERPRINT[0]
+
+
+def cache_key(source: str) -> str:
+    """The name of a kernel: a hash of its source and of the fingerprint."""
+    digest = hashlib.sha256(fingerprint().encode())
     digest.update(source.encode())
     return digest.hexdigest()[:32]
 
@@ -397,3 +402,12 @@ def cache_at(directory: Path) -> KernelCache:
     if cache is None:
         cache = _DEFAULT[settings] = KernelCache(Path(settings[0]), settings[1])
     return cache
+
+
+def _runtime_folder() -> Path | None:
+    """Where Numba's runtime module is kept (runtime_cache.py): beside the first tier's
+    kernels, machine-wide; nowhere when the disk cache is off."""
+    return first_tier_directory() / "runtime" if config.disk_cache else None
+
+
+runtime_cache.install(_runtime_folder, fingerprint)
