@@ -25,21 +25,16 @@ def _status_or(row: Row, text: str) -> str:
 def timed_table(name: str, rows: list[Row]) -> Table:
     module = workloads.module(name)
     baseline = next((r.baseline for r in rows if r.baseline), module.BASELINE)
-    base_cpu = {r.case: cpu_time(r) for r in rows if r.library == baseline}
+    base_cpu = {r.case: r.cpu_time for r in rows if r.library == baseline}
     cells = [[r.case, r.library, _status_or(r, fmt_time(r.value)), _iqr(r),
-              fmt_ratio(r.ratio), fmt_time(cpu_time(r)),
-              fmt_ratio(_cpu_ratio(cpu_time(r), base_cpu.get(r.case))),
+              fmt_ratio(r.ratio), fmt_time(r.cpu_time),
+              fmt_ratio(_cpu_ratio(r.cpu_time, base_cpu.get(r.case))),
               fmt_time(r.extra.get("first_call_s")), fmt_time(r.extra.get("second_call_s")),
               r.extra.get("check", "–"), r.note]
              for r in rows]
     return Table(f"{name}: {module.TITLE} (ratio to {baseline})",
                  ["case", "library", "median", "IQR", f"× {baseline}", "CPU time",
                   f"CPU × {baseline}", "1st call", "2nd call", "check", "how"], cells)
-
-
-def cpu_time(row: Row) -> float | None:
-    """The process's CPU seconds per call (all its threads), median of the samples."""
-    return (row.timing or {}).get("cpu_median") if row.ok else None
 
 
 def _cpu_ratio(ours: float | None, base: float | None) -> float | None:

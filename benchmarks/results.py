@@ -36,6 +36,12 @@ class Row:
     def ok(self) -> bool:
         return self.status == "ok" and self.value is not None
 
+    @property
+    def cpu_time(self) -> float | None:
+        """The process's CPU seconds per call (all its threads), median of the samples;
+        None where it was not measured."""
+        return (self.timing or {}).get("cpu_median") if self.ok else None
+
     def as_dict(self) -> dict:
         return asdict(self)
 

@@ -72,15 +72,11 @@ def measured(rows: list[Row], target: Target) -> tuple[float | None, str]:
     peer = _find(rows, target, target.versus)
     if peer is None:
         return None, f"{target.versus} not measured"
-    mine, theirs = (_cpu(ours), _cpu(peer)) if target.cpu else (ours.value, peer.value)
+    mine, theirs = (ours.cpu_time, peer.cpu_time) if target.cpu else (ours.value, peer.value)
     if mine is None or not theirs:
         return None, "CPU time not measured"
     ratio = mine / theirs
     return ratio, f"{_fmt(ours, mine)} vs {_fmt(peer, theirs)} = {ratio:.2f}×"
-
-
-def _cpu(row: Row) -> float | None:
-    return (row.timing or {}).get("cpu_median")
 
 
 def _fmt(row: Row, value: float) -> str:

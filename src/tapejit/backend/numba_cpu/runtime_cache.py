@@ -24,7 +24,6 @@ from numba.core import config as numba_config
 from numba.core.runtime import nrtdynmod
 
 from tapejit.backend.numba_cpu.cache_files import (
-    UnsafeCacheError,
     private_directory,
     read_regular,
     write_atomically,
@@ -98,6 +97,6 @@ def decode(blob: bytes) -> tuple[bytes, bytes] | None:
 def _read(path: Path) -> tuple[bytes, bytes] | None:
     try:
         blob = read_regular(path)
-    except (UnsafeCacheError, OSError):
+    except OSError:  # UnsafeCacheError among them: a link, a foreign file
         return None
     return None if blob is None else decode(blob)
