@@ -145,10 +145,10 @@ def test_the_worker_starts_on_the_kernel_while_the_first_tier_answers(monkeypatc
     call (on a fresh machine that call compiles the first tier's own kernels for seconds,
     and the main job's worker sat idle for 25 s of it)."""
     from tapejit import compiled
-    from tapejit.backend.numba_cpu import backend
+    from tapejit.backend.numba_cpu import numba_kernel
 
     asked = threading.Event()
-    real_ask, real_tier = backend.compile_in_worker, compiled.first_tier
+    real_ask, real_tier = numba_kernel.compile_in_worker, compiled.first_tier
 
     def ask(*args, **kwargs):
         asked.set()
@@ -170,7 +170,7 @@ def test_the_worker_starts_on_the_kernel_while_the_first_tier_answers(monkeypatc
         tiers.append(executable.kernel)
         return executable
 
-    monkeypatch.setattr(backend, "compile_in_worker", ask)
+    monkeypatch.setattr(numba_kernel, "compile_in_worker", ask)
     monkeypatch.setattr(compiled, "first_tier", tier)
     f, x = _program(1.125, tj.math.erf), np.linspace(-1.0, 1.0, 13)
     first = f(x).numpy()

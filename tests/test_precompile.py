@@ -90,3 +90,16 @@ def test_the_background_precompile_yields_even_across_sessions(own_session):
     child_before, child_after = out[2], out[3]
     assert child_after == ("19" if own_session and child_before != "none" else child_before)
     assert _autogroup_nice() == before
+
+
+def test_the_threaded_list_runs_a_group_on_the_threaded_block_interpreter():
+    """The threaded interpreter is used only once compiled: precompile's list must reach it."""
+    from tapejit.backend.numba_cpu import first_tier_interpreter as interpreter
+    from tapejit.backend.numba_cpu.block_code import BLOCK
+    from tapejit.lowering import lower_programs
+
+    (fn, args), = [(fn, args) for name, fn, args in precompile._threaded_programs(np.float32)
+                   if "block interpreter" in name]
+    groups = [e.params for e in lower_programs(fn, args)[3].eqns if e.prim.kind == "fused"]
+    assert any(interpreter.interpreted(g["body"], tuple(g["shape"])) is not None
+               and np.prod(g["shape"]) >= interpreter.THREADED_BLOCKS * BLOCK for g in groups)

@@ -49,6 +49,11 @@ def _scalar_loss(fn: Callable) -> Callable:
     return lambda *xs: tj.reduce_sum(fn(*xs))
 
 
+def _chain(x):
+    """Elementwise only: its gradient is a group the block interpreter runs."""
+    return tj.reduce_sum(tj.nn.softplus(tj.math.sin(x) * x + tj.math.exp(-x * x)))
+
+
 def _dense_step(x, y, w1, b1, w2, b2):
     hidden = tj.math.tanh(x @ w1 + b1)
     logits = tj.nn.relu(hidden) @ w2 + b2
@@ -77,6 +82,7 @@ def _programs(dtype) -> list[tuple[str, Callable, tuple]]:
     w1, w2 = rng.standard_normal((5, 16)).astype(dtype), rng.standard_normal((16, 3))
     labels = np.eye(3, dtype=dtype)[rng.integers(0, 3, 8)]
     params = (w1, np.zeros(16, dtype), w2.astype(dtype), np.zeros(3, dtype))
+    work.append(("elementwise chain (block interpreter)", tj.grad(_chain), (row,)))
     work.append(("dense network", tj.value_and_grad(_dense_step, (2, 3, 4, 5)),
                  (matrix, labels, *params)))
     work.append(("matrix products", tj.value_and_grad(
@@ -95,6 +101,8 @@ def _threaded_programs(dtype) -> list[tuple[str, Callable, tuple]]:
     scalar = dtype(0.5)
     work = [(f"{name} (threaded)", tj.value_and_grad(_scalar_loss(fn)), (matrix,))
             for name, fn in UNARY.items()]
+    work.append(("elementwise chain (threaded block interpreter)", tj.grad(_chain),
+                 (matrix.reshape(-1),)))
     for name, fn in BINARY.items():
         grad = tj.value_and_grad(_scalar_loss(fn), (0, 1))
         work.append((f"{name} (threaded)", grad, (matrix, matrix)))

@@ -32,12 +32,14 @@ from math import prod
 import numpy as np
 
 from tapejit.backend.interface import LoweringError
+from tapejit.backend.numba_cpu.first_tier_blocks import BLOCK, blockable, run_in_blocks
 from tapejit.backend.numba_cpu.first_tier_control import CONTROL_STEPS
 from tapejit.backend.numba_cpu.first_tier_exact import (
     exact_step,
     movement_step,
     scalar_group_function,
 )
+from tapejit.backend.numba_cpu.first_tier_interpreter import interpreted
 from tapejit.backend.numba_cpu.loops import MAX_NESTED_LOOPS
 from tapejit.backend.numba_cpu.scalar_code import SIN_COS_LIMIT, SIN_COS_LIMIT_F32, TRIG
 from tapejit.ir import Eqn, Lit, Program, Var, sub_programs
@@ -146,10 +148,14 @@ class _Elementwise:
     are broadcast to the output's shape and flattened. In a group of rank 0 everything is a
     scalar (and libm's functions are used, as the group does). A step of THREADED_MIN values
     or more runs on the kernel's threaded text when it is compiled (each value is computed
-    alone, so threads change no bit); libm's sin and cos run serially, as in the kernel."""
+    alone, so threads change no bit); libm's sin and cos run serially, as in the kernel.
+    `block`: the step of a group run in blocks of this many values (serial: the kernel's
+    sizes are the block's, its text the same)."""
 
-    def __init__(self, eqn: Eqn, load: LoadKernel, libm_trig: bool, scalar_group: bool) -> None:
-        self.shape, self.scalar_group = eqn.out.type.shape, scalar_group
+    def __init__(self, eqn: Eqn, load: LoadKernel, libm_trig: bool, scalar_group: bool,
+                 block: int | None = None) -> None:
+        self.shape = eqn.out.type.shape if block is None else (block,)
+        self.scalar_group = scalar_group
         flat = () if scalar_group else (prod(self.shape) if self.shape else 1,)
 
         def operand(atom) -> Var:
@@ -194,49 +200,74 @@ def _broadcast(eqn: Eqn):
 
 
 class _Group:
-    """A loop group: its equations one by one, with the group's libm rules."""
+    """A loop group: on the block interpreter when it can (first_tier_interpreter.py), else
+    its equations one by one (block by block when they are elementwise on large arrays,
+    first_tier_blocks.py), with the group's libm rules."""
 
     def __init__(self, eqn: Eqn, load: LoadKernel) -> None:
         self.body = eqn.params["body"]
         self.shape, self.load = tuple(eqn.params["shape"]), load
         self.trig = {id(e) for e in self.body.eqns if e.prim.name in TRIG} if self.shape else set()
         self.checked = _first_trig_of_each_argument(self.body)
-        self.steps = [self._step(e, self.shape, load, False) for e in self.body.eqns]
-        self.scalar_run = None if self.shape else scalar_group_function(self.body, self.steps)
+        self.interpreted = interpreted(self.body, self.shape)
+        self.in_blocks = blockable(self.body, self.shape)
+        self.steps_by: dict[tuple, list] = {}  # (block length or None, libm) -> steps
+        if self.interpreted is None:  # else built only if libm's sin and cos are needed
+            self._steps(BLOCK if self.in_blocks else None, False)
+        self.scalar_run = None if self.shape else scalar_group_function(
+            self.body, self._steps(None, False))
         self.dead_after = _last_reads(self.body)
-        self.libm_steps: list | None = None  # built the first time an argument needs them
 
-    @staticmethod
-    def _step(eqn: Eqn, shape: tuple, load: LoadKernel, libm_trig: bool):
+    def _steps(self, block: int | None, libm: bool) -> list:
+        """The steps on the whole arrays (block None) or on blocks of `block` values (their
+        kernels are the whole array's, with the block's sizes); libm: sin and cos by libm."""
+        steps = self.steps_by.get((block, libm))
+        if steps is None:
+            steps = self.steps_by[block, libm] = [
+                self._step(e, libm and id(e) in self.trig, block) for e in self.body.eqns]
+        return steps
+
+    def _step(self, eqn: Eqn, libm_trig: bool, block: int | None):
         if eqn.prim.name == "broadcast_in_dim":
             return _broadcast(eqn)
         exact = exact_step(eqn)
         if exact is not None:
             return exact
         if eqn.prim.kind == "reduce":
-            return _Single(eqn, load, libm_trig, group=shape)
-        return _Elementwise(eqn, load, libm_trig, scalar_group=not shape)
+            return _Single(eqn, self.load, libm_trig, group=self.shape)
+        return _Elementwise(eqn, self.load, libm_trig, not self.shape, block)
 
     def __call__(self, values: list):
         if self.scalar_run is not None:
             outs = self.scalar_run(values)
             return outs[0] if len(outs) == 1 else outs
+        outs = self._run(values, libm=False)
+        if outs is None:  # a sin or cos argument beyond vmath's range
+            outs = self._run(values, libm=True)
+        outs = [np.array(o) if isinstance(o, np.ndarray) and not o.flags.writeable else o
+                for o in outs]  # a group writes its outputs (not views of broadcasts)
+        return outs[0] if len(outs) == 1 else outs
+
+    def _run(self, values: list, libm: bool) -> list | None:
+        """The group's outputs; None when (without libm) a sin or cos argument is beyond
+        vmath's range."""
+        if self.interpreted is not None and not libm:
+            return self.interpreted(values)
         beyond: list[bool] = []
 
         def check(eqn: Eqn, ins: list) -> None:
             if id(eqn) in self.checked and not beyond and _beyond_vmath(eqn, ins[0]):
                 beyond.append(True)
-        outs = run_dropping(self.body, self.steps, self.dead_after, values,
-                            check if self.trig else None)
-        if beyond:
-            if self.libm_steps is None:
-                self.libm_steps = [self._step(e, self.shape, self.load, True)
-                                   if id(e) in self.trig else step
-                                   for e, step in zip(self.body.eqns, self.steps)]
-            outs = run_dropping(self.body, self.libm_steps, self.dead_after, values)
-        outs = [np.array(o) if isinstance(o, np.ndarray) and not o.flags.writeable else o
-                for o in outs]  # a group writes its outputs (not views of broadcasts)
-        return outs[0] if len(outs) == 1 else outs
+        checking = check if self.trig and not libm else None
+        if self.in_blocks:
+            def run_block(block: list, length: int) -> list | None:
+                return None if beyond else run_dropping(
+                    self.body, self._steps(length, libm), self.dead_after, block, checking)
+            outs = run_in_blocks(self.body, self.shape, values, run_block)
+        else:
+            outs = run_dropping(self.body, self._steps(None, libm), self.dead_after, values,
+                                checking)
+        return None if beyond else outs
 
 
 def _first_trig_of_each_argument(body: Program) -> set[int]:
