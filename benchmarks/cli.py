@@ -42,6 +42,7 @@ class Options:
     loop_steps: list[int] = field(default_factory=list)
     hessian_sizes: list[int] = field(default_factory=list)
     compile_timeout: float = 300.0
+    compile_repeats: int = 3
     scratch: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
 
 
@@ -69,6 +70,9 @@ def parser() -> argparse.ArgumentParser:
                    "(default 10,30,100)")
     p.add_argument("--compile-timeout", type=float, help="seconds before a loop or hessian "
                    "compile process is killed and reported as a timeout (default 300)")
+    p.add_argument("--compile-repeats", type=int, help="fresh processes per cold first call of "
+                   "the mlp, chain and dispatch cases; the row is their median (default 3, "
+                   "smoke 1)")
     p.add_argument("--memory-n", type=float, help="chain size for the memory workload (1e7)")
     p.add_argument("--in-process", action="store_true", help="time every library in this "
                    "process, side by side, and measure memory here too (the smoke default); "
@@ -109,7 +113,8 @@ def options_from(args: argparse.Namespace) -> Options:
         isolate=not (smoke or args.in_process),
         loop_steps=_counts(args.loop_steps, loops.DEFAULT_STEPS, "--loop-steps"),
         hessian_sizes=_counts(args.hessian_n, loops.DEFAULT_HESSIAN_N, "--hessian-n"),
-        compile_timeout=args.compile_timeout or compile.LOOP_TIMEOUT_S)
+        compile_timeout=args.compile_timeout or compile.LOOP_TIMEOUT_S,
+        compile_repeats=max(1, args.compile_repeats or (1 if smoke else 3)))
 
 
 def _counts(spec: str | None, default: tuple[int, ...], flag: str) -> list[int]:

@@ -49,8 +49,18 @@ TARGETS = (
            "jax"),
     Target("MLP step, new process, warm disk cache", "compile", "mlp batch=256",
            "warm_process", 0.05, unit="s"),
+    Target("cold first call of the chain gradient", "compile", "chain n=2e6 float32",
+           "cold_process", 1.0, "jax"),
+    Target("chain gradient, new process, warm disk cache", "compile", "chain n=2e6 float32",
+           "warm_process", 0.05, unit="s"),
+    Target("cold first call of jit(grad(x**2))", "compile", "dispatch scalar", "cold_process",
+           1.0, "jax"),
+    Target("jit(grad(x**2)), new process, warm disk cache", "compile", "dispatch scalar",
+           "warm_process", 0.05, unit="s"),
     Target("memory growth, chain gradient 1e7 float64", "memory", "chain n=1e7 float64",
            "peak_growth", 1.2, unit="x"),
+    Target("memory growth, eager tape, chain gradient 1e7 float64", "memory",
+           "chain n=1e7 float64", "peak_growth", 3.0, unit="x", library="tapejit-tape"),
 )
 
 

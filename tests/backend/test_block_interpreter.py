@@ -111,11 +111,19 @@ def test_a_huge_sin_argument_in_the_last_block_sends_the_group_to_libm(dtype, ru
 
 
 def test_the_threaded_interpreter_gives_the_serial_bits(monkeypatch, runs):
+    """Compiled first (as precompile does), it runs a large group from its second call."""
     monkeypatch.setattr(interpreter, "THREADED_BLOCKS", 2)
     monkeypatch.setattr(tj.config, "first_tier_compile_threaded", True)
+    nothing = [np.zeros((0, 4), np.int32), np.zeros(1), *[np.zeros(0, np.float32)] * 9]
+    interpreter._interpreter(np.dtype(np.float32), N, 1, True)(nothing)
+    monkeypatch.setattr(tj.config, "first_tier_compile_threaded", False)
     x = np.linspace(-3, 3, N).astype(np.float32)
-    _check(lambda v: tj.math.tanh(tj.math.sin(v) * v + 1.0), x, runs=runs)
-    assert runs[-1].kernel.kernel.parallel
+    fn = lambda v: tj.math.tanh(tj.math.sin(v) * v + 1.0)  # noqa: E731
+    _check(fn, x, runs=runs)  # the first call is serial
+    group = runs[-1]
+    assert not group.kernel.kernel.parallel
+    _assert_same_bits(group([x]), [tj.jit(fn)(x).numpy()])
+    assert group.kernel.kernel.parallel
 
 
 def _table(fn, *args):

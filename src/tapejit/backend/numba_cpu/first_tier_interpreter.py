@@ -131,8 +131,10 @@ def _translate(body: Program) -> _Table:
 
 
 THREADED_BLOCKS = 16
-"""A group of this many blocks or more runs on the threaded interpreter, once that is
-compiled (by `python -m tapejit precompile`: its compile takes seconds)."""
+"""A group of this many blocks or more runs on the threaded interpreter from its second call,
+once that is compiled (by `python -m tapejit precompile`, whose threaded run takes it from
+the first call: its compile takes seconds). The first call runs serially otherwise: loading
+the threaded text and starting threads cost more than they save in one call."""
 
 
 @cache
@@ -140,14 +142,13 @@ def _interpreter_text(dtype: np.dtype, parallel: bool) -> KernelSource:
     return interpreter_source(dtype, parallel)
 
 
-def _interpreter(dtype: np.dtype, n: int, registers: int) -> StepKernel:
-    """The interpreter for `n` values: threaded when that is large enough and compiled."""
+def _interpreter(dtype: np.dtype, n: int, registers: int, threaded: bool) -> StepKernel | None:
+    """The interpreter for `n` values; the threaded one (None when it is not compiled)."""
     cache = first_tier_cache()
-    source = _interpreter_text(dtype, False)
-    if n >= THREADED_BLOCKS * BLOCK:
-        threaded = _interpreter_text(dtype, True)
-        if config.first_tier_compile_threaded or cache.has_compiled_code(threaded.text):
-            source = threaded
+    source = _interpreter_text(dtype, threaded)
+    if threaded and not (config.first_tier_compile_threaded
+                         or cache.has_compiled_code(source.text)):
+        return None
     sized = dataclasses.replace(source, sizes=np.array([n, max(registers, 1)], np.int64))
     return StepKernel(NumbaKernel(sized, cache.load(source.text)))
 
@@ -164,10 +165,26 @@ class Interpreted:
         self.lits = np.array(table.lits, np.float64)
         self.scalar_inputs, self.array_inputs = table.scalar_inputs, table.array_inputs
         self.outputs = len(body.outputs)
-        self.kernel = _interpreter(self.dtype, self.n, table.registers)
+        self.registers = table.registers
+        large = self.n >= THREADED_BLOCKS * BLOCK
+        compiling = large and config.first_tier_compile_threaded  # precompile's threaded run
+        self.kernel = (compiling and _interpreter(self.dtype, self.n, self.registers, True)
+                       or _interpreter(self.dtype, self.n, self.registers, False))
+        self.threads_pending = False  # set after the first call when the group is large
+        self.calls = 0
         self.unused = np.empty(0, self.dtype)
 
     def __call__(self, values: list) -> list | None:
+        if self.threads_pending:  # the second call on takes the threaded interpreter
+            self.threads_pending = False
+            self.kernel = _interpreter(self.dtype, self.n, self.registers, True) or self.kernel
+        outs = self._run(values)
+        self.threads_pending = (self.calls == 0 and self.n >= THREADED_BLOCKS * BLOCK
+                                and not self.kernel.kernel.parallel)
+        self.calls += 1
+        return outs
+
+    def _run(self, values: list) -> list | None:
         lits = self.lits
         if self.scalar_inputs:
             lits = lits.copy()
