@@ -212,10 +212,10 @@ class _Group:
         self.interpreted = interpreted(self.body, self.shape)
         self.in_blocks = blockable(self.body, self.shape)
         self.steps_by: dict[tuple, list] = {}  # (block length or None, libm) -> steps
-        if self.interpreted is None:  # else built only if libm's sin and cos are needed
-            self._steps(BLOCK if self.in_blocks else None, False)
-        self.scalar_run = None if self.shape else scalar_group_function(
-            self.body, self._steps(None, False))
+        # on the interpreter, steps are built only if libm's sin and cos are needed
+        steps = None if self.interpreted else self._steps(
+            BLOCK if self.in_blocks else None, False)
+        self.scalar_run = None if self.shape else scalar_group_function(self.body, steps)
         self.dead_after = _last_reads(self.body)
 
     def _steps(self, block: int | None, libm: bool) -> list:

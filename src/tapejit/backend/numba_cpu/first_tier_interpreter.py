@@ -73,16 +73,11 @@ def _qualifies(body: Program, shape: tuple) -> bool:
     return True
 
 
-def _last_reads(body: Program) -> dict[int, int]:
-    """The index of the last equation reading each value (outputs are stored when made)."""
-    return {id(a): i for i, e in enumerate(body.eqns) for a in e.inputs if isinstance(a, Var)}
-
-
 def _translate(body: Program) -> _Table:
     table = _Table()
     position = {id(v): i for i, v in enumerate(body.inputs)}
     held: dict[int, int] = {}  # id(var) -> register
-    last = _last_reads(body)
+    last = {id(a): i for i, e in enumerate(body.eqns) for a in e.inputs if isinstance(a, Var)}
     stores = {}
     for slot, out in enumerate(body.outputs):
         stores.setdefault(id(out), []).append(slot)
@@ -170,19 +165,16 @@ class Interpreted:
         compiling = large and config.first_tier_compile_threaded  # precompile's threaded run
         self.kernel = (compiling and _interpreter(self.dtype, self.n, self.registers, True)
                        or _interpreter(self.dtype, self.n, self.registers, False))
-        self.threads_pending = False  # set after the first call when the group is large
-        self.calls = 0
+        self.threads_later = large and not self.kernel.kernel.parallel
+        self.called = False
         self.unused = np.empty(0, self.dtype)
 
     def __call__(self, values: list) -> list | None:
-        if self.threads_pending:  # the second call on takes the threaded interpreter
-            self.threads_pending = False
+        if self.called and self.threads_later:  # the second call on: threaded if compiled
+            self.threads_later = False
             self.kernel = _interpreter(self.dtype, self.n, self.registers, True) or self.kernel
-        outs = self._run(values)
-        self.threads_pending = (self.calls == 0 and self.n >= THREADED_BLOCKS * BLOCK
-                                and not self.kernel.kernel.parallel)
-        self.calls += 1
-        return outs
+        self.called = True
+        return self._run(values)
 
     def _run(self, values: list) -> list | None:
         lits = self.lits
