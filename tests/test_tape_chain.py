@@ -141,3 +141,25 @@ def test_a_released_backward_pass_drops_values_before_it_makes_new_ones():
     x = tj.constant(np.linspace(-3.0, 3.0, 50_000))
     growth = [_backward_growth(x) for _ in range(3)]  # op by op, generated, generated
     assert growth[0] < 1.0 and growth[2] < 1.0
+
+
+def test_a_step_result_goes_straight_to_its_cotangent():
+    from tapejit.autodiff.chain import _fold_moves
+    lines = ["def chain(E, cts, release):", "    t1_0 = g0 * c0", "    del g0",
+             "    g1 = t1_0", "    del t1_0", "    t2_0 = g1 * c1", "    g2 = g1 + t2_0",
+             "    del t2_0"]
+    assert _fold_moves(lines) == ["def chain(E, cts, release):", "    g1 = g0 * c0",
+                                  "    del g0", "    t2_0 = g1 * c1", "    g2 = g1 + t2_0",
+                                  "    del t2_0"]
+
+
+def test_a_scalar_chain_is_generated_without_moves_or_deletions(monkeypatch):
+    from tapejit.autodiff import chain
+    monkeypatch.setattr(chain, "_CHAINS", {})
+    for _ in range(2):
+        _gradient(_scalar_chain)
+    (function,) = [f for f in chain._CHAINS.values() if callable(f)]
+    body = function.source.splitlines()[1:]
+    assert body and not any(line.lstrip().startswith(("del ", "if release")) for line in body)
+    assert not any(line.lstrip().startswith("g") and line.split(" = ")[1].startswith("t")
+                   for line in body)

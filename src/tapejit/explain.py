@@ -4,6 +4,7 @@ the read-only account a tape gives of itself."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from tapejit.autodiff.record import Recorded, forward_reach
@@ -29,7 +30,7 @@ class TapeRecord:
     """What a tape watched and recorded, by value ids (a released tape keeps only these)."""
 
     entries: tuple[Recorded, ...]
-    watched: frozenset[int]
+    watched: AbstractSet[int]
     variables: Mapping[int, Variable]
     reads: Mapping[int, tuple[int, ...]]
     notes: tuple[Note, ...]

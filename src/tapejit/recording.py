@@ -12,6 +12,7 @@ from tapejit.autodiff.record import Recorded, value_key
 from tapejit.dtypes import is_float
 from tapejit.errors import TapeWarning, op_error
 from tapejit.explain import Note, TapeRecord
+from tapejit.primitives.convert import stop_gradient_p
 from tapejit.site import user_site, warn_at_user_line
 from tapejit.state import STATE
 from tapejit.tensor import Tensor, Variable
@@ -38,8 +39,8 @@ class Recorder:
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self._persistent = persistent
         self._watch_accessed = watch_accessed_variables
-        self._watched: dict[int, object] = {}
         self._number: dict[int, int] = {}  # id of a watched value -> its number on this tape
+        self._held: list = []  # watched values no entry holds (their ids must stay unique)
         self._leaves: list[tuple] = []  # (number, value_key) of each watched leaf
         self._entries: list[Recorded] = []
         self._variables: dict[int, Variable] = {}
@@ -79,23 +80,23 @@ class Recorder:
             self._on_other_op(prim, args, params, out)
             return
         number = self._number
-        if len(args) == 1:
+        if len(args) == 2:
+            a, b = args
+            ia, ib = id(a), id(b)
+            la, lb = number.get(ia), number.get(ib)
+            if la is None:
+                if lb is None:
+                    return
+                la = _SCALAR_KEYS.get(type(a)) or self._outside(a)
+            elif lb is None:
+                lb = _SCALAR_KEYS.get(type(b)) or self._outside(b)
+            ids, links = (ia, ib), (la, lb)
+        elif len(args) == 1:
             k = id(args[0])
             link = number.get(k)
             if link is None:
                 return
             ids, links = (k,), (link,)
-        elif len(args) == 2:
-            a, b = args
-            ids = (id(a), id(b))
-            la, lb = number.get(ids[0]), number.get(ids[1])
-            if la is None:
-                if lb is None:
-                    return
-                la = self._outside(a)
-            elif lb is None:
-                lb = self._outside(b)
-            links = (la, lb)
         else:
             ids = tuple(map(id, args))
             found = [number.get(k) for k in ids]
@@ -109,22 +110,24 @@ class Recorder:
         else:
             out_key, float_out = kind, kind in _FLOAT_SCALARS
         out_id = id(out)
-        self._watched[out_id] = out
         number[out_id] = len(number)
-        # lines are found (a frame walk) only where `explain` may cite them
-        site = user_site() if not float_out or prim.name == "stop_gradient" else None
         out_ids = (out_id,)
-        key = (prim, tuple(params.items()) if params else (), links, out_key)
-        entry = Recorded(prim, params, args, (out,), site, ids, float_out, out_ids, out_ids,
-                         None if None in links else key)
+        key = None if None in links else (prim, tuple(params.items()) if params else (), links,
+                                          out_key)
+        if float_out and prim is not stop_gradient_p:
+            entry = Recorded(prim, params, args, (out,), ids, out_ids, key)
+        else:  # lines are found (a frame walk) only where `explain` may cite them
+            entry = Recorded.of(prim, params, args, (out,), user_site(), ids, float_out, key)
         self._entries.append(entry)
-        if self._pruner.pending or (kind is np.ndarray and value.nbytes >= pruning.PRUNE_BYTES):
+        if kind is np.ndarray or self._pruner.pending:
             self._track(entry)
 
     def _track(self, entry) -> None:
         """Pruning (autodiff.pruning): a big output may be freed when this non-persistent
         tape is the only thing recording; while any waits, each op's reads are noted."""
         value = entry.outputs[0]._value
+        if not self._pruner.pending and value.nbytes < pruning.PRUNE_BYTES:
+            return
         candidate = (not self._persistent and type(value) is np.ndarray
                      and value.nbytes >= pruning.PRUNE_BYTES
                      and len(STATE.tapes) == 1 and not STATE.traces)
@@ -147,7 +150,7 @@ class Recorder:
         if type(first) is Tracer and first._trace.level >= self._trace_depth:
             return  # a body being traced (a loop's, a branch's), or a derivation's work
         ids = tuple(map(id, args))
-        if not any(k in self._watched for k in ids):
+        if not any(k in self._number for k in ids):
             return
         outs = out if type(out) is tuple else (out,)
         for o in outs:
@@ -171,14 +174,14 @@ class Recorder:
         key = id(tensor)
         if key in self._number:
             return
-        self._watched[key] = tensor
+        self._held.append(tensor)
         self._leaves.append((len(self._number), value_key(tensor)))
         self._number[key] = len(self._number)
 
     def watches(self, tensor) -> bool:
         """Whether gradients can flow to `tensor` on this tape (it is watched or computed
         from watched values)."""
-        return id(tensor) in self._watched
+        return id(tensor) in self._number
 
     def on_read(self, var: Variable, tensor) -> None:
         """Called when a Variable is read while this tape is recording."""
@@ -197,15 +200,15 @@ class Recorder:
 
     def on_escape(self, tensor) -> None:
         """Called when a tensor is converted to a NumPy array while this tape records."""
-        if id(tensor) in self._watched:
+        if id(tensor) in self._number:
             self._notes.append(Note("numpy", id(tensor), None, user_site()))
 
     def on_constant(self, tensor) -> None:
         """Called when tj.constant copies a tensor's value while this tape records."""
-        if id(tensor) in self._watched:
+        if id(tensor) in self._number:
             self._notes.append(Note("constant", id(tensor), None, user_site()))
 
     def on_assign(self, var: Variable, value) -> None:
         """Called when a Variable is assigned while this tape records."""
-        if id(value) in self._watched:
+        if id(value) in self._number:
             self._notes.append(Note("assign", id(value), var.name, user_site()))

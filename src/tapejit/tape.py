@@ -155,11 +155,11 @@ class GradientTape(Recorder):
         it releases itself: `keep_entries`)."""
         if self._persistent:
             return
-        released = self.explain_record()
+        released = self.explain_record(final=True)
         if not keep_entries:
             for e in self._entries:  # Recorded.release, spelled out: it runs for every op
                 e.inputs = e.outputs = None
-        self._watched, self._number, self._reads, self._snapshots = {}, {}, {}, {}
+        self._held, self._number, self._reads, self._snapshots = [], {}, {}, {}
         self._pruner = Pruner()
         self._released = released
 
@@ -225,7 +225,7 @@ class GradientTape(Recorder):
         if isinstance(source, Variable):
             tensors = self._reads.get(id(source), [])
         else:
-            tensors = [source] if id(source) in self._watched else []
+            tensors = [source] if id(source) in self._number else []
         return [t for t in tensors if is_float(t.dtype)]
 
     def prepare(self, targets, sources, once: bool = False):
@@ -351,12 +351,15 @@ class GradientTape(Recorder):
 
     # --- inspection ------------------------------------------------------------------------
 
-    def explain_record(self) -> TapeRecord:
-        """A read-only record of what this tape watched and recorded (for `explain`)."""
+    def explain_record(self, final: bool = False) -> TapeRecord:
+        """A read-only record of what this tape watched and recorded (for `explain`); a
+        `final` one (the tape is releasing, its map of watched values is not changed again)
+        holds that map's keys rather than a copy."""
         if self._released is not None:
             return self._released
         return TapeRecord(
-            entries=tuple(self._entries), watched=frozenset(self._watched),
+            entries=tuple(self._entries),
+            watched=self._number.keys() if final else frozenset(self._number),
             variables=dict(self._variables),
             reads={k: tuple(id(t) for t in ts) for k, ts in self._reads.items()},
             notes=tuple(self._notes), watch_accessed=self._watch_accessed)

@@ -269,11 +269,13 @@ class Variable(_Operators):
         """The current value as ops see it (a tracer under jit); recording tapes may start
         watching it."""
         tensor = self._tensor
-        for trace in reversed(STATE.traces):
-            staged = trace.read_variable(self)
-            if staged is not None:
-                tensor = staged
-                break
+        traces = STATE.traces
+        if traces:
+            for trace in reversed(traces):
+                staged = trace.read_variable(self)
+                if staged is not None:
+                    tensor = staged
+                    break
         for tape in STATE.tapes:
             tape.on_read(self, tensor)
         return tensor

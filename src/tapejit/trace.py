@@ -216,11 +216,34 @@ def _explain_failure(prim, values, params, error: Exception) -> TapejitError:
 
 
 def bind(prim, *args, **params):
-    """Apply `prim` to operands (Tensors, Tracers or NumPy values): run it, or trace it."""
-    if Tracer in map(type, args):
-        out = _emit(top_trace(args), prim, args, params)
+    """Apply `prim` to operands (Tensors, Tracers or NumPy values): run it, or trace it.
+    Eagerly, one and two operands are spelled out: this is the eager tape's per-op cost."""
+    if len(args) == 1:
+        a = args[0]
+        kind = type(a)
+        if kind is Tracer:
+            return _traced(prim, args, params)
+        values = (a._value if kind is Tensor else a,)
+    elif len(args) == 2:
+        a, b = args
+        kind_a, kind_b = type(a), type(b)
+        if kind_a is Tracer or kind_b is Tracer:
+            return _traced(prim, args, params)
+        values = (a._value if kind_a is Tensor else a, b._value if kind_b is Tensor else b)
+    elif Tracer in map(type, args):
+        return _traced(prim, args, params)
     else:
-        out = _run(prim, args, params)
+        values = [a._value if type(a) is Tensor else a for a in args]
+    try:
+        result = prim.impl(*values, **params)
+    except TapejitError:
+        raise
+    except Exception as e:
+        raise _explain_failure(prim, values, params, e) from None
+    out = Tensor(result) if type(result) is not tuple else _wrap(result)
+    if config.checks or config.debug_nans:
+        for check in EAGER_CHECKS:
+            check(prim, args, params, out)
     tapes = STATE.tapes
     if tapes:
         for tape in tapes:
@@ -228,28 +251,10 @@ def bind(prim, *args, **params):
     return out
 
 
-def _run(prim, args, params):
-    """`prim` applied eagerly: its impl on the operands' NumPy values, as Tensors. One and
-    two operands are spelled out (the eager tape's per-op cost)."""
-    try:
-        if len(args) == 2:
-            a, b = args
-            result = prim.impl(a._value if type(a) is Tensor else a,
-                               b._value if type(b) is Tensor else b, **params)
-        elif len(args) == 1:
-            a = args[0]
-            result = prim.impl(a._value if type(a) is Tensor else a, **params)
-        else:
-            result = prim.impl(*[a._value if type(a) is Tensor else a for a in args], **params)
-    except TapejitError:
-        raise
-    except Exception as e:
-        values = [a._value if isinstance(a, Tensor) else a for a in args]
-        raise _explain_failure(prim, values, params, e) from None
-    out = Tensor(result) if type(result) is not tuple else _wrap(result)
-    if config.checks or config.debug_nans:
-        for check in EAGER_CHECKS:
-            check(prim, args, params, out)
+def _traced(prim, args, params):
+    out = _emit(top_trace(args), prim, args, params)
+    for tape in STATE.tapes:
+        tape.on_op(prim, args, params, out)
     return out
 
 

@@ -84,13 +84,39 @@ class _Source:
     def line(self, text: str) -> None:
         self.lines.append("    " + text)
 
-    def function(self):
+    def function(self, scalars_only: bool = False):
+        """The generated function; one over scalars alone keeps its temporaries to the end
+        (a `del` frees nothing worth its statement)."""
         namespace = dict(self.namespace)
-        text = "\n".join(self.lines)
+        lines = _fold_moves(self.lines)
+        if scalars_only:
+            lines = [line for line in lines if not line.startswith("    del ")]
+        text = "\n".join(lines)
         exec(compile(text, "<tapejit chain backward>", "exec"), namespace)
         chain = namespace["chain"]
         chain.source = text
         return chain
+
+
+_MOVE = re.compile(r"    (g\d+) = (t\d+_0)")
+
+
+def _fold_moves(lines: list[str]) -> list[str]:
+    """`t = expr; [del other temps;] g = t; del t` written as `g = expr; [del ...]`: a
+    temporary that only carries a step's result into its cotangent costs two statements."""
+    out = list(lines)
+    for i in range(len(out) - 2, 0, -1):
+        move = _MOVE.fullmatch(out[i])
+        if move is None or out[i + 1] != f"    del {move.group(2)}":
+            continue
+        j = i - 1
+        while out[j].startswith("    del ") and move.group(2) not in out[j][8:].split(", "):
+            j -= 1
+        prefix = f"    {move.group(2)} = "
+        if out[j].startswith(prefix):
+            out[j] = f"    {move.group(1)} = {out[j][len(prefix):]}"
+            del out[i:i + 2]
+    return out
 
 
 def _operand(entry, index: int, j: int) -> str:
@@ -225,7 +251,8 @@ def build_chain(entries: list, targets, unique) -> Callable | None:
     results = [src.grad(id(t)) if id(t) in has else "None" for t in unique]
     src.line(f"return ({', '.join(results)},)" if results else "return ()")
     src.lines[1:1] = _release_unread(entries, read)
-    return src.function()
+    scalars_only = not any(_is_array(v) for e in relevant for v in (*e.inputs, e.outputs[0]))
+    return src.function(scalars_only)
 
 
 def _release_unread(entries: list, read: dict) -> list[str]:
@@ -269,6 +296,7 @@ def _step(src: _Source, has: set, e, index: int, reach: set, sources: set) -> se
         has.discard(e.out_id)
     if dead:
         src.line(f"del {', '.join(dead)}")
-    src.line("if release:")
-    src.line(f"    E[{index}].inputs = E[{index}].outputs = None")
+    if any(_is_array(v) for v in (*e.inputs, e.outputs[0])):  # run() drops the scalars
+        src.line("if release:")
+        src.line(f"    E[{index}].inputs = E[{index}].outputs = None")
     return set(vjp.sources)

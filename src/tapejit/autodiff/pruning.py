@@ -17,10 +17,10 @@ from tapejit.tensor import Tensor
 PRUNE_BYTES = 1 << 20
 """Recorded outputs at least this big may be freed; smaller ones are not worth the check."""
 
-_TAPE_REFERENCES = 5
+_TAPE_REFERENCES = 4
 """References to a pending Tensor besides the recorded ops' inputs that read it, when only
-the tape holds it: its entry's outputs, the watched map, the pending list, and (while
-counted) the loop variable and getrefcount's argument."""
+the tape holds it: its entry's outputs, the pending list, and (while counted) the loop
+variable and getrefcount's argument."""
 
 COUNTS_AS_ASSUMED = (3, 10) <= sys.version_info[:2] < (3, 14) and getattr(
     sys, "_is_gil_enabled", lambda: True)()

@@ -12,42 +12,48 @@ from tapejit.tensor import Tensor
 
 
 class Recorded:
-    """One recorded op: outputs = prim[params](inputs), the user's line, and the ids of its
-    inputs and outputs (how the tape links ops into a graph). `inputs` and `outputs` are
-    dropped when a tape releases its values; the ids stay. Most ops have one output:
-    `output` and `out_id` name it (a higher-order primitive has several).
+    """One recorded op: outputs = prim[params](inputs), and the ids of its inputs and
+    outputs (how the tape links ops into a graph). `inputs` and `outputs` are dropped when a
+    tape releases its values; the ids stay. Most ops have one output: `output` and `out_id`
+    name it (a higher-order primitive has several).
 
     `key` (or None) is what the backward pass of this op depends on besides the data: the
     primitive, its params, each input as the tape's number of a watched value or the kind of
     an outside one, and the output's kind (see `value_key`); the keys of a tape's entries
-    name its recorded chain (autodiff.chain)."""
+    name its recorded chain (autodiff.chain).
 
-    __slots__ = ("prim", "params", "inputs", "outputs", "site", "ids", "out_ids", "float_out",
-                 "flow_ids", "key")
+    This class is the common case, made for every op of an eager tape: one float output,
+    whose line is not looked up (`site` None). `Recorded.of` makes the others (`_Detailed`)."""
 
-    def __init__(self, prim, params, inputs, outputs, site, ids, float_out, out_ids, flow_ids,
-                 key) -> None:
+    __slots__ = ("prim", "params", "inputs", "outputs", "ids", "out_ids", "key")
+    site = None
+    float_out = True
+
+    def __init__(self, prim, params, inputs, outputs, ids, out_ids, key) -> None:
         # one statement each: a tuple assignment builds a tuple (this runs for every op)
         self.prim = prim
         self.params = params
         self.inputs = inputs
         self.outputs = outputs
-        self.site = site
         self.ids = ids
-        self.float_out = float_out
         self.out_ids = out_ids
-        self.flow_ids = flow_ids
         self.key = key
 
+    @property
+    def flow_ids(self) -> tuple:
+        """The ids of the outputs values flow on through (all of them, here)."""
+        return self.out_ids
+
     @classmethod
-    def of(cls, prim, params, inputs, outputs, site, ids, float_out) -> Recorded:
-        """An entry without a key; its output ids found here."""
+    def of(cls, prim, params, inputs, outputs, site, ids, float_out, key=None) -> Recorded:
+        """An entry with its user line `site`, an integer output or several outputs."""
         out_ids = tuple(map(id, outputs))
         # the outputs values flow on through: of a loop's several outputs, only the float
         # ones (its integer counters are reached, but carry no gradient)
         flow_ids = (tuple(id(o) for o in outputs if o.dtype.kind == "f")
                     if prim.multiple_results else out_ids)
-        return cls(prim, params, inputs, outputs, site, ids, float_out, out_ids, flow_ids, None)
+        return _Detailed(prim, params, inputs, outputs, ids, out_ids, key, site, float_out,
+                         flow_ids)
 
     @property
     def output(self):
@@ -59,6 +65,19 @@ class Recorded:
 
     def release(self) -> None:
         self.inputs = self.outputs = None
+
+
+class _Detailed(Recorded):
+    """A recorded op with a user line, an output that is not a float, or several outputs."""
+
+    __slots__ = ("site", "float_out", "flow_ids")
+
+    def __init__(self, prim, params, inputs, outputs, ids, out_ids, key, site, float_out,
+                 flow_ids) -> None:
+        super().__init__(prim, params, inputs, outputs, ids, out_ids, key)
+        self.site = site
+        self.float_out = float_out
+        self.flow_ids = flow_ids
 
 
 def data_key(data):

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from tapejit.ops.operands import binary_operands, cast, float_operand, numeric_operand
 from tapejit.primitives import elementwise as prims
+from tapejit.tensor import Tensor
 from tapejit.trace import bind
 
 
 def _float_unary(prim):
     def fn(x):
+        if type(x) is Tensor and x._value.dtype.kind == "f":  # float_operand's common case
+            return bind(prim, x)
         return bind(prim, float_operand(x, prim.name))
     fn.__name__ = prim.name
     fn.__doc__ = f"Elementwise {prim.name}; integer inputs become float32."
