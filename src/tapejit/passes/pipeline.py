@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tapejit.debug import debug
+from tapejit.debug import debug, debugging
 from tapejit.ir import Program, verify
 from tapejit.passes.cse import cse
 from tapejit.passes.dce import dce
@@ -29,5 +29,6 @@ def optimize(program: Program) -> Program:
     program = on_bodies(program, optimize)
     for name, run in PASSES:
         program = verify(run(program))
-        debug(3, f"after {name}:\n{program}")
+        if debugging(3):  # printing a program costs milliseconds: only when it is shown
+            debug(3, f"after {name}:\n{program}")
     return program
