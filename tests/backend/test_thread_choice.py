@@ -92,3 +92,25 @@ def test_a_parallel_kernel_gives_the_same_bits_whichever_way_it_runs():
     for outputs in [f(x) for _ in range(3 * thread_choice.TRIAL_EVERY)]:
         for got, want in zip(outputs, first):
             assert got.numpy().tobytes() == want.numpy().tobytes()
+
+
+def test_trials_of_a_clearly_slower_way_grow_rarer_and_a_change_is_still_noticed(monkeypatch):
+    clock, costs, counts = [0.0], {1: 2.0, 2: 1.0}, []
+    monkeypatch.setattr(thread_choice.time, "perf_counter", lambda: clock[0])
+
+    def kernel(x):
+        threads = min(numba.get_num_threads(), 2)
+        counts.append(threads)
+        clock[0] += costs[threads]
+        return x
+    choice = ThreadChoice(kernel)
+    for i in range(2000):
+        choice(i)
+    trials = counts.count(1)
+    assert 2 <= trials <= 2 + 2000 // thread_choice.LONGEST_GAP + 5
+    assert trials < 2000 // thread_choice.TRIAL_EVERY // 4
+    costs[1], costs[2] = 1.0, 3.0  # the machine got busy: one thread is now faster
+    for i in range(2 * thread_choice.LONGEST_GAP + 4 * thread_choice.TRIAL_EVERY):
+        choice(i)
+    assert choice.one_thread and counts[-thread_choice.TRIAL_EVERY:].count(1) >= \
+        thread_choice.TRIAL_EVERY - 1
