@@ -26,7 +26,7 @@ from tapejit.control.bodies import (
     transpose_body,
 )
 from tapejit.errors import ShapeError, TypeRuleError
-from tapejit.ir import Primitive, Program, TensorType, interpret
+from tapejit.ir import Primitive, Program, TensorType, dead_vars, interpret
 from tapejit.passes.dce import dce
 from tapejit.primitives.arithmetic import add_p
 from tapejit.primitives.base import is_undefined
@@ -68,8 +68,9 @@ def _scan_impl(*args, body: Program, length: int, reverse: bool, num_consts: int
     xs = args[num_consts + num_carry:]
     y_types = [a.type for a in body.outputs[num_carry:]]
     ys = [np.empty((length,) + t.shape, t.dtype) for t in y_types]
+    dead = dead_vars(body)
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
-        outs = interpret(body, consts + carry + [x[i] for x in xs])
+        outs = interpret(body, consts + carry + [x[i] for x in xs], dead=dead)
         carry = [np.asarray(c, t.dtype) for c, t in
                  zip(outs[:num_carry], (a.type for a in body.outputs[:num_carry]))]
         for y, value in zip(ys, outs[num_carry:]):

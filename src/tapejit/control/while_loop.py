@@ -18,7 +18,7 @@ from tapejit.control.batching import while_batch
 from tapejit.control.bodies import float_mask, jvp_body, over_inputs
 from tapejit.control.while_transpose import transpose_while
 from tapejit.errors import DTypeError, TypeRuleError
-from tapejit.ir import Primitive, Program, TensorType, interpret
+from tapejit.ir import Primitive, Program, TensorType, dead_vars, interpret
 from tapejit.primitives.broadcast import full
 from tapejit.trace import bind
 
@@ -53,8 +53,9 @@ def _while_impl(*args, predicate: Program, body: Program, predicate_nconsts: int
     body_consts = list(args[predicate_nconsts:predicate_nconsts + body_nconsts])
     carry = list(args[predicate_nconsts + body_nconsts:])
     types = [a.type for a in body.outputs]
-    while bool(interpret(predicate, pred_consts + carry)[0]):
-        new = interpret(body, body_consts + carry)
+    dead_in_predicate, dead_in_body = dead_vars(predicate), dead_vars(body)
+    while bool(interpret(predicate, pred_consts + carry, dead=dead_in_predicate)[0]):
+        new = interpret(body, body_consts + carry, dead=dead_in_body)
         carry = [np.asarray(c, t.dtype) for c, t in zip(new, types)]
     return tuple(np.asarray(c, t.dtype) for c, t in zip(carry, types))
 

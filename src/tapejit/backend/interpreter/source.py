@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tapejit.ir import Program, walk
+from tapejit.ir import Program, dead_vars, walk
 
 
 @dataclass(frozen=True)
@@ -23,9 +23,13 @@ def python_source(program: Program, name: str = "run", signature: str | None = N
     """The source of a function computing `program`.
 
     By default it takes the program's inputs as arguments; `signature` and `sources` (an
-    expression per input, e.g. `ins[1]`) let it unpack them itself.
+    expression per input, e.g. `ins[1]`) let it unpack them itself. A value is deleted after
+    the equation that reads it last, so a long program of big arrays (a rematerialized
+    backward pass) holds only what is still to be read.
     """
     inputs = [f"a{i}" for i in range(len(program.inputs))]
+    names = {id(v): name for v, name in zip(program.inputs, inputs)}
+    dead = iter(dead_vars(program))
     namespace: dict[str, object] = {}
     lines = [f"def {name}({', '.join(inputs) if signature is None else signature}):"]
     if sources is not None:
@@ -46,6 +50,10 @@ def python_source(program: Program, name: str = "run", signature: str | None = N
         call = f"impl{i}({', '.join(args)})"
         unpack = "," if eqn.prim.multiple_results and len(outs) == 1 else ""
         lines.append(f"    {', '.join(outs)}{unpack} = {call}")
+        names.update((id(v), name) for v, name in zip(eqn.outputs, outs))
+        dropped = [names[key] for key in next(dead) if key in names]
+        if dropped:
+            lines.append(f"    del {', '.join(dropped)}")
         return outs if eqn.prim.multiple_results or len(outs) > 1 else outs[0]
 
     results = [ref(x) for x in walk(program, inputs, emit)]
