@@ -42,7 +42,7 @@ from tapejit.backend.numba_cpu.first_tier_exact import (
 from tapejit.backend.numba_cpu.first_tier_interpreter import interpreted
 from tapejit.backend.numba_cpu.loops import MAX_NESTED_LOOPS
 from tapejit.backend.numba_cpu.scalar_code import SIN_COS_LIMIT, SIN_COS_LIMIT_F32, TRIG
-from tapejit.ir import Eqn, Lit, Program, Var, sub_programs
+from tapejit.ir import Eqn, Lit, Program, Var, dead_vars, sub_programs
 from tapejit.ir.types import TensorType
 from tapejit.primitives.broadcast import summation_run
 from tapejit.primitives.fused import fused_p
@@ -216,7 +216,7 @@ class _Group:
         steps = None if self.interpreted else self._steps(
             BLOCK if self.in_blocks else None, False)
         self.scalar_run = None if self.shape else scalar_group_function(self.body, steps)
-        self.dead_after = _last_reads(self.body)
+        self.dead_after = dead_vars(self.body)
 
     def _steps(self, block: int | None, libm: bool) -> list:
         """The steps on the whole arrays (block None) or on blocks of `block` values (their
@@ -296,7 +296,7 @@ class Runner:
     def __init__(self, program: Program, load: LoadKernel) -> None:
         self.program = program
         self.steps = [_step_of(e, load) for e in program.eqns]
-        self.dead_after = _last_reads(program)
+        self.dead_after = dead_vars(program)
         self.one = _one_equation(program, self.steps[0]) if len(self.steps) == 1 else None
 
     def __call__(self, args: list) -> list:
@@ -346,22 +346,6 @@ def run_dropping(program: Program, steps: list, dead_after: list[list[int]], arg
             del env[key]
     return [a.value if type(a) is Lit else env[id(a)] for a in program.outputs]
 
-
-def _last_reads(program: Program) -> list[list[int]]:
-    """For each equation, the values no later equation reads and no output is."""
-    kept = {id(a) for a in program.outputs if type(a) is not Lit}
-    last: dict[int, int] = {}
-    for index, eqn in enumerate(program.eqns):
-        for a in eqn.inputs:
-            if type(a) is not Lit:
-                last[id(a)] = index
-        for v in eqn.outputs:
-            last.setdefault(id(v), index)
-    dead: list[list[int]] = [[] for _ in program.eqns]
-    for key, index in last.items():
-        if key not in kept:
-            dead[index].append(key)
-    return dead
 
 
 def _step_of(eqn: Eqn, load: LoadKernel):
