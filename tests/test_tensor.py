@@ -153,3 +153,17 @@ def test_module_collects_variables():
         "l1/kernel:0", "l1/bias:0", "l2/kernel:0", "l2/bias:0"]
     assert [v.name for v in m.non_trainable_variables] == ["scale:0"]
     assert m.name == "model"
+
+
+def test_python_scalars_keep_their_bits_through_the_conversion_cache():
+    from tapejit.ops import operands
+    x = tj.constant(np.float32(2.0))
+    for _ in range(2):  # the second time from the cache
+        assert np.signbit((x * -0.0).numpy()) and not np.signbit((x * 0.0).numpy())
+        assert (x * 0.1).numpy() == np.float32(2.0) * np.float32(0.1)
+        assert (x + 1).numpy() == (x + 1.0).numpy() == np.float32(3.0)
+        assert (tj.constant(2.0, tj.float64) * 0.1).numpy() == 2.0 * 0.1
+    for k in range(3 * operands._FLOAT_SCALARS_KEPT):
+        assert (x * (k + 0.5)).numpy() == np.float32(2.0) * np.float32(k + 0.5)
+    assert all(len(kept) <= operands._FLOAT_SCALARS_KEPT
+               for kept in operands._FLOAT_SCALARS.values())

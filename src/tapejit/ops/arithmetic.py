@@ -19,6 +19,7 @@ from tapejit.primitives.arithmetic import (
     sub_p,
 )
 from tapejit.site import user_site
+from tapejit.tensor import Tensor
 from tapejit.trace import bind
 
 
@@ -27,7 +28,7 @@ def _binary(prim, op):
     tapejit.numpy combines them as NumPy does): refused eagerly and under jit alike."""
     def fn(x, y):
         a, b = binary_operands(op, x, y)
-        if a.dtype.kind == "b":
+        if (a._value if type(a) is Tensor else a).dtype.kind == "b":
             raise op_error(DTypeError, op, f"expects a numeric operand, got bool{list(a.shape)}",
                            "use tj.math.logical_and/logical_or for booleans, or cast them to a "
                            "number first", user_site())

@@ -119,11 +119,11 @@ def binary_operands(op: str, x, y):
         if kind_y is Tensor and y._value.dtype == dtype:
             return x, y
         if (kind_y is float or kind_y is int) and dtype.kind == "f":
-            return x, dtype.type(y)
+            return x, _float_scalar(dtype, y)
     elif kind_y is Tensor and (kind_x is float or kind_x is int):
         dtype = y._value.dtype
         if dtype.kind == "f":
-            return dtype.type(x), y
+            return _float_scalar(dtype, x), y
     if is_python_scalar(x) and not is_python_scalar(y):
         b = as_operand(y, op)
         a = _weak_scalar(op, x, b.dtype)
@@ -136,6 +136,26 @@ def binary_operands(op: str, x, y):
         return a, b
     dtype = dtypes.promote(a.dtype, b.dtype)
     return cast(a, dtype), cast(b, dtype)
+
+
+_FLOAT_SCALARS: dict[np.dtype, dict] = {}
+_FLOAT_SCALARS_KEPT = 64
+"""Per float dtype, the NumPy scalars of the Python numbers last converted (a cache: `x * 0.5`
+in a loop converts 0.5 once, not on every op); at most this many each."""
+
+
+def _float_scalar(dtype: np.dtype, value):
+    """dtype.type(value) for a Python int or float and a float dtype. Zero is not kept: 0.0
+    and -0.0 are equal keys with different bits."""
+    kept = _FLOAT_SCALARS.get(dtype)
+    if kept is None:
+        kept = _FLOAT_SCALARS.setdefault(dtype, {})
+    found = kept.get(value)
+    if found is None:
+        found = dtype.type(value)
+        if value and len(kept) < _FLOAT_SCALARS_KEPT:
+            kept[value] = found
+    return found
 
 
 def _weak_scalar(op: str, value, other: np.dtype):
