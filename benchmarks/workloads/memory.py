@@ -20,6 +20,12 @@ NOTES = {"tapejit": "tj.jit(tj.grad)", "tapejit-tape": "eager GradientTape",
          "tensorflow": "tf.function(jit_compile=True); TF keeps its buffers between calls",
          "autograd": ""}
 
+SETTINGS = {library: {"TAPEJIT_SYNC_COMPILE": "1"}
+            for library in ("tapejit-tape", "tapejit-tape-persistent")}
+"""The eager tape's gradient may run a fused kernel (tapejit.recompute): its first call
+compiles it, so that the next call, the row's value, runs it (a jit row waits for its
+kernel the same way)."""
+
 
 def tasks(options) -> list[Task]:
     params = {"n": options.memory_n, "dtype": "float64"}
@@ -34,7 +40,8 @@ def measure(name: str, library: str, params: dict, options) -> Row:
     row = Row(NAME, name, library, "peak_growth", unit="B", note=NOTES.get(library, ""))
     job = {"kind": "memory", "workload": "chain", "library": library, "params": params}
     try:
-        out = worker.launch(job) if options.isolate else worker.memory(job)
+        out = worker.launch(job, env=SETTINGS.get(library)) if options.isolate else \
+            worker.memory(job)
     except Exception as e:
         row.status = f"error: {type(e).__name__}: {e}"
         return row

@@ -122,6 +122,12 @@ class Recorder:
         if kind is np.ndarray or self._pruner.pending:
             self._track(entry)
 
+    def before_op(self) -> None:
+        """Called by `bind` before an op on an array runs: the values only this tape holds
+        now are freed before the op's result is made, not after."""
+        if self._pruner.pending:
+            self._pruner.prune()
+
     def _track(self, entry) -> None:
         """Pruning (autodiff.pruning): a big output may be freed when this non-persistent
         tape is the only thing recording; while any waits, each op's reads are noted."""

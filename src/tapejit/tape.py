@@ -24,6 +24,7 @@ from tapejit.errors import TapeError, op_error
 from tapejit.explain import ResidualReport, TapeIR, TapeRecord, explain_source
 from tapejit.jacobians import batch_jacobian_of, jacobian_of
 from tapejit.ops import as_operand, cast, full_like
+from tapejit.recompute import RecomputedGradient
 from tapejit.recording import Recorder
 from tapejit.site import numpy_hint, user_site
 from tapejit.state import STATE
@@ -127,7 +128,7 @@ class GradientTape(Recorder):
         self._check_sources(source_leaves)
         cts = self._output_gradients(targets, tree.flatten(target)[1], output_gradients)
         prepared = self.prepare(targets, source_leaves, once=True)
-        self._release_if_done(keep_entries=type(prepared) is ChainGradient)
+        self._release_if_done(keep_entries=type(prepared) in _RELEASING_THEMSELVES)
         grads = prepared.run(cts)  # a released tape's backward drops each op's values
         grads = self._fill_unconnected(grads, source_leaves, unconnected)
         self._debug_none_hints(grads, source_leaves, targets)
@@ -237,34 +238,32 @@ class GradientTape(Recorder):
         unique = list({id(t): t for g in groups for t in g}.values())
         if not unique:
             return PreparedGradient(groups, unique, None, [], [])
-        if self._nothing_records(targets, unique):
+        pruner = self._pruner
+        nothing_records = self._nothing_records(targets, unique)
+        if pruner.freed_residuals():
+            if once and nothing_records:
+                return RecomputedGradient(self._entries, targets, groups, unique, pruner,
+                                          self._signature(targets, unique))
+            pruner.restore(self._entries)
+        if nothing_records:
             release = once and not self._persistent
             return self._chain_gradient(targets, groups, unique, release) or EagerGradient(
                 self._entries, groups, unique, targets, release)
         prepared = PreparedGradient.derive(self._entries, targets, groups, unique)
-        self._check_not_pruned(prepared.residuals)
+        if not pruner.pruned.isdisjoint(map(id, prepared.residuals)):
+            pruner.restore(self._entries)  # values the op-by-op pass would not have read
         return prepared
 
-    def _check_not_pruned(self, residuals) -> None:
-        """The derived backward program reads values the op-by-op one does not need, which
-        a non-persistent tape may have freed (autodiff.pruning): say so, never compute on
-        placeholders."""
-        pruned = self._pruner.pruned
-        if any(id(r) in pruned for r in residuals):
-            raise op_error(TapeError, "GradientTape.gradient",
-                           "this non-persistent tape freed a big intermediate value during "
-                           "the forward pass, and a gradient taken while another tape or a "
-                           "trace records needs it", "create the tape with "
-                           "tj.GradientTape(persistent=True), which keeps every value",
-                           user_site())
+    def _signature(self, targets, unique) -> tuple | None:
+        """The name of the recorded chain and of the gradient asked (autodiff.chain)."""
+        number = self._number
+        return chain_signature(self._entries, self._leaves, [number[id(t)] for t in unique],
+                               [number.get(id(t)) for t in targets])
 
     def _chain_gradient(self, targets, groups, unique, release) -> ChainGradient | None:
         """The generated backward function of this chain when it was differentiated before
         (autodiff.chain); None the first time, when the op-by-op pass runs."""
-        number = self._number
-        signature = chain_signature(self._entries, self._leaves,
-                                    [number[id(t)] for t in unique],
-                                    [number.get(id(t)) for t in targets])
+        signature = self._signature(targets, unique)
         if signature is None:
             return None
         entries = self._entries
@@ -383,6 +382,10 @@ class GradientTape(Recorder):
         pruned = self._pruner.pruned
         return ResidualReport.of([e for e in self._entries
                                   if e.outputs is None or id(e.outputs[0]) not in pruned])
+
+
+_RELEASING_THEMSELVES = (ChainGradient, RecomputedGradient)
+"""Prepared gradients that read the tape's entries as they run and release them after."""
 
 
 def _ones_like(target):

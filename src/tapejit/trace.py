@@ -234,6 +234,10 @@ def bind(prim, *args, **params):
         return _traced(prim, args, params)
     else:
         values = [a._value if type(a) is Tensor else a for a in args]
+    tapes = STATE.tapes
+    if tapes and values and type(values[0]) is np.ndarray:
+        for tape in tapes:
+            tape.before_op()
     try:
         result = prim.impl(*values, **params)
     except TapejitError:
@@ -244,7 +248,6 @@ def bind(prim, *args, **params):
     if config.checks or config.debug_nans:
         for check in EAGER_CHECKS:
             check(prim, args, params, out)
-    tapes = STATE.tapes
     if tapes:
         for tape in tapes:
             tape.on_op(prim, args, params, out)

@@ -1,9 +1,15 @@
-"""A non-persistent tape frees, during the forward pass, the big values no backward step
-reads: a recorded output of at least PRUNE_BYTES that nothing but the tape holds any more
-(its reference count says so) and that no recorded op's VJP reads (autodiff.eager) gives its
-array up for a placeholder of the same dtype and shape. The Tensor object stays on the tape,
-so its id() stays unique and the tape's links stay right; nobody else can see it (only a
-weak reference could). A persistent tape keeps every value: a later gradient may read any."""
+"""A non-persistent tape frees, during the forward pass, the big values nothing but the tape
+holds any more: a recorded output of at least PRUNE_BYTES whose reference count says that
+only the tape holds it gives its array up for a placeholder of the same dtype and shape.
+The Tensor object stays on the tape, so its id() stays unique and the tape's links stay
+right; nobody else can see it (only a weak reference could). The tape then holds no more
+than the user does: its forward pass peaks where the same code without a tape peaks.
+
+Values a backward step reads (its residuals) are freed too. The gradient then computes them
+again: as one fused program of the recorded forward and backward (tapejit.recompute) when
+nothing else records, or else by the recorded ops' own NumPy impls (`Pruner.restore`, the
+same bits as the values freed) before the op-by-op pass runs. A persistent tape keeps every
+value: a later gradient may read any."""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ import sys
 import numpy as np
 
 from tapejit.autodiff.eager import op_vjp
+from tapejit.autodiff.record import remaking_program
+from tapejit.ir import interpret
 from tapejit.tensor import Tensor
 
 PRUNE_BYTES = 1 << 20
@@ -49,7 +57,8 @@ def backward_reads(entry, watched) -> tuple[set[int], bool]:
 
 
 class Pruner:
-    """The pending big outputs of one tape and what its recorded backward steps read."""
+    """The pending big outputs of one tape, those freed, and what its recorded backward
+    steps read."""
 
     __slots__ = ("pending", "uses", "needed", "pruned")
 
@@ -60,7 +69,7 @@ class Pruner:
         self.pruned: set[int] = set()  # ids of the Tensors whose arrays were freed
 
     def track(self, entry, watched, candidate: bool) -> None:
-        """Account for a recorded single-output op: what its VJP reads is kept; its output
+        """Account for a recorded single-output op: what its VJP reads is noted; its output
         waits for its users to let go when it is a `candidate` (big, and nothing else
         records)."""
         reads, reads_out = backward_reads(entry, watched)
@@ -73,7 +82,7 @@ class Pruner:
         out = entry.outputs[0]
         if reads_out:
             self.needed.add(id(out))
-        elif candidate and COUNTS_AS_ASSUMED:
+        if candidate and COUNTS_AS_ASSUMED:
             self.pending.append(out)
             self.uses[id(out)] = 0
         self.prune()
@@ -84,19 +93,36 @@ class Pruner:
         self.needed.update(map(id, inputs))
 
     def prune(self) -> None:
-        """Free each pending value no VJP reads once only the tape holds it."""
+        """Free each pending value once only the tape holds it."""
         still = []
         for t in self.pending:
             k = id(t)
-            if k in self.needed:
-                del self.uses[k]
-            elif sys.getrefcount(t) == _TAPE_REFERENCES + self.uses[k]:
+            if sys.getrefcount(t) == _TAPE_REFERENCES + self.uses[k]:
                 t._value = _placeholder(t._value)
                 self.pruned.add(k)
                 del self.uses[k]
             else:
                 still.append(t)
         self.pending = still
+
+    def freed_residuals(self) -> bool:
+        """Whether a value some recorded VJP reads was freed (the gradient must compute it
+        again)."""
+        return not self.pruned.isdisjoint(self.needed)
+
+    def restore(self, entries) -> None:
+        """Compute every freed value again from the values the tape still holds, with the
+        recorded ops' NumPy impls (the values freed had these bits), seen by no tape or
+        trace: for a backward pass that reads recorded values as they are."""
+        if not self.pruned:
+            return
+        freed = [e.outputs[0] for e in entries
+                 if e.outputs is not None and id(e.outputs[0]) in self.pruned]
+        program, inputs = remaking_program(entries, freed)
+        values = interpret(program, [a._value if type(a) is Tensor else a for a in inputs])
+        for t, value in zip(freed, values):
+            t._value = value
+        self.pruned.clear()
 
 
 def _placeholder(value: np.ndarray) -> np.ndarray:

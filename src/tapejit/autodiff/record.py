@@ -136,8 +136,9 @@ def _type_of(value) -> TensorType:
 class _ProgramBuilder:
     """Turns recorded entries into a Program over the values linking sources to targets."""
 
-    def __init__(self, entries: list[Recorded]) -> None:
+    def __init__(self, entries: list[Recorded], literals: bool = True) -> None:
         self.entries = entries
+        self.literals = literals  # a NumPy scalar operand as a literal (or as an input)
         self.var_of: dict[int, Var] = {}
         self.values: dict[int, object] = {}
         self.inputs: list[Var] = []
@@ -152,15 +153,18 @@ class _ProgramBuilder:
     def _atom(self, value):
         if id(value) in self.var_of:
             return self.var_of[id(value)]
-        if isinstance(value, np.generic):
+        if self.literals and isinstance(value, np.generic):
             return Lit(value)
         return self._input(value)
 
-    def build(self, targets, sources) -> tuple[Program, dict, list[int]]:
+    def build(self, targets, sources, chosen: list[Recorded] | None = None
+              ) -> tuple[Program, dict, list[int]]:
         for s in sources:
             self._input(s)
         eqns = []
-        for e in relevant_entries(self.entries, targets, sources)[0]:
+        if chosen is None:
+            chosen = relevant_entries(self.entries, targets, sources)[0]
+        for e in chosen:
             ins = tuple(self._atom(a) for a in e.inputs)
             outs = tuple(Var(_type_of(o)) for o in e.outputs)
             for value, var in zip(e.outputs, outs):
@@ -180,3 +184,51 @@ def recorded_program(entries: list[Recorded], targets, sources) -> tuple[Program
     that do not depend on the sources are left out).
     """
     return _ProgramBuilder(entries).build(targets, sources)
+
+
+def remaking_entries(entries: list[Recorded], chosen: list[Recorded], freed: set[int]
+                     ) -> list[Recorded]:
+    """`chosen` and every entry that makes, directly or through other freed values, a
+    value in `freed` (ids of values the tape gave up) that one of them reads, in the
+    tape's order: the program of these entries computes the freed values again from values
+    the tape still holds."""
+    maker = {k: e for e in entries for k in e.out_ids}
+    picked = {id(e) for e in chosen}
+    todo = list(chosen)
+    while todo:
+        for k in todo.pop().ids:
+            e = maker.get(k)
+            if k in freed and e is not None and id(e) not in picked:
+                picked.add(id(e))
+                todo.append(e)
+    return [e for e in entries if id(e) in picked]
+
+
+def recomputing_program(entries: list[Recorded], targets, sources, freed: set[int]
+                        ) -> tuple[Program, list, list[int], tuple[int, ...]]:
+    """The recorded ops from `sources` to `targets` as a Program that also computes again
+    each freed value they read (`remaking_entries`); NumPy scalar operands are inputs, so
+    that the program's shape does not depend on their values.
+
+    Returns the program, the values of its inputs (the sources first), the indices of the
+    targets it outputs, and the positions on the tape of the entries it holds (with the
+    tape's chain signature, what names the program).
+    """
+    relevant = relevant_entries(entries, targets, sources)[0]
+    chosen = remaking_entries(entries, relevant, freed)
+    program, values, kept = _ProgramBuilder(entries, literals=False).build(
+        targets, sources, chosen)
+    position = {id(e): i for i, e in enumerate(entries)}
+    return (program, [values[id(v)] for v in program.inputs], kept,
+            tuple(position[id(e)] for e in chosen))
+
+
+def remaking_program(entries: list[Recorded], freed) -> tuple[Program, list]:
+    """A Program whose outputs are the freed Tensors `freed` (recorded outputs whose arrays
+    the tape gave up), computed from the values the tape still holds, and the values of its
+    inputs."""
+    ids = {id(t) for t in freed}
+    makers = [e for e in entries if e.outputs is not None and e.out_ids[0] in ids]
+    chosen = remaking_entries(entries, makers, ids)
+    program, values, _ = _ProgramBuilder(entries).build(list(freed), [], chosen)
+    return program, [values[id(v)] for v in program.inputs]
