@@ -29,8 +29,9 @@ def _chain_program(length: int) -> Program:
     return Program((x,), tuple(eqns), (values[-1],))
 
 
-def _peak_growth(run) -> float:
-    """The traced peak above the start during `run()`, in multiples of one array."""
+def peak_and_result(run) -> tuple[float, object]:
+    """The traced peak above the start during `run()`, in multiples of one array of N
+    float64 values, and what `run` returned."""
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
@@ -38,8 +39,11 @@ def _peak_growth(run) -> float:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    del result
-    return (peak - base) / (8 * N)
+    return (peak - base) / (8 * N), result
+
+
+def _peak_growth(run) -> float:
+    return peak_and_result(run)[0]
 
 
 def test_the_walker_holds_only_values_still_to_be_read():

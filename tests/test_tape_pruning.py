@@ -4,8 +4,6 @@ lowered here so small arrays exercise it."""
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 import pytest
 
@@ -13,6 +11,7 @@ import tapejit as tj
 from tapejit import recompute
 from tapejit.autodiff import pruning
 from tests.primitives.test_rules import DIFFERENTIABLE, _args
+from tests.test_interpreter_memory import N, peak_and_result
 
 
 @pytest.fixture(autouse=True)
@@ -196,22 +195,10 @@ def test_an_interpreter_that_counts_references_otherwise_frees_nothing(monkeypat
                                rtol=1e-12)
 
 
-def _peak(run) -> tuple[float, object]:
-    """The traced memory peak above the start during `run()`, in multiples of x's bytes."""
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        result = run()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    return (peak - base) / (8 * 100_000), result
-
-
 def test_the_tape_adds_nothing_to_the_forward_peak_and_the_gradient_needs_one_array():
-    x = tj.constant(np.linspace(-2.0, 2.0, 100_000))
-    plain, _ = _peak(lambda: _loss(x))
-    taped, (tape, y) = _peak(lambda: _recorded(False, x))
+    x = tj.constant(np.linspace(-2.0, 2.0, N))
+    plain, _ = peak_and_result(lambda: _loss(x))
+    taped, (tape, y) = peak_and_result(lambda: _recorded(False, x))
     # values are freed before the next op's result is made, so the tape's forward peaks
     # where the same code without a tape does (three arrays here)
     assert taped < plain + 0.1
@@ -219,9 +206,9 @@ def test_the_tape_adds_nothing_to_the_forward_peak_and_the_gradient_needs_one_ar
     for fused in recompute._FUNCTIONS.values():
         fused.function.wait()  # compiling, and loading the kernel, are not measured
     tape, y = _recorded(False, x)
-    gradient, g = _peak(lambda: tape.gradient(y, x))
+    gradient, g = peak_and_result(lambda: tape.gradient(y, x))
     assert gradient < 1.5  # the result, and no freed value whole again
-    kept, (full, y_full) = _peak(lambda: _recorded(True, x))
+    kept, (full, y_full) = peak_and_result(lambda: _recorded(True, x))
     assert kept > 6  # what a tape that keeps its values holds
     np.testing.assert_allclose(g.numpy(), full.gradient(y_full, x).numpy(), rtol=1e-12,
                                atol=1e-15)
