@@ -43,6 +43,7 @@ class Options:
     hessian_sizes: list[int] = field(default_factory=list)
     compile_timeout: float = 300.0
     compile_repeats: int = 3
+    process_repeats: int = 0  # 0: each timed workload's own PROCESS_REPEATS
     scratch: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
 
 
@@ -70,6 +71,9 @@ def parser() -> argparse.ArgumentParser:
                    "(default 10,30,100)")
     p.add_argument("--compile-timeout", type=float, help="seconds before a loop or hessian "
                    "compile process is killed and reported as a timeout (default 300)")
+    p.add_argument("--process-repeats", type=int, help="fresh processes per library of a timed "
+                   "workload, in rounds; each row is the median process (default: 3 for tape, "
+                   "mlp and busy, 1 for the others; 1 with --smoke)")
     p.add_argument("--compile-repeats", type=int, help="fresh processes per cold first call of "
                    "the mlp, chain and dispatch cases; the row is their median (default 3, "
                    "smoke 1)")
@@ -114,7 +118,8 @@ def options_from(args: argparse.Namespace) -> Options:
         loop_steps=_counts(args.loop_steps, loops.DEFAULT_STEPS, "--loop-steps"),
         hessian_sizes=_counts(args.hessian_n, loops.DEFAULT_HESSIAN_N, "--hessian-n"),
         compile_timeout=args.compile_timeout or compile.LOOP_TIMEOUT_S,
-        compile_repeats=max(1, args.compile_repeats or (1 if smoke else 3)))
+        compile_repeats=max(1, args.compile_repeats or (1 if smoke else 3)),
+        process_repeats=max(0, args.process_repeats or (1 if smoke else 0)))
 
 
 def _counts(spec: str | None, default: tuple[int, ...], flag: str) -> list[int]:

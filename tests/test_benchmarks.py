@@ -270,3 +270,26 @@ def test_the_harness_waits_only_for_its_own_runs_compile_workers():
         for process in (ours, other):
             process.kill()
             process.wait()
+
+
+def test_a_timed_workload_runs_its_libraries_in_rounds_and_keeps_the_median(monkeypatch):
+    from benchmarks import task
+
+    speeds = iter([3e-4, 1e-4, 9e-4, 2e-4, 4e-4, 6e-4])  # tapejit, pytape, round by round
+    order = []
+
+    def isolated(workload, library, cases, options, log):
+        order.append(library)
+        return [Row(tape.NAME, c.name, library, value=next(speeds), note="n") for c in cases]
+    monkeypatch.setattr(task, "_isolated", isolated)
+    options = options_from(parser().parse_args(["--peers", "none"]))
+    (plan,) = task.timed_tasks(tape, options)  # tape's own default: 3 processes each
+    rows = plan.run(lambda line: None)
+    assert order == ["tapejit", "pytape"] * 3  # rounds, so a drift falls on both alike
+    by_library = {r.library: r for r in rows}
+    assert by_library["tapejit"].value == 4e-4 and by_library["pytape"].value == 2e-4
+    assert by_library["tapejit"].note == "median of 3 processes (300 µs, 900 µs, 400 µs); n"
+    assert by_library["pytape"].extra["process_values"] == [1e-4, 2e-4, 6e-4]
+    one = options_from(parser().parse_args(["--peers", "none", "--process-repeats", "1"]))
+    assert len(task.timed_tasks(tape, one)) == 2  # one process per library, as before
+    assert options_from(parser().parse_args(["--smoke"])).process_repeats == 1

@@ -15,6 +15,7 @@ from benchmarks.workloads import chain
 NAME = "busy"
 TITLE = "chain gradient with one other core busy (a spinning process)"
 BASELINE = "numpy"
+PROCESS_REPEATS = 3  # fresh processes per library, in rounds (task.timed_tasks)
 LIBRARIES = ("tapejit", "tapejit-serial", "numpy")
 SIZES = (2_000_000,)
 SMOKE_SIZES = (10_000,)

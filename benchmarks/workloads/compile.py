@@ -12,7 +12,7 @@ from pathlib import Path
 
 from benchmarks import worker
 from benchmarks.results import Row
-from benchmarks.task import Task, wanted
+from benchmarks.task import Task, median_row, wanted
 from benchmarks.workloads import chain, loops
 
 NAME = "compile"
@@ -126,16 +126,9 @@ def run_case(name: str, workload: str, params: dict, library: str, options) -> l
 
 
 def _median_row(rows: list[Row]) -> Row:
-    """The row of the median first call among fresh processes (each with its own empty
-    cache), its note naming them all: one process's first call varies by tens of percent."""
-    ok = sorted((r for r in rows if r.ok), key=lambda r: r.value)
-    if not ok:
-        return rows[0]
-    row = ok[(len(ok) - 1) // 2]
-    if len(rows) > 1:
-        times = ", ".join(f"{r.value * 1e3:.0f}" if r.ok else "failed" for r in rows)
-        row.note = f"median of {len(rows)} cold processes ({times} ms); {row.note}".rstrip("; ")
-    return row
+    """The median first call among fresh processes, each with its own empty cache."""
+    times = ", ".join(f"{r.value * 1e3:.0f}" if r.ok else "failed" for r in rows)
+    return median_row(rows, "cold processes", f"{times} ms")
 
 
 def _cache_env(name: str, library: str, scratch: Path, run: int = 0) -> dict[str, str]:

@@ -12,6 +12,7 @@ from benchmarks.subject import Case, Subject
 NAME = "mlp"
 TITLE = "MLP 784-512-10 value_and_grad (relu, softmax cross-entropy, float32)"
 BASELINE = "numpy"
+PROCESS_REPEATS = 3  # fresh processes per library, in rounds (task.timed_tasks)
 LIBRARIES = ("tapejit", "tapejit-first-tier", "numpy", "jax", "torch", "tensorflow",
              "autograd")
 SIZES = (784, 512, 10)

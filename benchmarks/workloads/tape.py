@@ -11,6 +11,7 @@ from benchmarks.subject import Case, Subject
 NAME = "tape"
 TITLE = "eager tape: 100 scalar ops on a Variable, then gradient"
 BASELINE = "torch"
+PROCESS_REPEATS = 3  # fresh processes per library, in rounds (task.timed_tasks)
 LIBRARIES = ("tapejit", "pytape", "torch", "tensorflow", "autograd")
 X = 0.3
 ROUNDS = 25
