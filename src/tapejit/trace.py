@@ -235,7 +235,7 @@ def bind(prim, *args, **params):
     else:
         values = [a._value if type(a) is Tensor else a for a in args]
     tapes = STATE.tapes
-    if tapes and values and type(values[0]) is np.ndarray:
+    if tapes and values and (type(values[0]) is np.ndarray or type(values[-1]) is np.ndarray):
         for tape in tapes:
             tape.before_op()
     try:

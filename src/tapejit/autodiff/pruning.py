@@ -116,9 +116,7 @@ class Pruner:
         trace: for a backward pass that reads recorded values as they are."""
         if not self.pruned:
             return
-        freed = [e.outputs[0] for e in entries
-                 if e.outputs is not None and id(e.outputs[0]) in self.pruned]
-        program, inputs = remaking_program(entries, freed)
+        program, inputs, freed = remaking_program(entries, self.pruned)
         values = interpret(program, [a._value if type(a) is Tensor else a for a in inputs])
         for t, value in zip(freed, values):
             t._value = value

@@ -223,12 +223,12 @@ def recomputing_program(entries: list[Recorded], targets, sources, freed: set[in
             tuple(position[id(e)] for e in chosen))
 
 
-def remaking_program(entries: list[Recorded], freed) -> tuple[Program, list]:
-    """A Program whose outputs are the freed Tensors `freed` (recorded outputs whose arrays
-    the tape gave up), computed from the values the tape still holds, and the values of its
-    inputs."""
-    ids = {id(t) for t in freed}
-    makers = [e for e in entries if e.outputs is not None and e.out_ids[0] in ids]
-    chosen = remaking_entries(entries, makers, ids)
-    program, values, _ = _ProgramBuilder(entries).build(list(freed), [], chosen)
-    return program, [values[id(v)] for v in program.inputs]
+def remaking_program(entries: list[Recorded], freed: set[int]) -> tuple[Program, list, list]:
+    """A Program computing the recorded outputs whose ids are in `freed` (arrays the tape
+    gave up) from the values the tape still holds: the program, the values of its inputs,
+    and the freed Tensors it outputs, in order."""
+    makers = [e for e in entries if e.outputs is not None and e.out_ids[0] in freed]
+    chosen = remaking_entries(entries, makers, freed)
+    targets = [e.outputs[0] for e in makers]
+    program, values, _ = _ProgramBuilder(entries).build(targets, [], chosen)
+    return program, [values[id(v)] for v in program.inputs], targets

@@ -7,5 +7,5 @@ from tapejit.ir.verify import verify
 from tapejit.ir.walk import dead_vars, interpret, walk
 
 __all__ = ["Atom", "Eqn", "Lit", "Namer", "Primitive", "Program", "Site", "Style", "TensorType",
-           "Var", "format_eqn", "format_program", "interpret", "params_key", "sub_programs",
-           "type_of", "verify", "walk", "dead_vars"]
+           "Var", "dead_vars", "format_eqn", "format_program", "interpret", "params_key",
+           "sub_programs", "type_of", "verify", "walk"]
