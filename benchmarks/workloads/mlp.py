@@ -20,7 +20,11 @@ BATCH = 256
 
 
 def cases(options) -> list[Case]:
-    return [Case(f"batch={options.batch}", {"batch": options.batch})]
+    step = Case(f"batch={options.batch}", {"batch": options.batch})
+    if options.smoke:
+        return [step]
+    return [step, Case(f"batch={options.batch}, then a NumPy product",
+                       {"batch": options.batch, "numpy_product": True})]
 
 
 def make_params() -> tuple[np.ndarray, ...]:
@@ -64,7 +68,23 @@ def build(library: str, params: dict) -> Subject:
     make_step = _STEPS[library]
     step, convert, note = make_step()
     weights = convert(make_params(), True)
-    return _subject(step, weights, convert, params["batch"], note, library == "tapejit")
+    subject = _subject(step, weights, convert, params["batch"], note, library == "tapejit")
+    return _then_numpy_product(subject, params["batch"]) if params.get("numpy_product") \
+        else subject
+
+
+def _then_numpy_product(subject: Subject, batch: int) -> Subject:
+    """Each step followed by x @ w1 in NumPy, as a loop that also evaluates in NumPy does: a
+    library whose products run on another BLAS than NumPy's has two thread pools taking
+    turns on the cores."""
+    x, w1 = make_batch(batch)[0], make_params()[0]
+
+    def run():
+        result = subject.run()
+        x @ w1
+        return result
+    return Subject(run, jitted=subject.jitted, args=subject.args,
+                   note="; ".join(filter(None, (subject.note, "then x @ w1 in NumPy"))))
 
 
 def _subject(step, weights, convert, batch: int, note: str, jitted: bool) -> Subject:

@@ -61,6 +61,10 @@ class Config:
         default it keeps up to 128 MiB of freed memory, so that a kernel's temporaries do
         not fault their pages in on every call (read before Numba's first compile; see
         backend/numba_cpu/heap.py).
+    numpy_blas: TAPEJIT_NUMPY_BLAS=0 keeps kernels' matrix products on Numba's np.dot
+        (SciPy's BLAS); by default they call NumPy's own BLAS when it can be found, so the
+        process has one BLAS thread pool (read at the first kernel generated; see
+        backend/numba_cpu/numpy_blas.py).
     """
 
     debug: int = 0
@@ -82,6 +86,7 @@ class Config:
     reroll: bool = True
     parallel_convolutions: bool = False
     keep_freed_memory: bool = True
+    numpy_blas: bool = True
 
     @classmethod
     def from_env(cls) -> Config:
@@ -104,6 +109,7 @@ class Config:
             reroll=bool(_env_int("TAPEJIT_REROLL", 1)),
             parallel_convolutions=bool(_env_int("TAPEJIT_PARALLEL_CONVOLUTIONS")),
             keep_freed_memory=bool(_env_int("TAPEJIT_KEEP_FREED_MEMORY", 1)),
+            numpy_blas=bool(_env_int("TAPEJIT_NUMPY_BLAS", 1)),
         )
 
     def update(self, name: str, value) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit.backend.interface import LoweringError
+from tapejit.backend.numba_cpu import numpy_blas
 from tapejit.backend.numba_cpu.conv_code import CONV_CODE
 from tapejit.backend.numba_cpu.copy_code import copy_into, permuted
 from tapejit.backend.numba_cpu.indexing_code import INDEXING_CODE
@@ -81,13 +82,18 @@ def _as_matrix(ctx, x, ttype, groups, lines) -> str:
 
 
 def _blas_product(ctx, p, left, right, batched: bool, dtype) -> list[str]:
-    """p = np.dot (BLAS) of the matrices, one call per batch entry."""
+    """p = the matrices' product on BLAS, one call per batch entry: NumPy's own library
+    where it was found (vmath/blas.py), else np.dot on SciPy's."""
+    product = "np.dot"
+    if numpy_blas.find() is not None:
+        product = "blas_matmul_into" if batched else "blas_matmul"
+        ctx.kernel.math.add(product)
     if not batched:
-        return [f"{p} = np.dot({left}, {right})"]
+        return [f"{p} = {product}({left}, {right})"]
     return [f"{p} = np.empty(({left}.shape[0], {left}.shape[1], {right}.shape[2]), "
             f"{ctx.np_type(dtype)})",
             f"for bi in range({left}.shape[0]):",
-            f"    np.dot({left}[bi], {right}[bi], {p}[bi])"]
+            f"    {product}({left}[bi], {right}[bi], {p}[bi])"]
 
 
 def _loop_product(ctx, p, left, right, batched: bool, dtype) -> list[str]:

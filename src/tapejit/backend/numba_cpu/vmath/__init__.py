@@ -1,7 +1,7 @@
 """Vectorizable math for generated kernels (see core.py for the method and its guarantees):
 exp, expm1, log, log1p, sin, cos, tanh, sigmoid, softplus for float32 (`*_f32`) and float64
 (`*_f64`), the branch-free helpers kernels call, NumPy's remainders and floor division,
-a stable argsort, and convolution and pooling loops.
+a stable argsort, convolution and pooling loops, and matrix products on NumPy's BLAS.
 
 Every function here is serial (no prange): a kernel links these into its own code and is
 cached on disk, and Numba's cached code segfaults when it holds a parallel function linked
@@ -20,6 +20,7 @@ numba_setup.configure()  # Numba's CPU features are settled before any module he
 _HOMES = {
     "activations": ("sigmoid_f32", "sigmoid_f64", "softplus_f32", "softplus_f64", "tanh_f32",
                     "tanh_f64"),
+    "blas": ("blas_matmul", "blas_matmul_into"),
     "branchless": ("nan_max", "nan_min", "sign", "where"),
     "convolution": ("any_layout", "conv_chunk", "conv_finish", "conv_fold", "conv_setup",
                     "conv_wave", "conv_waves"),
