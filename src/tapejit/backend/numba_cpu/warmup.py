@@ -16,10 +16,11 @@ from tapejit.version import __version__
 _STARTED: list[bool] = []
 
 
-PROGRAM_LIST = 4
+PROGRAM_LIST = 5
 """Bumped when precompile's list or the kernels' text changes (2: threaded kernels; 3: casts
-dropped where types agree, conv and pool parameters in the size table; 4: TF's log_softmax),
-so that a machine warmed with an older list runs the new one once."""
+dropped where types agree, conv and pool parameters in the size table; 4: TF's log_softmax;
+5: matrix products on NumPy's BLAS), so that a machine warmed with an older list runs the new
+one once."""
 
 
 def stamp_path() -> Path:
