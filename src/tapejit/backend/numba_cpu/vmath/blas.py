@@ -10,7 +10,7 @@ import llvmlite.binding as llvm
 import numpy as np
 from numba import njit, types
 from numba.core import cgutils
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
 
 from tapejit.backend.numba_cpu import numpy_blas
 
@@ -48,22 +48,35 @@ def _data(typingctx, array):
     return types.voidptr(array), codegen
 
 
-@njit(cache=True, nogil=True)
-def _leading(x):
-    """(NO_TRANS or TRANS, leading dimension) for reading x in place, (0, 0) when BLAS
-    cannot (strides that are negative, zero or not whole elements in both directions)."""
+def _operand(x):
+    """(NO_TRANS or TRANS, leading dimension, x or a contiguous copy of it): how BLAS reads
+    x. A stub: Numba compiles the variant for x's layout (_operand_for_layout)."""
+
+
+@overload(_operand)
+def _operand_for_layout(x):
+    """C and F arrays are read in place as they are; only an 'A' array (any strides) carries
+    the checks and the copy, so a kernel's products stay small to load from the cache."""
+    if x.layout == "C":
+        return lambda x: (NO_TRANS, max(1, x.shape[1]), x)
+    if x.layout == "F":
+        return lambda x: (TRANS, max(1, x.shape[0]), x)
+    return _any_operand
+
+
+def _any_operand(x):
     rows, cols = x.shape
     unit = x.itemsize
     s0, s1 = x.strides
     if (cols == 1 or s1 == unit) and s0 % unit == 0:
         ld = s0 // unit if rows > 1 else cols
         if ld >= max(1, cols):
-            return NO_TRANS, ld
+            return NO_TRANS, ld, x
     if (rows == 1 or s0 == unit) and s1 % unit == 0:
         ld = s1 // unit if cols > 1 else rows
         if ld >= max(1, rows):
-            return TRANS, ld
-    return 0, 0
+            return TRANS, ld, x
+    return NO_TRANS, max(1, cols), np.ascontiguousarray(x)
 
 
 @njit(cache=True, nogil=True)
@@ -80,38 +93,30 @@ def _call(ta, lda, a, tb, ldb, b, out, ldc):
 
 
 @njit(cache=True, nogil=True)
-def _product(a, b, out):
-    """out = a @ b for an out whose rows are contiguous."""
-    ta, lda = _leading(a)
-    if ta == 0:
-        a = np.ascontiguousarray(a)
-        ta, lda = NO_TRANS, max(1, a.shape[1])
-    tb, ldb = _leading(b)
-    if tb == 0:
-        b = np.ascontiguousarray(b)
-        tb, ldb = NO_TRANS, max(1, b.shape[1])
-    rows = out.shape[0]
-    ldc = out.strides[0] // out.itemsize if rows > 1 else max(1, out.shape[1])
-    _call(ta, lda, a, tb, ldb, b, out, ldc)
-
-
-@njit(cache=True, nogil=True)
-def blas_matmul_into(a, b, out):
-    """out[...] = a @ b for 2-d float32 or float64 arrays of one dtype, as np.dot(a, b, out)."""
+def _product(a, b, out, ldc):
+    """out = a @ b for an out whose rows are contiguous, ldc elements apart."""
     if out.shape[0] == 0 or out.shape[1] == 0:
         return
     if a.shape[1] == 0:
         out[:, :] = 0
         return
+    ta, lda, a_read = _operand(a)
+    tb, ldb, b_read = _operand(b)
+    _call(ta, lda, a_read, tb, ldb, b_read, out, ldc)
+
+
+@njit(cache=True, nogil=True)
+def blas_matmul_into(a, b, out):
+    """out[...] = a @ b for 2-d float32 or float64 arrays of one dtype, as np.dot(a, b, out)."""
     unit = out.itemsize
-    rows_contiguous = (out.shape[1] == 1 or out.strides[1] == unit) and (
-        out.shape[0] == 1 or (out.strides[0] % unit == 0
-                              and out.strides[0] >= out.shape[1] * unit))
-    if rows_contiguous:
-        _product(a, b, out)
+    rows, cols = out.shape
+    s0 = out.strides[0]
+    if (cols == 1 or out.strides[1] == unit) and (rows == 1 or (s0 % unit == 0
+                                                                and s0 >= cols * unit)):
+        _product(a, b, out, s0 // unit if rows > 1 else max(1, cols))
     else:
         product = np.empty(out.shape, out.dtype)
-        _product(a, b, product)
+        _product(a, b, product, max(1, cols))
         out[:, :] = product
 
 
@@ -119,5 +124,5 @@ def blas_matmul_into(a, b, out):
 def blas_matmul(a, b):
     """a @ b for 2-d float32 or float64 arrays of one dtype, as np.dot(a, b)."""
     out = np.empty((a.shape[0], b.shape[1]), a.dtype)
-    blas_matmul_into(a, b, out)
+    _product(a, b, out, max(1, b.shape[1]))
     return out
