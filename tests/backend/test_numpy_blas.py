@@ -11,8 +11,7 @@ import pytest
 import tapejit as tj
 from tapejit.backend.numba_cpu import numpy_blas
 from tapejit.backend.numba_cpu.codegen import generate
-
-blas = pytest.importorskip("tapejit.backend.numba_cpu.vmath.blas")
+from tapejit.backend.numba_cpu.vmath import blas
 
 BUNDLED = [p for p in numpy_blas._library_files() if "openblas64" in p.name.lower()]
 found = pytest.mark.skipif(numpy_blas.find() is None,

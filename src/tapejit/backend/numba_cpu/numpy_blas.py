@@ -29,7 +29,8 @@ CANDIDATES = ("scipy_cblas_{}gemm64_", "cblas_{}gemm64_")
 LIBRARY_FOLDERS = ("numpy.libs", os.path.join("numpy", ".dylibs"))
 """Where NumPy's wheels keep their bundled libraries, relative to site-packages."""
 
-ROW_MAJOR, NO_TRANS = 101, 111
+ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
+"""cblas's order and transpose codes."""
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,11 @@ def _address(function) -> int:
 def _agrees(gemm, dtype) -> bool:
     """A small product through the entry point, called with the signature its name implies,
     equals NumPy's."""
-    integer = ctypes.c_int64
+    i64, pointer = ctypes.c_int64, ctypes.c_void_p
     scalar = ctypes.c_float if dtype == np.float32 else ctypes.c_double
     gemm.restype = None
-    gemm.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, integer, integer, integer,
-                     scalar, ctypes.c_void_p, integer, ctypes.c_void_p, integer, scalar,
-                     ctypes.c_void_p, integer]
+    gemm.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i64, i64, i64, scalar, pointer,
+                     i64, pointer, i64, scalar, pointer, i64]
     a = np.arange(1, 7, dtype=dtype).reshape(2, 3)
     b = np.arange(1, 13, dtype=dtype).reshape(3, 4)
     out = np.full((2, 4), 7, dtype)

@@ -13,8 +13,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 from tapejit.backend.numba_cpu import numpy_blas
-
-ROW_MAJOR, NO_TRANS, TRANS = 101, 111, 112
+from tapejit.backend.numba_cpu.numpy_blas import NO_TRANS, ROW_MAJOR, TRANS
 
 
 def _gemm_type(scalar):
@@ -27,14 +26,12 @@ _sgemm = types.ExternalFunction("tapejit_cblas_sgemm64", _gemm_type(types.float3
 _dgemm = types.ExternalFunction("tapejit_cblas_dgemm64", _gemm_type(types.float64))
 
 
-def register() -> bool:
-    """Point the two symbols at NumPy's library; False when it was not found."""
+def register() -> None:
+    """Point the two symbols at NumPy's library, when it was found."""
     library = numpy_blas.find()
-    if library is None:
-        return False
-    llvm.add_symbol("tapejit_cblas_sgemm64", library.sgemm)
-    llvm.add_symbol("tapejit_cblas_dgemm64", library.dgemm)
-    return True
+    if library is not None:
+        llvm.add_symbol("tapejit_cblas_sgemm64", library.sgemm)
+        llvm.add_symbol("tapejit_cblas_dgemm64", library.dgemm)
 
 
 register()
