@@ -210,26 +210,28 @@ def test_a_loop_case_past_its_timeout_is_reported_as_a_timeout(tmp_path):
     assert [(r.metric, r.status) for r in rows] == [("cold_process", "timeout: > 0.2 s")]
 
 
-def test_a_cold_row_is_the_median_of_fresh_processes_each_with_an_empty_cache(
+def test_cold_and_warm_rows_are_medians_of_fresh_processes_each_cold_one_with_an_empty_cache(
         monkeypatch, tmp_path):
     from benchmarks.results import Row
 
-    seen, firsts = [], iter([0.3, 0.1, 0.2])
+    seen, firsts = [], iter([0.3, 0.1, 0.2, 0.04, 0.05, 0.03])
 
     def process_row(name, library, metric, job, env, timeout=None):
         seen.append((metric, env["TAPEJIT_CACHE_DIR"], env.get("TAPEJIT_SYNC_COMPILE")))
-        value = next(firsts) if metric == "cold_process" else 0.01
-        return Row(compile.NAME, name, library, metric, value, extra={}, note="n")
+        return Row(compile.NAME, name, library, metric, next(firsts), extra={}, note="n")
     monkeypatch.setattr(compile, "_process_row", process_row)
     options = options_from(parser().parse_args(["--peers", "none"]))
     options.scratch = tmp_path
     assert options.compile_repeats == 3
-    cold, = [r for r in compile.run_case("dispatch scalar", "dispatch", {"dtype": "float32"},
-                                          "tapejit", options) if r.metric == "cold_process"]
+    rows = compile.run_case("dispatch scalar", "dispatch", {"dtype": "float32"}, "tapejit",
+                            options)
+    cold, = [r for r in rows if r.metric == "cold_process"]
     assert cold.value == 0.2 and cold.note == "median of 3 cold processes (300, 100, 200 ms); n"
-    assert [m for m, _, _ in seen] == ["cold_process"] * 3 + ["warm_process"]
+    warm, = [r for r in rows if r.metric == "warm_process"]
+    assert warm.value == 0.04 and warm.note == "median of 3 warm processes (40, 50, 30 ms); n"
+    assert [m for m, _, _ in seen] == ["cold_process"] * 3 + ["warm_process"] * 3
     assert len({folder for _, folder, _ in seen[:3]}) == 3  # each cold one empty
-    assert seen[3][1] == seen[0][1]  # the warm process finds the first one's kernels
+    assert [f for _, f, _ in seen[3:]] == [f for _, f, _ in seen[:3]]  # then each one warm
     assert options_from(parser().parse_args(["--smoke"])).compile_repeats == 1
 
 

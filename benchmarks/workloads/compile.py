@@ -1,5 +1,5 @@
-"""Compile: the first call of a workload in a fresh process with an empty disk cache, again
-in a second fresh process on the same (now warm) cache, and the first call on a new batch size
+"""Compile: the first call of a workload in fresh processes with empty disk caches, again
+in as many second fresh processes on those (now warm) caches, and the first call on a new batch size
 in the same process (tapejit should reuse its compiled kernels there). The loop and hessian
 cases (`--compile-cases loops`) take only the cold process, each under a timeout."""
 
@@ -108,8 +108,9 @@ def _libraries_of(workload: str) -> tuple[str, ...]:
 
 
 def run_case(name: str, workload: str, params: dict, library: str, options) -> list[Row]:
-    """A cold process, then a warm one when the library keeps a disk cache (the loop and
-    hessian programs: the cold process alone, killed after `options.compile_timeout` s)."""
+    """Fresh processes with empty caches, then as many warm ones, each on a cache its cold
+    process filled, when the library keeps a disk cache; the median of each (the loop and
+    hessian programs: one cold process, killed after `options.compile_timeout` s)."""
     envs = [{**_common_env(options), **_cache_env(name, library, options.scratch, run)}
             for run in range(options.compile_repeats)]
     job = {"kind": "first_result", "workload": workload, "library": library,
@@ -117,18 +118,20 @@ def run_case(name: str, workload: str, params: dict, library: str, options) -> l
     if workload == loops.NAME:
         return [_process_row(name, library, "cold_process", job, envs[0],
                              options.compile_timeout)]
-    cold = _median_row([_process_row(name, library, "cold_process", job, env) for env in envs])
+    cold = _median_row([_process_row(name, library, "cold_process", job, env) for env in envs],
+                       "cold")
     rows = [cold] + _new_batch_rows(name, library, cold)
     if library in PERSISTENT:
-        rows.append(_process_row(name, library, "warm_process", {**job, "new_batch": None},
-                                 envs[0]))
+        warm_job = {**job, "new_batch": None}
+        rows.append(_median_row([_process_row(name, library, "warm_process", warm_job, env)
+                                 for env in envs], "warm"))
     return rows
 
 
-def _median_row(rows: list[Row]) -> Row:
-    """The median first call among fresh processes, each with its own empty cache."""
+def _median_row(rows: list[Row], kind: str) -> Row:
+    """The median first call among fresh processes."""
     times = ", ".join(f"{r.value * 1e3:.0f}" if r.ok else "failed" for r in rows)
-    return median_row(rows, "cold processes", f"{times} ms")
+    return median_row(rows, f"{kind} processes", f"{times} ms")
 
 
 def _cache_env(name: str, library: str, scratch: Path, run: int = 0) -> dict[str, str]:

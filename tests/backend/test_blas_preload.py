@@ -2,11 +2,15 @@
 blas_preload.py), and a later `import scipy.linalg` is whole. Each check runs in a fresh
 process: what a process has imported is the point."""
 
+import os
 import subprocess
 import sys
 import textwrap
 
+from tapejit.backend.numba_cpu import blas_preload
+
 MATMUL_THEN_SCIPY = textwrap.dedent("""
+    import os
     import sys
     import numpy as np
     import tapejit as tj
@@ -15,6 +19,7 @@ MATMUL_THEN_SCIPY = textwrap.dedent("""
     f.wait()
     assert np.allclose(got, np.tanh(0.4)), got
     assert "scipy.linalg" not in sys.modules, "tapejit imported all of scipy.linalg"
+    assert "OPENBLAS_THREAD_TIMEOUT" not in os.environ, "the load's setting leaked"
     lower = np.tril(np.ones((3, 3))) + np.eye(3)
     x = tj.linalg.triangular_solve(tj.constant(lower), tj.constant(np.ones((3, 1))))
     assert np.allclose(lower @ x.numpy(), 1.0)
@@ -53,3 +58,15 @@ def test_kernels_multiply_matrices_without_importing_scipy_linalg_which_stays_wh
 
 def test_a_process_that_imported_scipy_linalg_first_keeps_its_modules():
     _run(SCIPY_FIRST)
+
+
+def test_scipys_blas_loads_with_the_shortest_thread_timeout_unless_the_user_chose_one(
+        monkeypatch):
+    monkeypatch.delenv(blas_preload.THREAD_TIMEOUT, raising=False)
+    with blas_preload._threads_sleep_at_once():
+        assert os.environ[blas_preload.THREAD_TIMEOUT] == blas_preload.SHORTEST_TIMEOUT
+    assert blas_preload.THREAD_TIMEOUT not in os.environ
+    monkeypatch.setenv(blas_preload.THREAD_TIMEOUT, "20")
+    with blas_preload._threads_sleep_at_once():
+        assert os.environ[blas_preload.THREAD_TIMEOUT] == "20"
+    assert os.environ[blas_preload.THREAD_TIMEOUT] == "20"

@@ -8,18 +8,30 @@ s measured here, the largest part of Numba's start-up. Both are self-contained e
 modules, so tapejit loads the two alone, under their full names, when scipy.linalg is not
 imported yet. A later `import scipy.linalg` then runs as usual, finds them in `sys.modules`,
 and a one-shot import hook sets them as its attributes as the normal import would have.
+
+SciPy's OpenBLAS starts its thread pool when it loads, and each thread spins for OpenBLAS's
+thread timeout (2**28 cycles, about 0.1 s here) before it sleeps. Kernels multiply matrices
+on NumPy's OpenBLAS (numpy_blas.py), whose pool then shares the two cores with the spinning
+ones: measured here, the MLP step's first calls in a fresh process took 6-85 ms instead of
+2.4 ms, alternating, until SciPy's threads slept. So SciPy's library loads with the shortest
+timeout (16 cycles) unless the user set one; convolutions, which still call it, ran as fast
+(LeNet-like step 2.62 against 2.63 ms).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
 PACKAGE = "scipy.linalg"
 MODULES = ("cython_blas", "cython_lapack")
+THREAD_TIMEOUT = "OPENBLAS_THREAD_TIMEOUT"
+SHORTEST_TIMEOUT = "4"  # OpenBLAS spins 2**value cycles; it clamps values to 4..30
 
 
 def preload() -> None:
@@ -31,6 +43,13 @@ def preload() -> None:
     paths = _extension_paths()
     if paths is None:
         return
+    with _threads_sleep_at_once():
+        if not _load(names, paths):
+            return
+    sys.meta_path.insert(0, _AttachWhenImported())
+
+
+def _load(names: list[str], paths: list[Path]) -> bool:
     loaded = []
     try:
         for name, path in zip(names, paths):
@@ -42,8 +61,22 @@ def preload() -> None:
     except Exception:
         for name in loaded:
             sys.modules.pop(name, None)
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _threads_sleep_at_once():
+    """SciPy's OpenBLAS reads its thread timeout when it loads, here; NumPy's has read its
+    own already. Unless the user chose one, SciPy's threads get the shortest."""
+    if THREAD_TIMEOUT in os.environ:
+        yield
         return
-    sys.meta_path.insert(0, _AttachWhenImported())
+    os.environ[THREAD_TIMEOUT] = SHORTEST_TIMEOUT
+    try:
+        yield
+    finally:
+        del os.environ[THREAD_TIMEOUT]
 
 
 def _extension_paths() -> list[Path] | None:
