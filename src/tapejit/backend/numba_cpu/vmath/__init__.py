@@ -1,7 +1,8 @@
 """Vectorizable math for generated kernels (see core.py for the method and its guarantees):
 exp, expm1, log, log1p, sin, cos, tanh, sigmoid, softplus for float32 (`*_f32`) and float64
 (`*_f64`), the branch-free helpers kernels call, NumPy's remainders and floor division,
-a stable argsort, convolution and pooling loops, and matrix products on NumPy's BLAS.
+a stable argsort, convolution and pooling loops, matrix products on NumPy's BLAS, and
+LAPACK's solves and factorizations.
 
 Every function here is serial (no prange): a kernel links these into its own code and is
 cached on disk, and Numba's cached code segfaults when it holds a parallel function linked
@@ -26,6 +27,8 @@ _HOMES = {
                     "conv_wave", "conv_waves"),
     "core": ("fma", "ldexp_f32", "ldexp_f64"),
     "division": ("floor_divide_float", "fmod_int", "mod_float"),
+    "lapack": ("lapack_cholesky", "lapack_eigh", "lapack_eigvalsh", "lapack_pinv", "lapack_qr",
+               "lapack_singular_values", "lapack_slogdet", "lapack_solve", "lapack_svd"),
     "exp_log": ("exp_f32", "exp_f64", "expm1_f32", "expm1_f64", "log1p_f32", "log1p_f64",
                 "log_f32", "log_f64"),
     "pairwise": ("BLOCK", "pairwise_join", "pairwise_plan", "pairwise_sum"),
