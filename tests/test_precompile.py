@@ -32,6 +32,17 @@ def test_precompile_runs_each_program_on_the_first_tier_and_leaves_a_stamp(monke
     assert not tj.config.first_tier_compile_threaded
 
 
+def test_the_stamp_changes_with_the_kernels_fingerprint(monkeypatch):
+    """A new Numba, CPU or vmath source makes every first-tier kernel new: the stamp too, so
+    a warmed machine precompiles again."""
+    from tapejit.backend.numba_cpu import kernel_cache
+
+    before = warmup.stamp_path()
+    monkeypatch.setattr(kernel_cache, "_FINGERPRINT", [kernel_cache.fingerprint() + "x"])
+    assert warmup.stamp_path() != before
+    assert warmup.stamp_path().parent == before.parent
+
+
 def test_the_program_list_stages_on_the_first_tier():
     """Every program of the list traces, and the first tier can run it (no compiling)."""
     from tapejit.backend.executable import first_tier

@@ -4,12 +4,13 @@ folder says it is done."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from tapejit.backend.numba_cpu.kernel_cache import first_tier_directory
+from tapejit.backend.numba_cpu.kernel_cache import fingerprint, first_tier_directory
 from tapejit.config import config
 from tapejit.version import __version__
 
@@ -17,14 +18,18 @@ _STARTED: list[bool] = []
 
 
 PROGRAM_LIST = 5
-"""Bumped when precompile's list or the kernels' text changes (2: threaded kernels; 3: casts
-dropped where types agree, conv and pool parameters in the size table; 4: TF's log_softmax;
-5: matrix products on NumPy's BLAS), so that a machine warmed with an older list runs the new
-one once."""
+"""Bumped when precompile's list or the text codegen writes changes (2: threaded kernels; 3:
+casts dropped where types agree, conv and pool parameters in the size table; 4: TF's
+log_softmax; 5: matrix products on NumPy's BLAS), so that a machine warmed with an older list
+runs the new one once. What the fingerprint covers needs no bump (stamp_path)."""
 
 
 def stamp_path() -> Path:
-    return first_tier_directory() / f"precompiled-{__version__}-{PROGRAM_LIST}"
+    """Named by the version, the program list and the kernels' fingerprint (Numba, the CPU,
+    vmath's sources: kernel_cache.fingerprint), so that any change that makes every first-tier
+    kernel new also makes the precompile run again."""
+    digest = hashlib.sha256(fingerprint().encode()).hexdigest()[:12]
+    return first_tier_directory() / f"precompiled-{__version__}-{PROGRAM_LIST}-{digest}"
 
 
 def start_in_background() -> None:
