@@ -49,16 +49,17 @@ def test_products_in_every_layout(dtype, m, k, n):
     b = rng.normal(size=(k, n)).astype(dtype)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     for left in _layouts(a):
-        for right in _layouts(b):
+        for i, right in enumerate(_layouts(b)):
             got = blas.blas_matmul(left, right)
             assert got.dtype == dtype and got.shape == (m, n)
             np.testing.assert_allclose(got, left @ right, rtol=tol, atol=tol)
-            column_major = np.full((n, m), 9, dtype).T
-            blas.blas_matmul_into(left, right, column_major)
-            np.testing.assert_array_equal(column_major, got)
             rows = np.full((m, n), 9, dtype)
             blas.blas_matmul_into(left, right, rows)
             np.testing.assert_array_equal(rows, got)
+            if i == 0:  # an output BLAS cannot write in place: the operands' layouts once
+                column_major = np.full((n, m), 9, dtype).T
+                blas.blas_matmul_into(left, right, column_major)
+                np.testing.assert_array_equal(column_major, got)
 
 
 @found
