@@ -343,3 +343,26 @@ def test_the_fast_path_keeps_each_scalar_kind_apart():
     assert dtypes == [np.float32, np.float64, np.float32, np.float32, np.float32]
     assert [float(r) for r in results] == [7.0, 7.0, 7.0, 3.0, 15.0]
     assert f.cache_info().misses == 4  # f32 from a float and from an array share a signature
+
+
+def test_the_fast_path_returns_structured_outputs_as_the_first_call_did():
+    """value_and_grad's pair, a tuple of gradients, a dict with a None: after the first call
+    the lean path answers, with the same structure, types, dtypes and values."""
+    def f(w, x, n):
+        loss = tj.reduce_sum(tj.math.tanh(w * x)) * n
+        return {"loss": loss, "parts": (w * x, None), "double": [2.0 * loss]}
+
+    step = tj.jit(tj.value_and_grad(lambda w, x: tj.reduce_sum(w * x * x), argnums=(0, 1)))
+    outputs = tj.jit(f)
+    w, x = np.arange(3.0, dtype=np.float32), np.full(3, 0.5, np.float32)
+    for fn, args in ((step, (w, x)), (outputs, (w, x, 3.0))):
+        first = fn(*args)
+        later = [fn(*args) for _ in range(2)]
+        assert fn._fast, "the later calls took the general path"
+        flat, tree_def = tj.tree.flatten(first)
+        for again in later:
+            flat_again, tree_again = tj.tree.flatten(again)
+            assert tree_again == tree_def
+            for a, b in zip(flat, flat_again):
+                assert type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
+                np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -222,16 +222,16 @@ class SignatureCall:
         once the kernel has run."""
         state, staged = self.state, self.staged
         if (not isinstance(state, Compiled) or not state.called or self.check
-                or not state.executable.compiled or staged.variables or staged.assigned
-                or staged.out_tree.kind is not None):
+                or not state.executable.compiled or staged.variables or staged.assigned):
             return None
         entry = state.executable.kernel.entry
         n_args = len(self.in_dtypes) - len(self.const_args)
         convert = [_same if plain else _scalar_arg if v.type.ndim == 0 else _array_arg
                    for v, plain in zip(staged.program.inputs[:n_args], as_is)]
         extra = tuple(self.const_args)
-        out_type = staged.program.outputs[0].type
-        wrap = out_type.dtype.type if out_type.ndim == 0 else _same
+        if staged.out_tree.kind is not None:
+            return _structured_runner(entry, convert, extra, staged)
+        wrap = _wrapper(staged.program.outputs[0].type)
         if n_args == 1 and convert[0] is _same and not extra:
             def run(args):
                 return Tensor(wrap(entry(args[0])[0]))
@@ -248,6 +248,24 @@ class SignatureCall:
 
 def _same(x):
     return x
+
+
+def _wrapper(out_type) -> Callable:
+    """How a kernel's output becomes a Tensor's value: a rank-0 one as a NumPy scalar."""
+    return out_type.dtype.type if out_type.ndim == 0 else _same
+
+
+def _structured_runner(entry: Callable, convert: list, extra: tuple, staged: Staged
+                       ) -> Callable:
+    """The lean path of a function returning a pytree (value_and_grad's pair, a tuple of
+    gradients): each output wrapped, then the structure rebuilt."""
+    wraps = [_wrapper(v.type) for v in staged.program.outputs]
+    out_tree = staged.out_tree
+
+    def run(args):
+        outs = entry(*[c(a) for c, a in zip(convert, args)], *extra)
+        return tree.unflatten(out_tree, [Tensor(w(o)) for w, o in zip(wraps, outs)])
+    return run
 
 
 def compile_signature(fn: Callable, args, static_argnums=(), check: bool = False
