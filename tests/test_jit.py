@@ -1,6 +1,8 @@
 """jit: compiled results equal eager ones over the op table and composed programs; tapes,
 Variables and transforms work inside; errors are clear."""
 
+import collections
+
 import numpy as np
 import pytest
 
@@ -366,3 +368,23 @@ def test_the_fast_path_returns_structured_outputs_as_the_first_call_did():
             for a, b in zip(flat, flat_again):
                 assert type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
                 np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+Pair = collections.namedtuple("Pair", "a b")
+
+
+def test_treedefs_hash_by_structure_and_survive_pickling():
+    """Treedefs key jit's signatures: equal structures hash alike, others (almost always)
+    apart, and a pickled one is rebuilt, not carried with its old hash."""
+    import pickle
+
+    pair = Pair
+    value = {"w": [1.0, (2.0, None)], "p": pair(3.0, [4.0])}
+    _, first = tj.tree.flatten(value)
+    _, again = tj.tree.flatten({"p": pair(5.0, [6.0]), "w": [7.0, (8.0, None)]})
+    _, other = tj.tree.flatten({"w": [1.0, (2.0, 0.0)], "p": pair(3.0, [4.0])})
+    assert first == again and hash(first) == hash(again)
+    assert first != other and hash(first) != hash(other)
+    copied = pickle.loads(pickle.dumps(first))
+    assert copied == first and {first: 1}[copied] == 1
+    assert tj.tree.unflatten(copied, list(range(4))) == {"p": pair(0, [1]), "w": [2, (3, None)]}

@@ -17,10 +17,12 @@ class LRU(OrderedDict):
         self.evictions = 0
 
     def get(self, key, default=None):
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        return default
+        try:
+            value = self[key]
+        except KeyError:
+            return default
+        self.move_to_end(key)
+        return value
 
     def set(self, key, value) -> None:
         self[key] = value

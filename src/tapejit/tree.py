@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
 class TreeDef:
-    """The shape of a nested structure without its leaves; hashable, so it keys caches."""
+    """The shape of a nested structure without its leaves; hashable, so it keys caches. Its
+    hash is computed once, from its children's: a jitted call hashes its arguments' treedefs
+    in its signature, and hashing them anew walked the whole structure each time."""
 
     kind: Any  # None (a leaf), type(None), list, tuple, dict or a namedtuple class
     meta: Any  # dict keys, or None
     children: tuple[TreeDef, ...]
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.kind, self.meta, self.children)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self):
+        """Rebuilt through the constructor, so a copy in another process hashes as that
+        process hashes (a type's hash differs from one process to the next)."""
+        return TreeDef, (self.kind, self.meta, self.children)
 
     @property
     def num_leaves(self) -> int:
