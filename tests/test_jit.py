@@ -388,3 +388,34 @@ def test_treedefs_hash_by_structure_and_survive_pickling():
     copied = pickle.loads(pickle.dumps(first))
     assert copied == first and {first: 1}[copied] == 1
     assert tj.tree.unflatten(copied, list(range(4))) == {"p": pair(0, [1]), "w": [2, (3, None)]}
+
+
+def test_the_fast_path_takes_lists_dicts_and_tuples_of_leaves():
+    """Parameters in a list, a dict or a namedtuple, with Python numbers among them: after
+    the first call the lean path answers, reading the leaves anew each call, with the first
+    call's types; another structure or a Variable takes the general path."""
+    def loss(params, x, scale):
+        w, b = params["w"], params["b"]
+        return tj.reduce_sum((x * w[0] + w[1] * b.a + b.b) * scale)
+
+    step = tj.jit(tj.value_and_grad(loss))
+    x = np.linspace(-1.0, 1.0, 4).astype(np.float32)
+    params = {"w": [np.ones(4, np.float32), np.full(4, 2.0, np.float32)], "b": Pair(0.5, 1.5)}
+    first = step(params, x, 3.0)
+    params["w"][0] = np.full(4, -1.0, np.float32)  # same structure, new values
+    second, third = step(params, x, 3.0), step(params, x, 3.0)
+    assert len(step._fast) == 1 and step.cache_info().misses == 1
+    want = loss(params, x, 3.0)
+    for got in (second, third):
+        assert got[0].dtype == first[0].dtype == np.float32
+        np.testing.assert_array_equal(got[0].numpy(), want.numpy())
+        assert tj.tree.flatten(got[1])[1] == tj.tree.flatten(first[1])[1]
+        np.testing.assert_array_equal(got[1]["w"][0].numpy(), x * 3.0)
+        np.testing.assert_array_equal(got[1]["w"][1].numpy(), np.full(4, 1.5, np.float32))
+    step({**params, "unused": 0.0}, x, 3.0)  # another structure: another signature
+    assert step.cache_info().misses == 2
+    shared = tj.Variable(np.ones(4, np.float32))
+    f = tj.jit(lambda ws, x: tj.reduce_sum(ws[0] * x))
+    for _ in range(3):
+        assert float(f([shared], x)) == float(np.sum(x))
+    assert not f._fast

@@ -49,22 +49,45 @@ class CacheInfo:
     """... and those compiled because no program on this machine had needed them yet."""
 
 
-def _fast_key(args) -> tuple | None:
-    """The signature of a call whose arguments are all plain leaves (arrays, Tensors or
-    numbers); None if any argument needs the general path (pytrees, Variables, others).
-    A Python float or bool stands for itself: its type decides its signature, and the kernel
-    takes it as it is."""
-    key = []
+def _fast_key(args) -> tuple[tuple, Sequence] | None:
+    """The signature of a call whose arguments are plain leaves (arrays, Tensors or numbers)
+    or lists, tuples and dicts of them, with the leaves to pass in tree.flatten's order; None
+    if any argument needs the general path (Variables, other objects). A Python float or
+    bool stands for itself: its type decides its signature, and the kernel takes it as it is.
+    A structured argument's part of the key is its treedef and its leaves' parts."""
+    key, leaves = [], None
     for a in args:
         kind = type(a)
-        if kind is float or kind is bool:
-            key.append(kind)
+        part = kind if kind is float or kind is bool else plain_signature(a)
+        if part is not None:
+            key.append(part)
+            if leaves is not None:
+                leaves.append(a)
             continue
-        found = plain_signature(a)
-        if found is None:
+        if not isinstance(a, (list, tuple, dict)):
             return None
-        key.append(found)
-    return tuple(key)
+        flat, treedef = tree.flatten(a)
+        parts = tuple(_leaf_part(leaf) for leaf in flat)
+        if any(p is None for p in parts):
+            return None
+        leaves = list(args[:len(key)]) if leaves is None else leaves
+        key.append((treedef, parts))
+        leaves.extend(flat)
+    return tuple(key), (args if leaves is None else leaves)
+
+
+def _leaf_part(leaf):
+    kind = type(leaf)
+    return kind if kind is float or kind is bool else plain_signature(leaf)
+
+
+def _passed_as_is(key: tuple) -> list[bool]:
+    """Per leaf, in order: whether the key says it is a Python float or bool."""
+    kinds = []
+    for part in key:
+        structured = type(part) is tuple and part and type(part[0]) is tree.TreeDef
+        kinds.extend(part[1] if structured else (part,))
+    return [k is float or k is bool for k in kinds]
 
 
 def require_callable(fn, who: str) -> None:
@@ -139,13 +162,15 @@ class JitFunction:
             return self._keyword_variant(len(args), names)(*args, *(kwargs[k] for k in names))
         if STATE.traces or STATE.tapes:
             return self._recorded_call(args)
-        key = _fast_key(args) if not (mode or config.debug_nans) else None
-        if key is not None:
+        fast = _fast_key(args) if not (mode or config.debug_nans) else None
+        if fast is not None:
+            key, leaves = fast
             run = self._fast.get(key)
             if run is not None:
                 self._hits += 1
-                return run(args)
-        return self._call(args, key)
+                return run(leaves)
+            return self._call(args, key)
+        return self._call(args, None)
 
     def _recorded_call(self, args):
         """Inside another trace, or under a recording tape: one `call` equation holding this
@@ -191,7 +216,7 @@ class JitFunction:
             self._hits += 1
         result = entry(leaves)
         if fast_key is not None and not self.static_argnums and not config.disable_jit:
-            runner = entry.fast_runner(as_is=[k is float or k is bool for k in fast_key])
+            runner = entry.fast_runner(as_is=_passed_as_is(fast_key))
             if runner is not None:
                 if len(self._fast) >= config.jit_cache_size:
                     self._fast.clear()  # rebuilt on demand; keeps evicted kernels collectable
