@@ -88,6 +88,9 @@ def _programs(dtype) -> list[tuple[str, Callable, tuple]]:
     work.append(("matrix products", tj.value_and_grad(
         lambda a, b, v: tj.reduce_sum((a @ b) @ tj.transpose(b)) + tj.reduce_sum(a @ v),
         (0, 1, 2)), (matrix, w1, row)))
+    square = (matrix.T @ matrix + 5 * np.eye(5)).astype(dtype)  # symmetric positive definite
+    work.append(("linear algebra", tj.value_and_grad(_linear_algebra, (0, 1)),
+                 (square, matrix[:5, :2].copy())))
     work.append(("hessian", tj.hessian(_rosenbrock), (row,)))
     work.append(("loop", tj.grad(_damped, (0, 1)), (scalar, scalar)))
     return work
@@ -108,6 +111,16 @@ def _threaded_programs(dtype) -> list[tuple[str, Callable, tuple]]:
         work.append((f"{name} (threaded)", grad, (matrix, matrix)))
         work.append((f"{name} (threaded, by a scalar)", grad, (matrix, scalar)))
     return work
+
+
+def _linear_algebra(a, b):
+    """Solves and factorizations: vmath/lapack.py's wrappers, compiled once per machine, and
+    the first tier's kernel for each around them."""
+    _, logdet = tj.linalg.slogdet(a)
+    r = tj.linalg.qr(a)[1]
+    return (logdet + tj.reduce_sum(tj.linalg.solve(a, b)) + tj.reduce_sum(tj.linalg.cholesky(a))
+            + tj.reduce_sum(tj.linalg.eigvalsh(a)) + tj.reduce_sum(tj.linalg.pinv(b))
+            + tj.reduce_sum(tj.linalg.svd(a, compute_uv=False)) + tj.reduce_sum(r * r))
 
 
 def _rosenbrock(x):
