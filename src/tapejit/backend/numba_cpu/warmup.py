@@ -20,8 +20,9 @@ _STARTED: list[bool] = []
 PROGRAM_LIST = 6
 """Bumped when precompile's list or the text codegen writes changes (2: threaded kernels; 3:
 casts dropped where types agree, conv and pool parameters in the size table; 4: TF's
-log_softmax; 5: matrix products on NumPy's BLAS; 6: solves and factorizations), so that a machine warmed with an older list
-runs the new one once. What the fingerprint covers needs no bump (stamp_path)."""
+log_softmax; 5: matrix products on NumPy's BLAS; 6: solves and factorizations), so that a
+machine warmed with an older list runs the new one once. What the fingerprint covers needs
+no bump (stamp_path)."""
 
 
 def stamp_path() -> Path:
