@@ -57,8 +57,7 @@ def _fast_key(args) -> tuple[tuple, Sequence] | None:
     A structured argument's part of the key is its treedef and its leaves' parts."""
     key, leaves = [], None
     for a in args:
-        kind = type(a)
-        part = kind if kind is float or kind is bool else plain_signature(a)
+        part = _leaf_part(a)
         if part is not None:
             key.append(part)
             if leaves is not None:

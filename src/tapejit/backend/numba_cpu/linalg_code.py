@@ -70,30 +70,29 @@ def _store_all(ctx, result: str, values, shapes) -> list[str]:
     return lines
 
 
-def _lapack(ctx, name: str) -> str:
+def _lapack(ctx, name: str, *args: str) -> str:
+    """A call of vmath/lapack.py's `name`, imported by the kernel."""
     ctx.kernel.math.add(name)
-    return name
+    return f"{name}({', '.join(args)})"
 
 
 def _matrix_op(call: str):
     """An op whose result per matrix is vmath's `call` of the operand matrices (fresh temps:
     a name another op's code chose must not be reassigned with another type)."""
     def code(ctx, *operands, **params):
-        call_name = _lapack(ctx, call)
         batch = _Batch(ctx, operands, ctx.out_type.shape[-2:])
         names = [ctx.temp("m") for _ in operands]
         body = [f"{n} = {batch.matrix(k)}" for k, n in enumerate(names)]
         rcond = params.get("rcond")
-        args = ", ".join(names + ([ctx.kernel.const(rcond, np.float64)] if rcond is not None
-                                  else []))
-        batch.guarded(body + [f"{batch.result}[bi] = {call_name}({args})"])
+        args = names + ([ctx.kernel.const(rcond, np.float64)] if rcond is not None else [])
+        batch.guarded(body + [f"{batch.result}[bi] = {_lapack(ctx, call, *args)}"])
         return batch.finish()
     return code
 
 
 def _slogdet(ctx, a):
     batch = _Batch(ctx, [a], (2,))
-    batch.guarded([f"sg, ld = {_lapack(ctx, 'lapack_slogdet')}({batch.matrix(0)})",
+    batch.guarded([f"sg, ld = {_lapack(ctx, 'lapack_slogdet', batch.matrix(0))}",
                    f"{batch.result}[bi, 0] = sg", f"{batch.result}[bi, 1] = ld"])
     return batch.finish()
 
@@ -102,10 +101,9 @@ def _eigh(ctx, a, *, vectors):
     n = ctx.in_types[0].shape[-1]
     batch = _Batch(ctx, [a], ctx.out_type.shape[-1:])
     if not vectors:
-        batch.guarded([f"{batch.result}[bi] = "
-                       f"{_lapack(ctx, 'lapack_eigvalsh')}({batch.matrix(0)})"])
+        batch.guarded([f"{batch.result}[bi] = {_lapack(ctx, 'lapack_eigvalsh', batch.matrix(0))}"])
     else:
-        batch.guarded([f"w, v = {_lapack(ctx, 'lapack_eigh')}({batch.matrix(0)})",
+        batch.guarded([f"w, v = {_lapack(ctx, 'lapack_eigh', batch.matrix(0))}",
                        *_store_all(ctx, batch.result, ["w", "v"], [(n,), (n, n)])])
     return batch.finish()
 
@@ -114,8 +112,8 @@ def _svd(ctx, a, *, full_matrices, compute_uv):
     m, n = ctx.in_types[0].shape[-2:]
     batch = _Batch(ctx, [a], ctx.out_type.shape[-1:])
     if not compute_uv:
-        batch.guarded([f"{batch.result}[bi] = "
-                       f"{_lapack(ctx, 'lapack_singular_values')}({batch.matrix(0)})"])
+        values = _lapack(ctx, "lapack_singular_values", batch.matrix(0))
+        batch.guarded([f"{batch.result}[bi] = {values}"])
         return batch.finish()
     shapes = svd_shapes(m, n, full_matrices)
     (_, mu), _, (nu, _) = shapes
@@ -123,8 +121,9 @@ def _svd(ctx, a, *, full_matrices, compute_uv):
     empty = [f"u = np.eye({ctx.size(m)}, {ctx.size(mu)})", "s = np.zeros(0)",
              f"vh = np.eye({ctx.size(nu)}, {ctx.size(n)})"]
     batch.guarded([f"if {ctx.size(min(m, n))} == 0:", *[f"    {line}" for line in empty],
-                   "else:", f"    u, s, vh = {_lapack(ctx, 'lapack_svd')}({batch.matrix(0)}, "
-                   f"{bool(full_matrices)})", *store])
+                   "else:", f"    u, s, vh = "
+                   f"{_lapack(ctx, 'lapack_svd', batch.matrix(0), str(bool(full_matrices)))}",
+                   *store])
     return batch.finish()
 
 
@@ -140,9 +139,9 @@ def _qr(ctx, a, *, full_matrices):
         body += [f"elif {ctx.size(m)} > {ctx.size(n)}:",
                  f"    padded = np.zeros({ctx.shape((m, m))})",
                  f"    padded[:, :{ctx.size(n)}] = {batch.matrix(0)}",
-                 f"    q, rp = {_lapack(ctx, 'lapack_qr')}(padded)",
+                 f"    q, rp = {_lapack(ctx, 'lapack_qr', 'padded')}",
                  f"    r = np.ascontiguousarray(rp[:, :{ctx.size(n)}])"]
-    body += ["else:", f"    q, r = {_lapack(ctx, 'lapack_qr')}({batch.matrix(0)})"]
+    body += ["else:", f"    q, r = {_lapack(ctx, 'lapack_qr', batch.matrix(0))}"]
     batch.guarded(body + _store_all(ctx, batch.result, ["q", "r"], shapes))
     return batch.finish()
 
