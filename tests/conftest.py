@@ -1,6 +1,7 @@
 """Test-wide setup: float64 by default in checks, private kernel caches per run (made by
 the process that starts the run, shared with its xdist workers, removed at its end), kernels
-waited for (the first tier's tests switch that back)."""
+waited for (the first tier's tests switch that back), convolutions serial (a threaded kernel
+costs seconds more to compile; tests of it ask for it)."""
 
 import os
 import shutil
@@ -21,6 +22,7 @@ _private_dir("TAPEJIT_FIRST_TIER_DIR", "tapejit-test-tier-")
 os.environ.setdefault("TAPEJIT_CHECKS", "1")
 os.environ.setdefault("TAPEJIT_PRECOMPILE", "0")
 os.environ.setdefault("TAPEJIT_SYNC_COMPILE", "1")  # tests/test_first_tier.py takes the default
+os.environ.setdefault("TAPEJIT_PARALLEL_CONVOLUTIONS", "0")
 
 import pytest  # noqa: E402
 

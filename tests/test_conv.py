@@ -247,24 +247,40 @@ def test_convolutions_and_pools_of_any_configuration_share_one_kernel_text():
         assert sources[0] == sources[1]
 
 
-@pytest.mark.parametrize("parallel", [False, True])
-def test_a_large_convolution_runs_its_chunks_in_parallel_only_when_asked(monkeypatch, parallel):
-    """The kernel text depends on sizes only through the thresholds: with
-    TAPEJIT_PARALLEL_CONVOLUTIONS a convolution above its threshold runs its chunks in a
-    prange, otherwise in a loop of its own. A sibling text (compiled on a guess
-    that other sizes may come) never threads one: each prange costs seconds of compile; a
-    parallel kernel's sibling is the serial text."""
+@pytest.mark.parametrize("threaded", [False, True])
+def test_a_large_convolution_runs_its_chunks_in_parallel_only_in_a_threaded_text(threaded):
+    """The kernel text depends on sizes only through the thresholds: in a text generated
+    with threaded_convolutions (the variant a serial kernel hands over to) a convolution
+    above its threshold runs its chunks in a prange, otherwise in a loop of its own, and the
+    serial text says it declined one. A sibling text (compiled on a guess that other sizes
+    may come) never threads one: each prange costs seconds of compile; a parallel kernel's
+    sibling is the serial text."""
     from tapejit.backend.numba_cpu.codegen import generate, sibling
 
-    monkeypatch.setattr(tj.config, "parallel_convolutions", parallel)
     w = np.ones((3, 3, 8, 16))
     small, big = (tj.jit(lambda x, w: tj.nn.conv2d(x, w, 1, "SAME")).lower(
         np.ones((n, 16, 16, 8)), w).fused for n in (4, 512))
-    small_text, big_text = generate(small).text, generate(big).text
-    assert "conv_chunk(" in small_text and "prange(" not in small_text
-    assert sibling(small, generate(small)) is None
-    if not parallel:
-        assert big_text == small_text
+    small_text = generate(small, threaded_convolutions=threaded)
+    big_text = generate(big, threaded_convolutions=threaded)
+    assert "conv_chunk(" in small_text.text and "prange(" not in small_text.text
+    assert not small_text.serial_convolutions
+    assert sibling(small, small_text) is None
+    assert big_text.serial_convolutions == (not threaded)
+    if not threaded:
+        assert big_text.text == small_text.text
         return
-    assert "conv_chunk(" in big_text and "prange(" in big_text
-    assert sibling(big, generate(big)).text == small_text
+    assert "conv_chunk(" in big_text.text and "prange(" in big_text.text
+    assert sibling(big, big_text).text == small_text.text
+
+
+@pytest.mark.parametrize("value,setting", [(None, None), ("", None), (" ", None), ("0", False),
+                                           ("1", True), ("true", True)])
+def test_the_parallel_convolutions_setting_is_automatic_unless_set(monkeypatch, value,
+                                                                   setting):
+    from tapejit.config import Config
+
+    if value is None:
+        monkeypatch.delenv("TAPEJIT_PARALLEL_CONVOLUTIONS", raising=False)
+    else:
+        monkeypatch.setenv("TAPEJIT_PARALLEL_CONVOLUTIONS", value)
+    assert Config.from_env().parallel_convolutions is setting

@@ -156,16 +156,23 @@ def test_large_steps_run_on_threaded_kernels_with_the_same_bits(monkeypatch):
     _assert_same_bits(*_tiers(fn, x, y))
 
 
-def test_parallel_convolutions_and_pools_give_the_serial_bits(monkeypatch):
-    """With TAPEJIT_PARALLEL_CONVOLUTIONS, a large convolution runs its chunks, a large pooling
-    its batch items, in the kernel's own prange (thresholds lowered here: the text does not
-    depend on sizes otherwise); the first tier runs each serially: the same bits. Both kinds
-    of convolution loop are here: the forward one (many outputs; an input gradient is one of
-    that kind, left out as each prange costs seconds of compile) and the weight gradient's,
-    whose partial sums come in three waves."""
+def _prange_count(executable) -> int:
+    return executable.source.count("prange(")
+
+
+def test_a_threaded_convolution_kernel_takes_over_with_the_same_bits(monkeypatch):
+    """By default a large convolution's kernel first runs its chunks serially while the
+    compile worker compiles the threaded variant: a large convolution's chunks, a large
+    pooling's batch items in the kernel's own prange (thresholds lowered here: the text does
+    not depend on sizes otherwise). It takes over once ready, and the next process loads it
+    at once. The first tier, the serial kernel and the threaded one give the same bits. Both
+    kinds of convolution loop are here: the forward one (many outputs; an input gradient is
+    one of that kind, left out as each prange costs seconds of compile) and the weight
+    gradient's, whose partial sums come in three waves."""
+    from tapejit.backend.executable import build
     from tapejit.backend.numba_cpu import conv_code
 
-    monkeypatch.setattr(tj.config, "parallel_convolutions", True)
+    monkeypatch.setattr(tj.config, "parallel_convolutions", None)
     monkeypatch.setattr(conv_code, "CONV_PARALLEL_MIN", 1)
     monkeypatch.setattr(conv_code, "WINDOW_PARALLEL_MIN", 1)
     rng = np.random.default_rng(8)
@@ -177,15 +184,38 @@ def test_parallel_convolutions_and_pools_give_the_serial_bits(monkeypatch):
         return tj.reduce_sum(tj.math.sin(tj.nn.max_pool2d(h, 4, 4, "VALID")))
 
     step = tj.value_and_grad(loss, argnums=1)
-    source = tj.jit(step).lower(x, w).source
+    f = tj.jit(step)
+    answered = f(x, w)
+    entry, leaves = f._entry((x, w))
+    assert entry.upgrade is not None and "first_tier_s" in f.compile_stats(x, w)
+    f.wait()
+    threaded, arrays = entry.executable, entry.kernel_args(leaves)
+    assert entry.upgrade is None and f.compile_stats(x, w)["threaded_kernel_s"] > 0
     for part in ("conv_chunk(", "window_reduce_part(", "window_select_part("):
-        assert part in source
-    assert source.count("prange(") == 4  # every convolution and pooling runs its parts so
-    first, kernel = _tiers(step, x, w)
-    _assert_same_bits(first, kernel)
+        assert part in threaded.source
+    serial = build(entry.lowered.fused)  # on disk: the worker compiled it first
+    assert _prange_count(threaded) == _prange_count(serial) + 4  # each convolution and pool
+    assert f.lower(x, w).source == threaded.source
+    tier = first_tier(entry.lowered.fused)(arrays)
+    _assert_same_bits(tier, serial.first_call(arrays))
+    _assert_same_bits(tier, threaded(arrays))
+    for _ in range(2):  # the second call takes the lean path, on the threaded kernel
+        _assert_same_bits([answered[0], answered[1]], list(f(x, w)))
+
+    again = tj.jit(step)
+    again(x, w)
+    entry = again._entry((x, w))[0]
+    assert entry.upgrade is None and "first_tier_s" not in again.compile_stats(x, w)
+    assert entry.executable.source == threaded.source
+    monkeypatch.setattr(tj.config, "parallel_convolutions", False)
+    assert tj.jit(step).lower(x, w).source == serial.source
+    for setting, sync in ((True, False), (None, True)):  # threaded at once
+        monkeypatch.setattr(tj.config, "parallel_convolutions", setting)
+        monkeypatch.setattr(tj.config, "sync_compile", sync)
+        assert tj.jit(step).lower(x, w).source == threaded.source
     value, grads = step(x, w)
-    for got, want in zip(kernel, [value, grads]):
-        np.testing.assert_allclose(got, want.numpy(), rtol=1e-4, atol=1e-3)
+    for got, want in zip(answered, [value, grads]):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-3)
 
 
 @settings(max_examples=3, **COMMON)

@@ -13,7 +13,7 @@ from benchmarks.subject import Case, Subject
 NAME = "conv"
 TITLE = "LeNet-sized CNN value_and_grad (conv-pool-conv-pool-dense, float32, batch 64)"
 BASELINE = "torch"
-LIBRARIES = ("torch", "tapejit", "tapejit-parallel", "jax", "numpy")
+LIBRARIES = ("torch", "tapejit", "tapejit-serial", "jax", "numpy")
 BATCH = 64
 CLASSES = 10
 
@@ -106,12 +106,12 @@ def build(library: str, params: dict) -> Subject:
                    args=args, note=note)
 
 
-def _tapejit_parallel():
+def _tapejit_serial():
     import tapejit as tj
 
-    tj.config.update("parallel_convolutions", True)
+    tj.config.update("parallel_convolutions", False)
     step, convert, _ = _tapejit()
-    return step, convert, "TAPEJIT_PARALLEL_CONVOLUTIONS=1: convolutions and pools on threads"
+    return step, convert, "TAPEJIT_PARALLEL_CONVOLUTIONS=0: the serial kernel only"
 
 
 def _tapejit():
@@ -123,7 +123,7 @@ def _tapejit():
         logits = tj.reshape(a, (a.shape[0], -1)) @ w3 + b3
         return tj.reduce_mean(tj.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits))
     return (tj.jit(tj.value_and_grad(loss, argnums=(0, 1, 2, 3, 4, 5))),
-            lambda arrays, _: arrays, "")
+            lambda arrays, _: arrays, "default: the threaded kernel, once compiled")
 
 
 def _numpy():
@@ -174,5 +174,5 @@ def _torch():
     return step, convert, "eager autograd.grad, NCHW"
 
 
-_STEPS = {"tapejit": _tapejit, "tapejit-parallel": _tapejit_parallel, "numpy": _numpy,
+_STEPS = {"tapejit": _tapejit, "tapejit-serial": _tapejit_serial, "numpy": _numpy,
           "jax": _jax, "torch": _torch}

@@ -6,7 +6,8 @@ Compiling (the first tier answers while the kernel compiles in a thread) and Com
 kernel runs; its first call compiles or loads it). The first tier's results are the kernel's
 bit for bit (backend/numba_cpu/first_tier.py), so the switch changes no result. With
 TAPEJIT_SYNC_COMPILE, checks, or a program the first tier cannot run, a signature starts
-Compiled.
+Compiled. A kernel that runs a large convolution or pooling serially is upgraded: once it
+has run, the threaded variant compiles in the background and takes over (the same bits).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tapejit.backend.executable import (
     first_tier,
     start_compile_worker,
     start_in_background,
+    threaded_variant,
 )
 from tapejit.checking import check_outputs, hunt_nonfinite
 from tapejit.config import config
@@ -76,6 +78,7 @@ class Compiled:
             outs = self.executable.first_call(arrays)
             call.note_first_call(self.executable, time.perf_counter() - start)
             self.called = True
+            call.start_upgrade(arrays)
         if call.check or config.check_jit:
             check_outputs(call.lowered.optimized, arrays, outs)
         if config.debug_nans and not all(_all_finite(o) for o in outs):
@@ -145,6 +148,9 @@ class SignatureCall:
         self.timings = timings
         self.check = check
         self.state = state
+        self.upgrade: Executable | None = None  # the threaded variant, until it takes over
+        self.upgrading: threading.Thread | None = None
+        self._upgrade_lock = threading.Lock()
         self.in_dtypes = [v.type.dtype for v in staged.program.inputs]
         n_consts = len(staged.consts)
         self.const_args = [_to_kernel_arg(c, d) for c, d in zip(
@@ -180,14 +186,60 @@ class SignatureCall:
             debug(1, f"kernel {'loaded from disk' if from_disk else 'compiled'} in "
                      f"{seconds * 1e3:.1f} ms")
 
-    def build(self) -> Executable:
+    def build(self, threaded_convolutions: bool) -> Executable:
         """The specialized kernel (or the interpreter, when it cannot be compiled)."""
-        executable = build(self.lowered.fused, self.timings)
+        executable = build(self.lowered.fused, self.timings,
+                           threaded_convolutions=threaded_convolutions)
+        self._show(executable)
+        return executable
+
+    def _show(self, executable: Executable) -> None:
+        """The source `lower()` reports: the kernel's that runs (or will run) the calls."""
         source = executable.source if executable.compiled else (
             f"# runs in the NumPy interpreter: {executable.why_interpreted}\n"
             f"{executable.source}")
         self.lowered = dataclasses.replace(self.lowered, source=source)
-        return executable
+
+    def plan_upgrade(self, kernel: Executable) -> Executable:
+        """With config.parallel_convolutions at its default: the kernel to start with, the
+        threaded variant when that is on disk already; else the serial one, and the variant
+        (if any) kept as `upgrade`."""
+        variant = threaded_variant(self.lowered.fused, kernel)
+        if variant is not None and variant.on_disk:
+            self._show(variant)
+            return variant
+        self.upgrade = variant
+        return kernel
+
+    def start_upgrade(self, arrays: list) -> None:
+        """Compile (or load) the threaded variant in a thread, once the serial kernel has run;
+        it takes over after its own first call. A failure leaves the serial kernel."""
+        with self._upgrade_lock:
+            upgrade = self.upgrade
+            if upgrade is None or self.upgrading is not None:
+                return
+            if not self.executable.compiled:
+                self.upgrade = None
+                return
+            arrays = [a.copy() if isinstance(a, np.ndarray) else a for a in arrays]
+
+            def work():
+                start = time.perf_counter()
+                try:
+                    upgrade.first_call(arrays, [], fall_back=False)
+                except Exception as e:  # noqa: BLE001 - the serial kernel keeps answering
+                    debug(1, f"threaded convolutions failed ({type(e).__name__}: {e}); the "
+                             f"serial kernel stays")
+                else:
+                    self.timings["threaded_kernel_s"] = time.perf_counter() - start
+                    self._show(upgrade)
+                    self.state = Compiled(upgrade, called=True)
+                finally:
+                    self.upgrade = None
+
+            self.upgrading = threading.Thread(target=work, name="tapejit-compile-threaded",
+                                              daemon=True)
+            self.upgrading.start()
 
     def compile_in_background(self, tier: Executable, kernel: Executable, arrays: list) -> None:
         """Compile (or load) the kernel in a thread; calls meanwhile run the first tier."""
@@ -199,6 +251,7 @@ class SignatureCall:
             self._note_worker(answers)
             self.note_first_call(kernel, time.perf_counter() - start)
             self.state = Compiled(kernel, called=True)
+            self.start_upgrade(arrays)
 
         compiler = threading.Thread(target=work, name="tapejit-compile", daemon=True)
         self.state = Compiling(tier, compiler)
@@ -213,16 +266,20 @@ class SignatureCall:
             self.timings["worker_error"] = errors[0]
 
     def wait(self) -> None:
-        """Block until a background compile (if any) has finished."""
+        """Block until background compiles (if any, the threaded variant's too) have
+        finished."""
         self.state.wait()
+        if self.upgrading is not None:
+            self.upgrading.join()
 
     def fast_runner(self, as_is: list[bool]) -> Callable | None:
         """A lean path for calls whose arguments are all plain leaves (no pytrees, no
         Variables): convert (not the arguments marked `as_is`), call the kernel, wrap. Only
-        once the kernel has run."""
+        once the kernel has run, and not while a threaded variant is to take over."""
         state, staged = self.state, self.staged
         if (not isinstance(state, Compiled) or not state.called or self.check
-                or not state.executable.compiled or staged.variables or staged.assigned):
+                or self.upgrade is not None or not state.executable.compiled
+                or staged.variables or staged.assigned):
             return None
         entry = state.executable.kernel.entry
         n_args = len(self.in_dtypes) - len(self.const_args)
@@ -277,10 +334,14 @@ def compile_signature(fn: Callable, args, static_argnums=(), check: bool = False
     staged, backward, optimized, fused = lower_programs(fn, args, static_argnums, timings)
     call = SignatureCall(staged, Lowered(staged.program, backward, optimized, fused, ""),
                          timings, check, None)
-    kernel = call.build()
-    tier = None
     waits = (config.sync_compile or check or config.check_jit or config.debug_nans
              or config.disable_jit)
+    threads = config.parallel_convolutions
+    kernel = call.build(threaded_convolutions=bool(threads) or (
+        threads is None and config.sync_compile))
+    if threads is None and not waits:
+        kernel = call.plan_upgrade(kernel)
+    tier = None
     if not waits and kernel.compiled and not kernel.on_disk:
         tier = first_tier(fused)
     if tier is None:

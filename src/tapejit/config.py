@@ -14,6 +14,11 @@ def _env_int(name: str, default: int = 0) -> int:
         return 1 if value.lower() in ("true", "yes", "on") else default
 
 
+def _env_switch(name: str) -> bool | None:
+    """None when the variable is unset or empty (the setting's automatic default)."""
+    return bool(_env_int(name)) if os.environ.get(name, "").strip() else None
+
+
 @dataclass
 class Config:
     """tapejit's switches.
@@ -52,11 +57,13 @@ class Config:
     vjp_cache_size: TAPEJIT_VJP_CACHE_SIZE, single-op VJPs the eager tape keeps.
     reroll: TAPEJIT_REROLL=0 keeps unrolled Python loops unrolled under jit (by default a
         block repeated 8 or more times in a row becomes a scan).
-    parallel_convolutions: TAPEJIT_PARALLEL_CONVOLUTIONS=1 runs a large convolution's chunks
-        and a large pooling's batch items on threads (the same bits as serially). Off by
-        default: each such equation adds 2 to 5 s to its kernel's first compile (once per
-        machine, the disk cache keeps it); worth it for long training runs (the LeNet-sized
-        28x28 step: 5 to 20% faster on 2 cores, see benchmarks/latest_results.md).
+    parallel_convolutions: whether a large convolution's chunks and a large pooling's batch
+        items run on threads (the same bits as serially; each such equation adds 2 to 5 s to
+        its kernel's first compile, once per machine). None, the default: a signature first
+        runs the serial kernel, and the compile worker then compiles the threaded one, which
+        takes over when ready (at once when on disk; directly with sync_compile).
+        TAPEJIT_PARALLEL_CONVOLUTIONS=1 (True) compiles only the threaded kernel, =0 (False)
+        only the serial one.
     keep_freed_memory: TAPEJIT_KEEP_FREED_MEMORY=0 leaves glibc's allocator as it is; by
         default it keeps up to 128 MiB of freed memory, so that a kernel's temporaries do
         not fault their pages in on every call (read before Numba's first compile; see
@@ -84,7 +91,7 @@ class Config:
     kernel_cache_size: int = 1024
     vjp_cache_size: int = 4096
     reroll: bool = True
-    parallel_convolutions: bool = False
+    parallel_convolutions: bool | None = None
     keep_freed_memory: bool = True
     numpy_blas: bool = True
 
@@ -107,7 +114,7 @@ class Config:
             kernel_cache_size=_env_int("TAPEJIT_KERNEL_CACHE_SIZE", 1024),
             vjp_cache_size=_env_int("TAPEJIT_VJP_CACHE_SIZE", 4096),
             reroll=bool(_env_int("TAPEJIT_REROLL", 1)),
-            parallel_convolutions=bool(_env_int("TAPEJIT_PARALLEL_CONVOLUTIONS")),
+            parallel_convolutions=_env_switch("TAPEJIT_PARALLEL_CONVOLUTIONS"),
             keep_freed_memory=bool(_env_int("TAPEJIT_KEEP_FREED_MEMORY", 1)),
             numpy_blas=bool(_env_int("TAPEJIT_NUMPY_BLAS", 1)),
         )

@@ -270,7 +270,9 @@ class JitFunction:
 
     def compile_stats(self, *args) -> dict:
         """Seconds spent per phase when this signature was compiled: trace_s, autodiff_s,
-        passes_s, fusion_s, codegen_s, load_s, first_call_s, and kernel_from_disk."""
+        passes_s, fusion_s, codegen_s, load_s, first_call_s, and kernel_from_disk; with the
+        first tier, first_tier_s and worker_compile_s; threaded_kernel_s when a threaded
+        kernel took over (its compile or load and first call)."""
         return dict(self._entry(args)[0].timings)
 
     def kernel_call(self, *args) -> Callable[[], object]:

@@ -19,7 +19,8 @@ from tapejit.debug import debug
 from tapejit.ir import Program
 
 __all__ = ["Executable", "build", "first_tier", "first_tier_counts", "interpreted",
-           "start_compile_worker", "start_in_background", "warm_up_in_background"]
+           "start_compile_worker", "start_in_background", "threaded_variant",
+           "warm_up_in_background"]
 """What the layers above use (the last four: the first tier's counts, the compile worker,
 its first-use precompile, Numba's warm-up thread)."""
 
@@ -53,17 +54,24 @@ class Executable:
     def __call__(self, arrays: Sequence) -> tuple:
         return self.kernel(arrays)
 
-    def first_call(self, arrays: Sequence, answers: list | None = None) -> tuple:
+    @property
+    def serial_convolutions(self) -> bool:
+        """Whether a large convolution or pooling runs serially here (`threaded_variant`)."""
+        return any(getattr(k, "serial_convolutions", False) for k in _kernels(self.kernel))
+
+    def first_call(self, arrays: Sequence, answers: list | None = None,
+                   fall_back: bool = True) -> tuple:
         """Call once (a compiled kernel compiles or loads here); if the compiled kernel
-        fails, warn and run the interpreter from now on. With a list of `answers`, kernels
-        are compiled by the compile worker first (its answers are appended) and loaded."""
+        fails, warn and run the interpreter from now on (or raise, without `fall_back`).
+        With a list of `answers`, kernels are compiled by the compile worker first (its
+        answers are appended) and loaded."""
         try:
             elsewhere = getattr(self.kernel, "first_call_elsewhere", None)
             if answers is not None and elsewhere is not None and self.compiled:
                 return elsewhere(arrays, answers)
             return self.kernel.first_call(arrays)
         except Exception as e:
-            if not self.compiled or isinstance(e, MemoryError):
+            if not self.compiled or not fall_back or isinstance(e, MemoryError):
                 raise
             self.why_interpreted = f"Numba failed: {_warn_fallback(e)}"
             NUMBA.remember_failure(self.kernel, e, self.why_interpreted)
@@ -86,18 +94,30 @@ def first_tier(program: Program) -> Executable | None:
         return None
 
 
-def build(program: Program, timings: dict | None = None) -> Executable:
+def threaded_variant(program: Program, kernel: Executable) -> Executable | None:
+    """The program's kernel with its large convolutions and poolings on threads, when
+    `kernel` (its serial one) runs any of them serially; None otherwise."""
+    if not kernel.compiled or not kernel.serial_convolutions:
+        return None
+    variant = build(program, threaded_convolutions=True)
+    return variant if variant.compiled else None
+
+
+def build(program: Program, timings: dict | None = None, *,
+          threaded_convolutions: bool = False) -> Executable:
     """Generate and load a kernel for `program` (fused), or fall back to interpreting it; a
-    big program becomes several kernels (backend/split.py)."""
+    big program becomes several kernels (backend/split.py). threaded_convolutions: large
+    convolutions' chunks and poolings' batch items run in a prange (conv_code.py)."""
     timings = {} if timings is None else timings
     if program_weight(program) > KERNEL_BUDGET:
         parts = split_program(program, KERNEL_BUDGET)
         if len(parts) > 1:
-            runners = [build(part, timings) for part in parts]
+            runners = [build(part, timings, threaded_convolutions=threaded_convolutions)
+                       for part in parts]
             return Executable(program, PartsKernel(program, parts, runners))
     start = time.perf_counter()
     try:
-        source = NUMBA.lower(program)
+        source = NUMBA.lower(program, threaded_convolutions=threaded_convolutions)
     except LoweringError as e:
         return interpreted(program, str(e))
     finally:
@@ -118,6 +138,12 @@ def build(program: Program, timings: dict | None = None) -> Executable:
         return interpreted(program, f"kernel module failed to load: {e}")
     timings["load_s"] = time.perf_counter() - start
     return Executable(program, kernel)
+
+
+def _kernels(kernel: Kernel) -> list:
+    """A kernel, or the kernels of a split program's parts."""
+    runners = getattr(kernel, "runners", None)
+    return [kernel] if runners is None else [k for r in runners for k in _kernels(r.kernel)]
 
 
 def _warn_fallback(e: Exception) -> str:

@@ -20,8 +20,9 @@ class NumbaBackend:
     name = "numba-cpu"
 
     def lower(self, program: Program, *, boundscheck: bool = False, libm_trig: bool = False,
-              serial: bool = False) -> KernelSource:
-        options = {"boundscheck": boundscheck, "libm_trig": libm_trig, "serial": serial}
+              serial: bool = False, threaded_convolutions: bool = False) -> KernelSource:
+        options = {"boundscheck": boundscheck, "libm_trig": libm_trig, "serial": serial,
+                   "threaded_convolutions": threaded_convolutions}
         if not has_float16(program):
             return generate(program, **options)
         source = generate(widen_float16(program), **options)

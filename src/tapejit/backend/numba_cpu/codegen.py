@@ -22,7 +22,7 @@ from tapejit.ir import Eqn, Program, Var
 
 def generate(program: Program, name: str = "entry", boundscheck: bool = False,
              libm_trig: bool = False, serial: bool = False, any_size: bool = False,
-             given_outputs: bool = False) -> KernelSource:
+             given_outputs: bool = False, threaded_convolutions: bool = False) -> KernelSource:
     """The source of a kernel computing `program` (already fused); boundscheck=True makes
     every array access checked (the codegen fuzz); libm_trig=True computes every sin and cos
     of its loop groups with libm, as a group does when an argument is beyond vmath's range
@@ -31,7 +31,9 @@ def generate(program: Program, name: str = "entry", boundscheck: bool = False,
     any_size=True runs every group that could run in parallel so, however small: the text
     that sizes beyond the threshold give (`sibling`); given_outputs=True takes the arrays
     of the outputs of loop groups as arguments after the inputs, written in place (the
-    first tier's elementwise steps: NumPy's allocations, which get huge pages).
+    first tier's elementwise steps: NumPy's allocations, which get huge pages);
+    threaded_convolutions=True runs large convolutions' chunks and poolings' batch items in
+    a prange too (conv_code.py; the source says whether a serial text declined any).
 
     Kernels compile without fast-math: each of LLVM's flags changes some result (`afn` and
     `arcp` turn 1/sqrt(0) into NaN, `contract` makes inf - inf of a product finite, `reassoc`
@@ -41,6 +43,7 @@ def generate(program: Program, name: str = "entry", boundscheck: bool = False,
     kernel = KernelBuilder(program)
     kernel.any_size = any_size
     kernel.threads_ok = not serial
+    kernel.threaded_convolutions = threaded_convolutions
     if given_outputs:
         kernel.given = _group_outputs(program)
     # BLAS runs its own threads; OpenMP workers spinning after a prange would fight them
@@ -50,7 +53,7 @@ def generate(program: Program, name: str = "entry", boundscheck: bool = False,
     _emit_return(kernel)
     text = _assemble(kernel, name, boundscheck)
     sizes, consts = kernel.table()
-    return KernelSource(text, sizes, consts, kernel.parallel)
+    return KernelSource(text, sizes, consts, kernel.parallel, kernel.serial_convolutions)
 
 
 NEAR_THRESHOLD = 32
@@ -66,7 +69,7 @@ def sibling(program: Program, source: KernelSource) -> KernelSource | None:
     sizes = [prod(e.params["shape"]) for e in program.eqns if e.prim.kind == "fused"]
     if max(sizes, default=0) * NEAR_THRESHOLD < PARALLEL_MIN:
         return None  # far from it: a parallel compile (slow, big) nobody is likely to need
-    other = generate(program, any_size=True)
+    other = generate(program, any_size=True)  # no convolution threads: none were large
     return other if other.parallel else None
 
 

@@ -1,10 +1,10 @@
 """The Numba backend's code for convolution and pooling: calls of vmath's compiled-once
 loops (vmath/convolution.py, vmath/windows.py). A convolution with one or two spatial axes
-runs on 4-d NHWC arrays of any layout (im2col + BLAS in chunks; with
-config.parallel_convolutions a large one's chunks run in the kernel's own prange, also in a
-kernel with a dot: each chunk's BLAS call stays small enough to run on its thread); windows
-run on 4-d views (fewer axes get leading size-1 axes), a large one's batch items in a prange
-with that setting.
+runs on 4-d NHWC arrays of any layout (im2col + BLAS in chunks; in a kernel generated with
+threaded_convolutions a large one's chunks run in the kernel's own prange, also in a kernel
+with a dot: each chunk's BLAS call stays small enough to run on its thread); windows run on
+4-d views (fewer axes get leading size-1 axes), a large one's batch items in a prange in
+such a kernel.
 Other ranks and dtypes raise LoweringError, so they run in the NumPy interpreter."""
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from math import prod
 import numpy as np
 
 from tapejit.backend.interface import LoweringError
-from tapejit.config import config
 from tapejit.primitives.reduce import lowest
 
 CONV_PARALLEL_MIN = 1 << 23
-"""With config.parallel_convolutions, convolutions with at least this many multiply-adds (16
+"""In a threaded_convolutions kernel, convolutions with at least this many multiply-adds (16
 of vmath's chunks, about 0.5 ms on one core here) run their chunks in parallel; smaller ones
 run the same chunks in a serial loop. Each prange costs the kernel's compile 2 to 5 s
 (Numba compiles its body as a function of its own, with all the vmath code it calls,
-measured here), which is why that setting is off by default."""
+measured here), which is why a signature runs its serial kernel until the worker has
+compiled the threaded one."""
 WINDOW_PARALLEL_MIN = 1 << 18
 """Poolings over at least this many values run their batch items in parallel (see above)."""
 
@@ -72,13 +72,16 @@ def _products(eqn) -> int:
 
 
 def _threaded(ctx, work: int, minimum: int) -> bool:
-    """Whether the equation's parts run in a prange: when config.parallel_convolutions says
-    so, in a kernel that may run threads, outside loop and branch bodies, when its work
-    (multiply-adds, values) reaches minimum. Never for a sibling text alone (codegen.sibling):
-    compiled on a guess that other sizes may come, each prange would cost seconds."""
+    """Whether the equation's parts run in a prange: in a kernel generated with
+    threaded_convolutions that may run threads, outside loop and branch bodies, when its
+    work (multiply-adds, values) reaches minimum. Never for a sibling text alone
+    (codegen.sibling): compiled on a guess that other sizes may come, each prange would cost
+    seconds. A serial text notes that it declined one (its threaded variant differs)."""
     kernel = ctx.kernel
-    return (config.parallel_convolutions and kernel.threads_ok and not kernel.prefix
-            and work >= minimum)
+    large = kernel.threads_ok and not kernel.prefix and work >= minimum
+    if large and not kernel.threaded_convolutions:
+        kernel.serial_convolutions = True
+    return large and kernel.threaded_convolutions
 
 
 def _loop(kernel, parallel: bool) -> str:

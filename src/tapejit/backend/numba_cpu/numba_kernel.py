@@ -34,6 +34,7 @@ class NumbaKernel:
         self.source = source.text
         self.kernel_source, self.program = source, program
         self.sizes, self.consts, self.parallel = source.sizes, source.consts, source.parallel
+        self.serial_convolutions = source.serial_convolutions
         self.handle = handle
         self.fn = handle.fn
         self.half_in, self.half_out = source.half_inputs, source.half_outputs

@@ -19,6 +19,7 @@ class KernelSource:
     sizes: np.ndarray
     consts: np.ndarray
     parallel: bool
+    serial_convolutions: bool = False  # one large enough for threads runs serially here
     half_inputs: tuple[int, ...] = ()   # float16 inputs and outputs: the kernel is the
     half_outputs: tuple[int, ...] = ()  # float32 program, converted around the call
 
@@ -43,6 +44,8 @@ class KernelBuilder:
         self.parallel = False
         self.any_size = False  # groups run in parallel whatever their size (a sibling text)
         self.threads_ok = False  # generate(serial=False): a loop may be a prange
+        self.threaded_convolutions = False  # large convolutions and poolings may be too
+        self.serial_convolutions = False  # one large enough for threads runs serially
         self.fresh: set[int] = set()
         self.given: set[int] = set()  # outputs the caller allocates (arguments after inputs)
         self.temp = 0
