@@ -6,8 +6,8 @@ gradient: 5.93 against 5.56 ms on 2 cores). Threads change no bit of a result (p
 loops write disjoint values, sums keep one order), so the kernel may run either way: now and
 then it runs once the other way (a trial), and it keeps the way whose recent calls were
 faster (a running mean of each). A trial costs the difference between the two ways (on an
-idle machine, one thread took twice as long), so trials that find the other way clearly
-slower come at longer and longer gaps.
+idle machine, one thread took twice as long; on a busy one, all threads a few percent
+longer), so trials that do not find the other way faster come at longer and longer gaps.
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from numba import get_num_threads, set_num_threads
 
 TRIAL_EVERY = 16
 """Calls between two trials of the way not chosen at first, and again after a trial that
-did not find it clearly slower: a machine that gets busy, or idle again, is noticed within a
-few dozen calls of such a trial."""
+found it faster (by MARGIN): a machine that gets busy, or idle again, is noticed at the
+next trial, and the choice is checked again soon after."""
 LONGEST_GAP = 256
-"""The gap between trials doubles after each that found the way not chosen clearly slower,
+"""The gap between trials doubles after each that did not find the way not chosen faster,
 up to this many calls (a trial of one thread on an idle 2-core machine cost a whole serial
-call: one in 16 calls made the chain gradient 6% slower on average)."""
-CLEARLY_SLOWER = 1.25
-"""A trial slower than the chosen way's mean by this factor lengthens the gap."""
+call: one in 16 calls made the chain gradient 6% slower on average; on a busy machine,
+trials of all threads every 16 calls made it 1% slower than one thread)."""
 PAST_WEIGHT = 0.75
 """The running means' weight of the past against the newest call."""
 MARGIN = 0.95
@@ -81,5 +80,5 @@ class ThreadChoice:
         if every is not None and one is not None:
             self.one_thread = every > one * MARGIN
         if trial:
-            clearly_slower = chosen is not None and elapsed > chosen * CLEARLY_SLOWER
-            self.gap = min(2 * self.gap, LONGEST_GAP) if clearly_slower else TRIAL_EVERY
+            faster = chosen is not None and elapsed < chosen * MARGIN
+            self.gap = TRIAL_EVERY if faster else min(2 * self.gap, LONGEST_GAP)
