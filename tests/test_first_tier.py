@@ -124,6 +124,31 @@ def test_scalar_programs_take_libm_in_both_tiers():
         _assert_same_bits(*_tiers(tj.value_and_grad(fn), x))
 
 
+def test_solves_and_factorizations_call_the_kernels_wrappers_with_its_bits():
+    """A batch of float32 matrices, one singular and one with a NaN: the first tier calls the
+    compiled-once LAPACK wrappers (no kernel of its own calls one) and gives the kernel's
+    bits, NaN in the rejected matrices' slots."""
+    from tapejit.backend.numba_cpu.kernel_cache import first_tier_directory
+
+    rng = np.random.default_rng(4)
+    a = (rng.standard_normal((4, 3, 3)) + 4.0 * np.eye(3)).astype(np.float32)
+    a[1] = 0.0
+    a[2, 0, 1] = np.nan
+    b = rng.standard_normal((4, 3, 2)).astype(np.float32)
+
+    def fn(a, b):
+        spd = a @ tj.transpose(a, (0, 2, 1)) + 0.5 * tj.numpy.eye(3, dtype=np.float32)
+        return (tj.numpy.linalg.cholesky(spd), tj.numpy.linalg.slogdet(a)[1],
+                tj.numpy.linalg.solve(a, b))
+
+    first, kernel = _tiers(fn, a, b)
+    _assert_same_bits(first, kernel)
+    assert np.isnan(first[2][1]).all() and np.isnan(first[1][2])
+    assert np.isfinite(first[2][0]).all() and np.isfinite(first[0][0]).all()
+    texts = [p.read_text() for p in (first_tier_directory() / "kernels").glob("k_*.py")]
+    assert texts and not any("lapack_" in text for text in texts)
+
+
 def _threaded_kernel_files() -> set:
     from tapejit.backend.numba_cpu.kernel_cache import first_tier_directory
 
@@ -209,6 +234,13 @@ def test_a_threaded_convolution_kernel_takes_over_with_the_same_bits(monkeypatch
     assert entry.executable.source == threaded.source
     monkeypatch.setattr(tj.config, "parallel_convolutions", False)
     assert tj.jit(step).lower(x, w).source == serial.source
+    monkeypatch.setattr(tj.config, "parallel_convolutions", None)
+    monkeypatch.setattr(tj.config, "compile_workers", 0)  # no hand-over in this process
+    serial_only = tj.jit(step)
+    serial_only(x, w)
+    assert serial_only._entry((x, w))[0].upgrade is None
+    assert serial_only.lower(x, w).source == serial.source
+    monkeypatch.setattr(tj.config, "compile_workers", 1)
     for setting, sync in ((True, False), (None, True)):  # threaded at once
         monkeypatch.setattr(tj.config, "parallel_convolutions", setting)
         monkeypatch.setattr(tj.config, "sync_compile", sync)

@@ -339,8 +339,8 @@ def compile_signature(fn: Callable, args, static_argnums=(), check: bool = False
     threads = config.parallel_convolutions
     kernel = call.build(threaded_convolutions=bool(threads) or (
         threads is None and config.sync_compile))
-    if threads is None and not waits:
-        kernel = call.plan_upgrade(kernel)
+    if threads is None and not waits and config.compile_workers >= 1:
+        kernel = call.plan_upgrade(kernel)  # not in this process: seconds of the caller's GIL
     tier = None
     if not waits and kernel.compiled and not kernel.on_disk:
         tier = first_tier(fused)

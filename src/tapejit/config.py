@@ -61,7 +61,8 @@ class Config:
         items run on threads (the same bits as serially; each such equation adds 2 to 5 s to
         its kernel's first compile, once per machine). None, the default: a signature first
         runs the serial kernel, and the compile worker then compiles the threaded one, which
-        takes over when ready (at once when on disk; directly with sync_compile).
+        takes over when ready (at once when on disk; directly with sync_compile; never
+        without a compile worker, as the caller's process would compile it).
         TAPEJIT_PARALLEL_CONVOLUTIONS=1 (True) compiles only the threaded kernel, =0 (False)
         only the serial one.
     keep_freed_memory: TAPEJIT_KEEP_FREED_MEMORY=0 leaves glibc's allocator as it is; by

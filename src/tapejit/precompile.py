@@ -114,8 +114,8 @@ def _threaded_programs(dtype) -> list[tuple[str, Callable, tuple]]:
 
 
 def _linear_algebra(a, b):
-    """Solves and factorizations: vmath/lapack.py's wrappers, compiled once per machine, and
-    the first tier's kernel for each around them."""
+    """Solves and factorizations: vmath/lapack.py's wrappers, compiled once per machine,
+    which the first tier calls directly (any rank, batch shape or dtype) and kernels call."""
     _, logdet = tj.linalg.slogdet(a)
     r = tj.linalg.qr(a)[1]
     return (logdet + tj.reduce_sum(tj.linalg.solve(a, b)) + tj.reduce_sum(tj.linalg.cholesky(a))

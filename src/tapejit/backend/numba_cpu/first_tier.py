@@ -10,12 +10,13 @@ body, becomes one generated Python function). Any other elementwise equation of 
 runs over its operands flattened, literals passed as scalars (one kernel per primitive,
 params and dtypes, whatever the shapes and constants); a reduction runs as a group of its
 own over the group's shape (the same pairwise plan); a loop, branch or call runs its body on
-the first tier (first_tier_control.py); any other equation runs as the one-equation program
-it is. The kernels run serially, so their text does not depend on sizes; an elementwise step
-of THREADED_MIN values or more runs on its threaded text instead (one text too, whatever the
-size) when that is compiled already, by `python -m tapejit precompile` (threads change no
-result: each value is computed alone). Two rules of a loop group
-are kept: a group of rank 0 takes libm's functions (the rank-0 step programs do too), and a
+the first tier (first_tier_control.py); solves and factorizations call the compiled-once
+LAPACK wrappers the kernel calls (first_tier_linalg.py); any other equation runs as the
+one-equation program it is. The kernels run serially, so their text does not depend on
+sizes; an elementwise step of THREADED_MIN values or more runs on its threaded text instead
+(one text too, whatever the size) when that is compiled already, by `python -m tapejit
+precompile` (threads change no result: each value is computed alone). Two rules of a loop
+group are kept: a group of rank 0 takes libm's functions (the rank-0 step programs do too), and a
 group where a sin or cos argument is beyond vmath's range computes all its sin and cos with
 libm (the step runs again on a `libm_trig` kernel).
 
@@ -40,6 +41,7 @@ from tapejit.backend.numba_cpu.first_tier_exact import (
     scalar_group_function,
 )
 from tapejit.backend.numba_cpu.first_tier_interpreter import interpreted
+from tapejit.backend.numba_cpu.first_tier_linalg import linalg_step
 from tapejit.backend.numba_cpu.loops import MAX_NESTED_LOOPS
 from tapejit.backend.numba_cpu.scalar_code import SIN_COS_LIMIT, SIN_COS_LIMIT_F32, TRIG
 from tapejit.ir import Eqn, Lit, Program, Var, dead_vars, sub_programs
@@ -353,7 +355,7 @@ def _step_of(eqn: Eqn, load: LoadKernel):
         return _Group(eqn, load)
     if eqn.prim.name in CONTROL_STEPS:
         return CONTROL_STEPS[eqn.prim.name](eqn, lambda body: Runner(body, load))
-    return exact_step(eqn) or movement_step(eqn) or _Single(eqn, load)
+    return exact_step(eqn) or movement_step(eqn) or linalg_step(eqn) or _Single(eqn, load)
 
 
 class FirstTierKernel:
