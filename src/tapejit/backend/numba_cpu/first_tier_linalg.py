@@ -14,7 +14,7 @@ from math import prod
 import numpy as np
 from numba.core.errors import NumbaError
 
-from tapejit.backend.numba_cpu.vmath import lapack
+from tapejit.backend.numba_cpu import vmath
 from tapejit.ir import Eqn
 from tapejit.primitives.spectral import qr_shapes, svd_shapes
 
@@ -54,7 +54,7 @@ def _wrapper(name: str):
     """The plan of an op whose result is the wrapper's of the operand matrices (pinv's
     rcond passed as the kernel passes it, a float64)."""
     def per_matrix_of(eqn: Eqn, rcond: float | None = None):
-        call = getattr(lapack, name)
+        call = getattr(vmath, name)
         if rcond is None:
             return call
         return lambda a: call(a, float(rcond))
@@ -62,25 +62,25 @@ def _wrapper(name: str):
 
 
 def _slogdet(eqn: Eqn):
-    return lapack.lapack_slogdet  # (sign, log|det|): the kernel's two values
+    return vmath.lapack_slogdet  # (sign, log|det|): the kernel's two values
 
 
 def _eigh(eqn: Eqn, *, vectors: bool):
     if not vectors:
-        return lapack.lapack_eigvalsh
-    return lambda a: _packed(*lapack.lapack_eigh(a))
+        return vmath.lapack_eigvalsh
+    return lambda a: _packed(*vmath.lapack_eigh(a))
 
 
 def _svd(eqn: Eqn, *, full_matrices: bool, compute_uv: bool):
     if not compute_uv:
-        return lapack.lapack_singular_values
+        return vmath.lapack_singular_values
     m, n = eqn.inputs[0].type.shape[-2:]
     (_, mu), _, (nu, _) = svd_shapes(m, n, full_matrices)
 
     def per_matrix(a):
         if min(m, n) == 0:
             return _packed(np.eye(m, mu), np.zeros(0), np.eye(nu, n))
-        return _packed(*lapack.lapack_svd(a, bool(full_matrices)))
+        return _packed(*vmath.lapack_svd(a, bool(full_matrices)))
     return per_matrix
 
 
@@ -94,9 +94,9 @@ def _qr(eqn: Eqn, *, full_matrices: bool):
         if full_matrices and m > n:  # a complete Q: a padded with zero columns
             padded = np.zeros((m, m))
             padded[:, :n] = a
-            q, r = lapack.lapack_qr(padded)
+            q, r = vmath.lapack_qr(padded)
             return _packed(q, r[:, :n])
-        return _packed(*lapack.lapack_qr(a))
+        return _packed(*vmath.lapack_qr(a))
     return per_matrix
 
 
