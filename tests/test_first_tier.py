@@ -185,7 +185,7 @@ def _prange_count(executable) -> int:
     return executable.source.count("prange(")
 
 
-def test_a_threaded_convolution_kernel_takes_over_with_the_same_bits(monkeypatch):
+def test_a_threaded_convolution_kernel_takes_over_with_the_same_bits(monkeypatch, capsys):
     """By default a large convolution's kernel first runs its chunks serially while the
     compile worker compiles the threaded variant: a large convolution's chunks, a large
     pooling's batch items in the kernel's own prange (thresholds lowered here: the text does
@@ -210,10 +210,13 @@ def test_a_threaded_convolution_kernel_takes_over_with_the_same_bits(monkeypatch
 
     step = tj.value_and_grad(loss, argnums=1)
     f = tj.jit(step)
+    monkeypatch.setattr(tj.config, "debug", 1)
     answered = f(x, w)
     entry, leaves = f._entry((x, w))
     assert entry.upgrade is not None and "first_tier_s" in f.compile_stats(x, w)
     f.wait()
+    monkeypatch.setattr(tj.config, "debug", 0)
+    assert "threaded convolution kernel took over" in capsys.readouterr().out
     threaded, arrays = entry.executable, entry.kernel_args(leaves)
     assert entry.upgrade is None and f.compile_stats(x, w)["threaded_kernel_s"] > 0
     for part in ("conv_chunk(", "window_reduce_part(", "window_select_part("):

@@ -231,7 +231,9 @@ class SignatureCall:
                     debug(1, f"threaded convolutions failed ({type(e).__name__}: {e}); the "
                              f"serial kernel stays")
                 else:
-                    self.timings["threaded_kernel_s"] = time.perf_counter() - start
+                    seconds = time.perf_counter() - start
+                    self.timings["threaded_kernel_s"] = seconds
+                    debug(1, f"threaded convolution kernel took over after {seconds:.1f} s")
                     self._show(upgrade)
                     self.state = Compiled(upgrade, called=True)
                 finally:
