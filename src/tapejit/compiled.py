@@ -221,7 +221,7 @@ class SignatureCall:
             if not self.executable.compiled:
                 self.upgrade = None
                 return
-            arrays = [a.copy() if isinstance(a, np.ndarray) else a for a in arrays]
+            arrays = _private(arrays)
 
             def work():
                 start = time.perf_counter()
@@ -245,7 +245,7 @@ class SignatureCall:
 
     def compile_in_background(self, tier: Executable, kernel: Executable, arrays: list) -> None:
         """Compile (or load) the kernel in a thread; calls meanwhile run the first tier."""
-        arrays = [a.copy() if isinstance(a, np.ndarray) else a for a in arrays]
+        arrays = _private(arrays)
 
         def work():
             start, answers = time.perf_counter(), []
@@ -303,6 +303,11 @@ class SignatureCall:
             def run(args):
                 return Tensor(wrap(entry(*[c(a) for c, a in zip(convert, args)], *extra)[0]))
         return run
+
+
+def _private(arrays: list) -> list:
+    """Copies of the arrays a background first call runs on (the caller may change its own)."""
+    return [a.copy() if isinstance(a, np.ndarray) else a for a in arrays]
 
 
 def _same(x):

@@ -61,10 +61,6 @@ def _wrapper(name: str):
     return per_matrix_of
 
 
-def _slogdet(eqn: Eqn):
-    return vmath.lapack_slogdet  # (sign, log|det|): the kernel's two values
-
-
 def _eigh(eqn: Eqn, *, vectors: bool):
     if not vectors:
         return vmath.lapack_eigvalsh
@@ -104,7 +100,7 @@ _PLANS = {
     "cholesky": _wrapper("lapack_cholesky"),
     "solve": _wrapper("lapack_solve"),
     "pinv": _wrapper("lapack_pinv"),
-    "slogdet": _slogdet,
+    "slogdet": _wrapper("lapack_slogdet"),  # (sign, log|det|): the kernel's two values
     "eigh": _eigh,
     "svd": _svd,
     "qr": _qr,
