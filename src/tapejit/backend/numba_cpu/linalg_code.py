@@ -51,7 +51,9 @@ class _Batch:
 
 
 def _store(ctx, result: str, value: str, offset: int, shape) -> list[str]:
-    """Lines writing a 1-d or 2-d `value` raveled into result[bi, offset:]."""
+    """Lines writing a 1-d or 2-d `value` raveled into result[bi, offset:], element by
+    element: Numba's assignment of an array into a slice compiled for 3 s the first time in
+    a process and 0.3 s each later time, where these loops take milliseconds."""
     if len(shape) == 1:
         return [f"for i in range({ctx.size(shape[0])}):",
                 f"    {result}[bi, {ctx.size(offset)} + i] = {value}[i]"]
@@ -80,14 +82,23 @@ def _matrix_op(call: str):
     """An op whose result per matrix is vmath's `call` of the operand matrices (fresh temps:
     a name another op's code chose must not be reassigned with another type)."""
     def code(ctx, *operands, **params):
-        batch = _Batch(ctx, operands, ctx.out_type.shape[-2:])
+        shape = ctx.out_type.shape[-2:]
+        batch = _Batch(ctx, operands, (prod(shape),))
         names = [ctx.temp("m") for _ in operands]
         body = [f"{n} = {batch.matrix(k)}" for k, n in enumerate(names)]
         rcond = params.get("rcond")
         args = names + ([ctx.kernel.const(rcond, np.float64)] if rcond is not None else [])
-        batch.guarded(body + [f"{batch.result}[bi] = {_lapack(ctx, call, *args)}"])
+        value = ctx.temp("m")
+        batch.guarded(body + [f"{value} = {_lapack(ctx, call, *args)}",
+                              *_store(ctx, batch.result, value, 0, shape)])
         return batch.finish()
     return code
+
+
+def _values(ctx, batch: _Batch, call: str) -> list[str]:
+    """Lines storing vmath's `call` of the matrix, a vector of values, as the result row."""
+    return [f"w = {_lapack(ctx, call, batch.matrix(0))}",
+            *_store(ctx, batch.result, "w", 0, ctx.out_type.shape[-1:])]
 
 
 def _slogdet(ctx, a):
@@ -101,7 +112,7 @@ def _eigh(ctx, a, *, vectors):
     n = ctx.in_types[0].shape[-1]
     batch = _Batch(ctx, [a], ctx.out_type.shape[-1:])
     if not vectors:
-        batch.guarded([f"{batch.result}[bi] = {_lapack(ctx, 'lapack_eigvalsh', batch.matrix(0))}"])
+        batch.guarded(_values(ctx, batch, "lapack_eigvalsh"))
     else:
         batch.guarded([f"w, v = {_lapack(ctx, 'lapack_eigh', batch.matrix(0))}",
                        *_store_all(ctx, batch.result, ["w", "v"], [(n,), (n, n)])])
@@ -112,8 +123,7 @@ def _svd(ctx, a, *, full_matrices, compute_uv):
     m, n = ctx.in_types[0].shape[-2:]
     batch = _Batch(ctx, [a], ctx.out_type.shape[-1:])
     if not compute_uv:
-        values = _lapack(ctx, "lapack_singular_values", batch.matrix(0))
-        batch.guarded([f"{batch.result}[bi] = {values}"])
+        batch.guarded(_values(ctx, batch, "lapack_singular_values"))
         return batch.finish()
     shapes = svd_shapes(m, n, full_matrices)
     (_, mu), _, (nu, _) = shapes
@@ -138,7 +148,10 @@ def _qr(ctx, a, *, full_matrices):
         # a complete Q: factor a padded with zero columns (their reflectors are identities)
         body += [f"elif {ctx.size(m)} > {ctx.size(n)}:",
                  f"    padded = np.zeros({ctx.shape((m, m))})",
-                 f"    padded[:, :{ctx.size(n)}] = {batch.matrix(0)}",
+                 f"    given = {batch.matrix(0)}",
+                 f"    for i in range({ctx.size(m)}):",
+                 f"        for j in range({ctx.size(n)}):",
+                 "            padded[i, j] = given[i, j]",
                  f"    q, rp = {_lapack(ctx, 'lapack_qr', 'padded')}",
                  f"    r = np.ascontiguousarray(rp[:, :{ctx.size(n)}])"]
     body += ["else:", f"    q, r = {_lapack(ctx, 'lapack_qr', batch.matrix(0))}"]
