@@ -49,7 +49,8 @@ def build(library: str, params: dict) -> Subject:
         return chain.build("numpy", params)
     subject = chain.build("tapejit", params)
     if library == "tapejit-serial":
-        return Subject(_one_thread(subject.run), note="the same kernel, numba.set_num_threads(1)")
+        return Subject(_one_thread(subject.run), jitted=subject.jitted, args=subject.args,
+                       note="the same kernel, numba.set_num_threads(1)")
     return subject
 
 

@@ -119,3 +119,24 @@ def test_trials_of_a_way_no_faster_grow_rarer_and_a_change_is_still_noticed(monk
         choice(i)
     assert choice.one_thread == (slow == 1)
     assert counts[-thread_choice.TRIAL_EVERY:].count(slow) >= thread_choice.TRIAL_EVERY - 1
+
+
+def test_a_lone_fast_all_threads_trial_is_checked_on_calls_in_a_row(monkeypatch):
+    """On a busy machine a pool thread that slept since its last call gets a core at once:
+    a lone all-threads call is fast, calls in a row are slow. Trials that find it fast lead
+    to a short probation, not to a switch, and grow rarer."""
+    clock, counts = [0.0], []
+    monkeypatch.setattr(thread_choice.time, "perf_counter", lambda: clock[0])
+
+    def kernel(x):
+        threads = min(numba.get_num_threads(), 2)
+        rested = not counts or counts[-1] == 1
+        counts.append(threads)
+        clock[0] += 1.4 if threads == 1 else (1.0 if rested else 2.0)
+        return x
+    choice = ThreadChoice(kernel)
+    for i in range(2000):
+        choice(i)
+    assert choice.one_thread
+    probations = 2000 // thread_choice.LONGEST_GAP + 6  # gaps 16, 32, ... then every 256
+    assert counts.count(2) <= 3 + probations * (1 + thread_choice.PROBATION)

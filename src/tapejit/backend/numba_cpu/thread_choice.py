@@ -7,7 +7,9 @@ loops write disjoint values, sums keep one order), so the kernel may run either 
 then it runs once the other way (a trial), and it keeps the way whose recent calls were
 faster (a running mean of each). A trial costs the difference between the two ways (on an
 idle machine, one thread took twice as long; on a busy one, all threads a few percent
-longer), so trials that do not find the other way faster come at longer and longer gaps.
+longer), so trials that do not find the other way faster come at longer and longer gaps. A
+trial that finds all threads faster is checked on a few calls in a row before they are kept
+(PROBATION).
 """
 
 from __future__ import annotations
@@ -34,11 +36,21 @@ machine the two means were within noise of each other, and each switch to all th
 on a lucky mean, cost more than its calls won."""
 
 
+PROBATION = 6
+"""Calls in a row on all threads after a trial found them faster, whose median decides
+whether they are kept: a pool thread that slept since its last call gets a busy core at once
+(the scheduler credits its sleep), so a lone all-threads trial on a busy machine ran in 2 ms
+where calls in a row took 4.5 ms and one thread 3.4 ms. Judged by the trial alone, each
+lucky one switched to all threads for a few slow calls and brought the next trial back to
+TRIAL_EVERY calls: up to a fifth of a process's calls ran on all threads, 12% slower."""
+
+
 class ThreadChoice:
     """`call` (a parallel kernel's entry) on all threads or on one. A caller's own
     numba.set_num_threads stays its choice of 'all'; a one-thread call restores it."""
 
-    __slots__ = ("call", "compiled", "seconds", "calls", "one_thread", "gap", "next_trial")
+    __slots__ = ("call", "compiled", "seconds", "calls", "one_thread", "gap", "next_trial",
+                 "probation")
 
     def __init__(self, call: Callable) -> None:
         self.call = call
@@ -48,11 +60,13 @@ class ThreadChoice:
         self.one_thread = False
         self.gap = TRIAL_EVERY
         self.next_trial = 2  # the first call pays for page faults: the second is the trial
+        self.probation: list[float] | None = None  # all-threads times since a lucky trial
 
     def __call__(self, *args):
         self.calls += 1
-        trial = self.calls == self.next_trial
-        single = self.one_thread != trial
+        on_probation = self.probation is not None
+        trial = self.calls == self.next_trial and not on_probation
+        single = self.one_thread != trial and not on_probation
         if single:
             threads = get_num_threads()
             set_num_threads(1)
@@ -67,12 +81,18 @@ class ThreadChoice:
             # a first call pays for page faults and waking threads; a call that compiled the
             # kernel for a new argument layout, for the compile
             if self.calls > 1 and len(self.compiled) == layouts:
-                self._note(single, elapsed, trial)
+                if on_probation:
+                    self._judge(elapsed)
+                else:
+                    self._note(single, elapsed, trial)
             if trial:
                 self.next_trial = self.calls + self.gap
 
     def _note(self, single: bool, elapsed: float, trial: bool) -> None:
         chosen = self.seconds[not single] if trial else None
+        if trial and not single and chosen is not None and elapsed < chosen * MARGIN:
+            self.probation = []
+            return
         past = self.seconds[single]
         self.seconds[single] = elapsed if past is None else (
             PAST_WEIGHT * past + (1 - PAST_WEIGHT) * elapsed)
@@ -82,3 +102,17 @@ class ThreadChoice:
         if trial:
             faster = chosen is not None and elapsed < chosen * MARGIN
             self.gap = TRIAL_EVERY if faster else min(2 * self.gap, LONGEST_GAP)
+
+    def _judge(self, elapsed: float) -> None:
+        """One more call of the probation; after PROBATION, all threads are kept if their
+        median beats one thread's mean by MARGIN, and the gap to the next trial follows."""
+        self.probation.append(elapsed)
+        if len(self.probation) < PROBATION:
+            return
+        every = sorted(self.probation)[PROBATION // 2]
+        self.probation = None
+        self.seconds[False] = every
+        one = self.seconds[True]
+        self.one_thread = one is not None and every > one * MARGIN
+        self.gap = min(2 * self.gap, LONGEST_GAP) if self.one_thread else TRIAL_EVERY
+        self.next_trial = self.calls + self.gap
