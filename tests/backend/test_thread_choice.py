@@ -140,3 +140,21 @@ def test_a_lone_fast_all_threads_trial_is_checked_on_calls_in_a_row(monkeypatch)
     assert choice.one_thread
     probations = 2000 // thread_choice.LONGEST_GAP + 6  # gaps 16, 32, ... then every 256
     assert counts.count(2) <= 3 + probations * (1 + thread_choice.PROBATION)
+
+
+def test_one_slow_trial_does_not_hold_the_other_way_off_for_long(monkeypatch):
+    """The way not chosen is judged by its latest trial, not by a mean that a single slow
+    trial long ago still weighs down."""
+    clock, counts = [0.0], []
+    monkeypatch.setattr(thread_choice.time, "perf_counter", lambda: clock[0])
+
+    def kernel(x):
+        threads = min(numba.get_num_threads(), 2)
+        counts.append(threads)
+        outlier = threads == 1 and counts.count(1) == 1
+        clock[0] += 10.0 if outlier else (1.0 if threads == 1 else 1.5)
+        return x
+    choice = ThreadChoice(kernel)
+    for i in range(2 + 2 * thread_choice.TRIAL_EVERY + 2):  # trials at calls 2 and 34
+        choice(i)
+    assert choice.one_thread

@@ -29,7 +29,9 @@ up to this many calls (a trial of one thread on an idle 2-core machine cost a wh
 call: one in 16 calls made the chain gradient 6% slower on average; on a busy machine,
 trials of all threads every 16 calls made it 1% slower than one thread)."""
 PAST_WEIGHT = 0.75
-"""The running means' weight of the past against the newest call."""
+"""The running mean's weight of the past against the newest call, for the way chosen; the
+way not chosen keeps its latest trial's time (a slow trial blended in kept one process on
+all threads, with one thread's mean at 5.65 ms where its calls took 3.4)."""
 MARGIN = 0.95
 """All threads are kept only while their mean is at least 5% below one thread's: on a busy
 machine the two means were within noise of each other, and each switch to all threads,
@@ -94,7 +96,8 @@ class ThreadChoice:
             self.probation = []
             return
         past = self.seconds[single]
-        self.seconds[single] = elapsed if past is None else (
+        # a trial's way ran last many calls ago: its fresh time replaces the stale mean
+        self.seconds[single] = elapsed if past is None or trial else (
             PAST_WEIGHT * past + (1 - PAST_WEIGHT) * elapsed)
         every, one = self.seconds
         if every is not None and one is not None:
