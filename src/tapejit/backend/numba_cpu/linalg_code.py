@@ -13,6 +13,7 @@ from math import prod
 
 import numpy as np
 
+from tapejit.backend.numba_cpu.copy_code import copy_into
 from tapejit.primitives.spectral import qr_shapes, svd_shapes
 
 
@@ -51,9 +52,7 @@ class _Batch:
 
 
 def _store(ctx, result: str, value: str, offset: int, shape) -> list[str]:
-    """Lines writing a 1-d or 2-d `value` raveled into result[bi, offset:], element by
-    element: Numba's assignment of an array into a slice compiled for 3 s the first time in
-    a process and 0.3 s each later time, where these loops take milliseconds."""
+    """Lines writing a 1-d or 2-d `value` raveled into result[bi, offset:]."""
     if len(shape) == 1:
         return [f"for i in range({ctx.size(shape[0])}):",
                 f"    {result}[bi, {ctx.size(offset)} + i] = {value}[i]"]
@@ -82,15 +81,14 @@ def _matrix_op(call: str):
     """An op whose result per matrix is vmath's `call` of the operand matrices (fresh temps:
     a name another op's code chose must not be reassigned with another type)."""
     def code(ctx, *operands, **params):
-        shape = ctx.out_type.shape[-2:]
-        batch = _Batch(ctx, operands, (prod(shape),))
+        batch = _Batch(ctx, operands, ctx.out_type.shape[-2:])
         names = [ctx.temp("m") for _ in operands]
         body = [f"{n} = {batch.matrix(k)}" for k, n in enumerate(names)]
         rcond = params.get("rcond")
         args = names + ([ctx.kernel.const(rcond, np.float64)] if rcond is not None else [])
         value = ctx.temp("m")
         batch.guarded(body + [f"{value} = {_lapack(ctx, call, *args)}",
-                              *_store(ctx, batch.result, value, 0, shape)])
+                              *copy_into(ctx.temp, f"{batch.result}[bi]", value, 2)])
         return batch.finish()
     return code
 
@@ -98,7 +96,7 @@ def _matrix_op(call: str):
 def _values(ctx, batch: _Batch, call: str) -> list[str]:
     """Lines storing vmath's `call` of the matrix, a vector of values, as the result row."""
     return [f"w = {_lapack(ctx, call, batch.matrix(0))}",
-            *_store(ctx, batch.result, "w", 0, ctx.out_type.shape[-1:])]
+            *copy_into(ctx.temp, f"{batch.result}[bi]", "w", 1)]
 
 
 def _slogdet(ctx, a):
@@ -149,9 +147,8 @@ def _qr(ctx, a, *, full_matrices):
         body += [f"elif {ctx.size(m)} > {ctx.size(n)}:",
                  f"    padded = np.zeros({ctx.shape((m, m))})",
                  f"    given = {batch.matrix(0)}",
-                 f"    for i in range({ctx.size(m)}):",
-                 f"        for j in range({ctx.size(n)}):",
-                 "            padded[i, j] = given[i, j]",
+                 *[f"    {line}" for line in copy_into(
+                     ctx.temp, f"padded[:, :{ctx.size(n)}]", "given", 2)],
                  f"    q, rp = {_lapack(ctx, 'lapack_qr', 'padded')}",
                  f"    r = np.ascontiguousarray(rp[:, :{ctx.size(n)}])"]
     body += ["else:", f"    q, r = {_lapack(ctx, 'lapack_qr', batch.matrix(0))}"]

@@ -92,7 +92,8 @@ class ThreadChoice:
 
     def _note(self, single: bool, elapsed: float, trial: bool) -> None:
         chosen = self.seconds[not single] if trial else None
-        if trial and not single and chosen is not None and elapsed < chosen * MARGIN:
+        faster = chosen is not None and elapsed < chosen * MARGIN  # a trial that won
+        if faster and not single:
             self.probation = []
             return
         past = self.seconds[single]
@@ -103,8 +104,7 @@ class ThreadChoice:
         if every is not None and one is not None:
             self.one_thread = every > one * MARGIN
         if trial:
-            faster = chosen is not None and elapsed < chosen * MARGIN
-            self.gap = TRIAL_EVERY if faster else min(2 * self.gap, LONGEST_GAP)
+            self._space_trials(faster)
 
     def _judge(self, elapsed: float) -> None:
         """One more call of the probation; after PROBATION, all threads are kept if their
@@ -117,5 +117,9 @@ class ThreadChoice:
         self.seconds[False] = every
         one = self.seconds[True]
         self.one_thread = one is not None and every > one * MARGIN
-        self.gap = min(2 * self.gap, LONGEST_GAP) if self.one_thread else TRIAL_EVERY
+        self._space_trials(not self.one_thread)
         self.next_trial = self.calls + self.gap
+
+    def _space_trials(self, won: bool) -> None:
+        """The next trial soon after one that found the other way faster, later otherwise."""
+        self.gap = TRIAL_EVERY if won else min(2 * self.gap, LONGEST_GAP)
