@@ -8,11 +8,12 @@ a kernel cached by one environment is never loaded by another that lacks the sym
 
 import llvmlite.binding as llvm
 import numpy as np
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 from tapejit.backend.numba_cpu import numpy_blas
+from tapejit.backend.numba_cpu.keyed_cache import cached_njit
 from tapejit.backend.numba_cpu.numpy_blas import NO_TRANS, ROW_MAJOR, TRANS
 
 
@@ -76,7 +77,7 @@ def _any_operand(x):
     return NO_TRANS, max(1, cols), np.ascontiguousarray(x)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _call(ta, lda, a, tb, ldb, b, out, ldc):
     """out = a @ b; the arrays are arguments so the caller keeps them alive over the call."""
     m, k = a.shape
@@ -89,7 +90,7 @@ def _call(ta, lda, a, tb, ldb, b, out, ldc):
                np.float64(0), _data(out), ldc)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _product(a, b, out, ldc):
     """out = a @ b for an out whose rows are contiguous, ldc elements apart."""
     if out.shape[0] == 0 or out.shape[1] == 0:
@@ -102,7 +103,7 @@ def _product(a, b, out, ldc):
     _call(ta, lda, a_read, tb, ldb, b_read, out, ldc)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def blas_matmul_into(a, b, out):
     """out[...] = a @ b for 2-d float32 or float64 arrays of one dtype, as np.dot(a, b, out)."""
     unit = out.itemsize
@@ -117,7 +118,7 @@ def blas_matmul_into(a, b, out):
         out[:, :] = product
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def blas_matmul(a, b):
     """a @ b for 2-d float32 or float64 arrays of one dtype, as np.dot(a, b)."""
     out = np.empty((a.shape[0], b.shape[1]), a.dtype)

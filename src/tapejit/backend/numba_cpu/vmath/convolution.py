@@ -17,7 +17,8 @@ chunks in a fixed order, so the result does not depend on threads or memory layo
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from tapejit.backend.numba_cpu.keyed_cache import cached_njit
 
 CHUNK_PRODUCTS = 1 << 19
 """Multiply-adds per BLAS call, at most. Bigger products made OpenBLAS start its threads,
@@ -28,7 +29,7 @@ RUN = 16
 gathered tap by tap along output positions (a tiny loop per tap costs more than its copy)."""
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _placed(size, lo, dilation, extent):
     """(first, last + 1, step) of the padded positions holding input elements along one
     axis, and the (first, last + 1) input elements they hold (none: equal bounds)."""
@@ -39,7 +40,7 @@ def _placed(size, lo, dilation, extent):
     return lo + first * dilation, lo + last * dilation + 1, dilation, first, last + 1
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _padded(x, pad_lo, lhs_dil, height, width):
     """x (N, H, W, C) dilated by lhs_dil and padded (zeros; negative padding crops) to
     (N, height, width, C): the convolution's input as its windows see it. Copied by loops
@@ -73,7 +74,7 @@ def _padded(x, pad_lo, lhs_dil, height, width):
     return out
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _zero_border(out, y_in, y_end, z_in, z_end):
     """Zeros in every row of an (N, H, W, C) array outside rows y_in ... y_end - 1, and in
     those rows outside columns z_in ... z_end - 1."""
@@ -92,7 +93,7 @@ def _zero_border(out, y_in, y_end, z_in, z_end):
                     flat[start + q] = 0
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _permuted(x, a0, a1, a2, a3):
     """The view of a 4-d x with its axes in the order (a0, a1, a2, a3): a strided view, as
     transpose(axes) would make Numba compile its formatted error message."""
@@ -101,7 +102,7 @@ def _permuted(x, a0, a1, a2, a3):
         (x.strides[a0], x.strides[a1], x.strides[a2], x.strides[a3]))
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _gather_runs(xp, cols, line, lines, first, cg, kernel_hw, strides, dilation):
     """cols[r, (i, j, c)] = xp[b, oh*s + i*d, ow*s + j*d, first + c] for the output rows
     (b, oh) line ... line + lines - 1: a kernel row's taps copied as one run when they are
@@ -128,7 +129,7 @@ def _gather_runs(xp, cols, line, lines, first, cg, kernel_hw, strides, dilation)
                     at += one_tap
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _copy(src, start, dst, at, count):
     """dst[at:at + count] = src[start:start + count]; unsigned indices, so the loop
     vectorizes (no negative-index wraparound to test)."""
@@ -136,7 +137,7 @@ def _copy(src, start, dst, at, count):
         dst[at + k] = src[start + k]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _gather_taps(xp, cols_t, line, lines, first, cg, kernel_hw, strides, dilation):
     """cols_t[(i, j, c), r]: _gather_runs transposed, filled along output positions."""
     _, hp, wp, channels = xp.shape
@@ -161,14 +162,14 @@ def _gather_taps(xp, cols_t, line, lines, first, cg, kernel_hw, strides, dilatio
                     at += np.uint64(out_w)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _out_hw(xp, kernel_hw, strides, dilation):
     """Output positions of a window sliding over the padded input."""
     return ((xp.shape[1] - (kernel_hw[0] - 1) * dilation[0] - 1) // strides[0] + 1,
             (xp.shape[2] - (kernel_hw[1] - 1) * dilation[1] - 1) // strides[1] + 1)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _im2col_dot(xp, line, lines, first, cg, kernel_hw, strides, dilation, other, out,
                 transposed):
     """out = P @ other, or P.T @ other when transposed, P being the im2col rows (output
@@ -192,7 +193,7 @@ def _im2col_dot(xp, line, lines, first, cg, kernel_hw, strides, dilation, other,
         np.dot(cols, other, out)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _lines_per_chunk(out_w, width, f):
     """Output rows per BLAS call: at most CHUNK_PRODUCTS multiply-adds."""
     return max(1, CHUNK_PRODUCTS // max(out_w * width * f, 1))
@@ -206,7 +207,7 @@ WAVE_VALUES = 1 << 21
 partial sums (in parallel in a parallel kernel), then adds them to the total in chunk order."""
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _geometry(mode, lines_total, per_chunk, groups, cg, kernel_hw, strides, dilation, wave,
               rows_per_line):
     """The int64 plan: mode, chunks, lines per chunk, lines, channels, window, strides,
@@ -217,7 +218,7 @@ def _geometry(mode, lines_total, per_chunk, groups, cg, kernel_hw, strides, dila
                      chunks, wave, rows_per_line], np.int64)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _many_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
     """Each group's output channels: im2col of its input channels @ its kernel."""
     kh, kw, cg, f = kernel.shape
@@ -237,7 +238,7 @@ def _many_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out):
     return xp, taps, np.zeros((0, 0, 0), x.dtype), geo
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _few_setup(lhs, rhs, strides, pad_lo, lhs_dil, rhs_dil, out):
     """One group, batch and channels swapped. With X = lhs as (C, H, W, N) and D = rhs as
     rows (c, i, j) by F, out[b, oh, ow, f] = sum over rows of P[row, (oh, ow, b)] D[row, f],
@@ -256,7 +257,7 @@ def _few_setup(lhs, rhs, strides, pad_lo, lhs_dil, rhs_dil, out):
     return xp, d.reshape(1, c * kh * kw, f), np.zeros((1 + wave, width, f), x.dtype), geo
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def conv_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out_h, out_w):
     """The plan of conv_general_dilated of an (N, H, W, C) input and an (KH, KW, C/G, F)
     kernel, either of any memory layout (a weight gradient's operands are transposed views):
@@ -280,7 +281,7 @@ def conv_setup(x, kernel, strides, pad_lo, lhs_dil, rhs_dil, groups, out_h, out_
     return xp, taps, out, acc, geo
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def conv_waves(geo):
     """How many waves of chunks the plan runs."""
     if geo[0] == MANY:
@@ -288,7 +289,7 @@ def conv_waves(geo):
     return (geo[1] + geo[13] - 1) // geo[13]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def conv_wave(geo, wave):
     """(first chunk, chunks) of a wave."""
     if geo[0] == MANY:
@@ -297,7 +298,7 @@ def conv_wave(geo, wave):
     return first, min(geo[13], geo[1] - first)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def conv_chunk(xp, taps, out, acc, geo, k):
     """Chunk k: its output rows (MANY) or its partial sum (FEW). Every _im2col_dot call
     passes the same argument types (no literal 0 or True), so Numba compiles it once."""
@@ -328,7 +329,7 @@ def conv_chunk(xp, taps, out, acc, geo, k):
             flat[line * out_w + r, g * fg + q] = part[r, q]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def conv_fold(acc, geo, wave):
     """A weight gradient's wave of partial sums added to the total, in chunk order."""
     if geo[0] == MANY:
@@ -342,7 +343,7 @@ def conv_fold(acc, geo, wave):
                 total[r, q] += part[r, q]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def conv_finish(out, acc, geo):
     """The output: a weight gradient's total moved into place."""
     if geo[0] == FEW:
@@ -356,7 +357,7 @@ def conv_finish(out, acc, geo):
     return out
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def any_layout(x):
     """x as a view typed with Numba's 'A' layout (a slice with a run-time step), whatever
     its layout: callers pass their operands through it so that C-, F- and

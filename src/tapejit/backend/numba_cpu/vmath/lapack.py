@@ -7,49 +7,50 @@ these). linalg_code passes C-contiguous float64 matrices, so each compiles once.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from tapejit.backend.numba_cpu.keyed_cache import cached_njit
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def lapack_cholesky(a):
     return np.linalg.cholesky(a)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def lapack_solve(a, b):
     return np.linalg.solve(a, b)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def lapack_pinv(a, rcond):
     return np.linalg.pinv(a, rcond)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def lapack_slogdet(a):
     return np.linalg.slogdet(a)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def lapack_eigvalsh(a):
     return np.linalg.eigvalsh(a)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def lapack_eigh(a):
     return np.linalg.eigh(a)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def lapack_singular_values(a):
     return np.linalg.svd(a, False)[1]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def lapack_svd(a, full_matrices):
     return np.linalg.svd(a, full_matrices)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def lapack_qr(a):
     return np.linalg.qr(a)

@@ -19,12 +19,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from tapejit.backend.numba_cpu.keyed_cache import cached_njit
+
 BLOCK = 128  # NumPy's leaf
 DEPTH = 64
 inline_exact = njit(nogil=True, forceinline=True)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def pairwise_plan(n):
     """The leaves of a run of n elements as (starts, joins): leaf b is
     [starts[b], starts[b + 1]), and after it joins[b] pairs of halves are joined."""
@@ -47,7 +49,7 @@ def pairwise_plan(n):
     return starts[:blocks + 1], joins[:blocks]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _split(tasks, top, start, length):
     """Push the halves of a range (left on top) under a marker that joins them."""
     half = length // 2

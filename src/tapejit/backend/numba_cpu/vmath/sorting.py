@@ -4,10 +4,11 @@ on disk) rather than inside every kernel that sorts, which would cost seconds ea
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from tapejit.backend.numba_cpu.keyed_cache import cached_njit
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def stable_argsort(values):
     """Indices that sort a 1-d array; equal values keep their order, NaN goes last."""
     return np.argsort(values, kind="mergesort")

@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from tapejit.backend.numba_cpu.keyed_cache import cached_njit
 
 MASK = np.uint64(0xFFFFFFFF)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _rotl32(x, r):
     return ((x << np.uint64(r)) | (x >> np.uint64(32 - r))) & MASK
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def threefry2x32(key, counts):
     """Bits of 1-d uint32 counters under a uint32[2] key, halves paired as JAX pairs them."""
     n = counts.shape[0]
@@ -38,7 +39,7 @@ def threefry2x32(key, counts):
     return out[:n]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def threefry2x32_rows(key, counts):
     """threefry2x32 of each row of counters (..., n) under the key (..., 2) of its row."""
     n = counts.shape[-1]

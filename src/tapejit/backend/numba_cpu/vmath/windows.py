@@ -5,10 +5,11 @@ padded with size-1 axes by the caller). Semantics as primitives/window.py."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from tapejit.backend.numba_cpu.keyed_cache import cached_njit
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _offset(o, w, stride, lo, size):
     """The operand position of window offset w at output position o along one axis, -1
     in the padding."""
@@ -16,7 +17,7 @@ def _offset(o, w, stride, lo, size):
     return p if 0 <= p < size else -1
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _chosen(xf, shape, o0, o1, o2, o3, window, strides, lo, fill):
     """The flat index of a window's first maximum in row-major order (NaN counting as the
     maximum), -1 when that is a padded position."""
@@ -38,7 +39,7 @@ def _chosen(xf, shape, o0, o1, o2, o3, window, strides, lo, fill):
     return best_at
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _window_sum_or_max(xf, shape, o0, o1, o2, o3, window, strides, lo, fill, is_max):
     acc = fill
     for w0 in range(window[0]):
@@ -66,7 +67,7 @@ def _window_sum_or_max(xf, shape, o0, o1, o2, o3, window, strides, lo, fill, is_
     return acc
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _spatial_only(shape, window, strides, lo, out_shape):
     """Whether the window pools axes 1 and 2 only (as 2-d pooling of NHWC data does), so
     channels can run contiguously in the innermost loop."""
@@ -75,7 +76,7 @@ def _spatial_only(shape, window, strides, lo, out_shape):
             and out_shape[3] == shape[3])
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _inside(shape, window, strides, lo, out_shape):
     """Whether every window pools axes 1 and 2 only and lies inside the operand (VALID
     pooling): the loops below then need no bounds tests."""
@@ -84,7 +85,7 @@ def _inside(shape, window, strides, lo, out_shape):
             and (out_shape[2] - 1) * strides[2] + window[2] <= shape[2])
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pairs(shape, window, strides, lo, out_shape):
     """Whether the windows are 2x2 with stride 2 over axes 1 and 2, inside the operand (the
     common max-pooling): the loops below then take each window's four values one by one,
@@ -93,12 +94,12 @@ def _pairs(shape, window, strides, lo, out_shape):
             and window[2] == 2 and strides[1] == 2 and strides[2] == 2)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _max_step(v, acc):
     return v if v > acc or v != v else acc
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pool_reduce_pairs(xf, shape, out_shape, fill, is_max, out, b0, b1):
     """_pool_reduce_inside for 2x2 windows of stride 2: the same values in the same order.
     A window's few channels make too short a loop to vectorize, so each pair of operand
@@ -121,7 +122,7 @@ def _pool_reduce_pairs(xf, shape, out_shape, fill, is_max, out, b0, b1):
                     out[o + ow * c + k] = whole[2 * ow * c + k]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _row_pairs(shape, out_shape):
     """(channels, an operand row's length, the length its windows cover), unsigned so that
     loops over them vectorize."""
@@ -129,19 +130,19 @@ def _row_pairs(shape, out_shape):
     return c, np.uint64(shape[2]) * c, np.uint64(2 * out_shape[2]) * c
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _improves(v, top):
     """Whether v replaces top as a window's first maximum (a NaN counts as the maximum)."""
     return (v > top) | ((v != v) & (top == top))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _four(xf, p, c, row):
     """The 2x2 window whose top-left value is xf[p] (c: its column step, row: its row's)."""
     return xf[p], xf[p + c], xf[p + row], xf[p + row + c]
 
 
-@njit(cache=True, nogil=True, inline="always")
+@cached_njit(nogil=True, inline="always")
 def _later_maxima(x0, x1, x2, x3):
     """Whether x1, x2, x3 in turn replace the window's first maximum so far."""
     t1 = _improves(x1, x0)
@@ -151,7 +152,7 @@ def _later_maxima(x0, x1, x2, x3):
     return t1, t2, _improves(x3, top)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pool_gather_pairs(vf, xf, shape, out_shape, out, b0, b1):
     """_pool_select_inside's gather for 2x2 windows of stride 2: each window's four values
     compared one by one, v taken from the first maximum's position."""
@@ -172,7 +173,7 @@ def _pool_gather_pairs(vf, xf, shape, out_shape, out, b0, b1):
                 o += c
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pool_scatter_pairs(vf, xf, shape, out_shape, out, b0, b1):
     """_pool_select_inside's scatter for 2x2 windows of stride 2, each pair of operand rows
     in loops along the row (see _pool_reduce_pairs): first every position's choice among
@@ -218,7 +219,7 @@ def _pool_scatter_pairs(vf, xf, shape, out_shape, out, b0, b1):
                 out[start + q] = zero
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _window_start(shape, window, strides, b, oh, ow, i):
     """The flat index of row i's first element in the window at (b, oh, ow), unsigned (so
     the loops over channels vectorize: no negative-index wraparound to test)."""
@@ -226,7 +227,7 @@ def _window_start(shape, window, strides, b, oh, ow, i):
                      * shape[3])
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pool_reduce_inside(xf, shape, window, strides, out_shape, fill, is_max, out, b0, b1):
     """_pool_reduce for windows inside the operand, branch-free over channels."""
     c = np.uint64(shape[3])
@@ -249,7 +250,7 @@ def _pool_reduce_inside(xf, shape, window, strides, out_shape, fill, is_max, out
                 o += c
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pool_select_inside(vf, xf, shape, window, strides, out_shape, out, scatter, b0, b1):
     """_pool_select for windows inside the operand, branch-free over channels."""
     c = np.uint64(shape[3])
@@ -278,7 +279,7 @@ def _pool_select_inside(vf, xf, shape, window, strides, out_shape, out, scatter,
                 o += c
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pool_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max, out, b0, b1):
     n, h, w, c = shape
     for b in range(b0, b1):
@@ -304,7 +305,7 @@ def _pool_reduce(xf, shape, window, strides, lo, out_shape, fill, is_max, out, b
                                 out[o + k] = v
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pool_choose(xf, shape, b, oh, ow, window, strides, lo, fill, best, best_at):
     """best_at[k]: the flat index of channel k's first maximum in the window at (oh, ow)
     (NaN counting as the maximum), -1 for a padded position."""
@@ -324,7 +325,7 @@ def _pool_choose(xf, shape, b, oh, ow, window, strides, lo, fill, best, best_at)
             first = False
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _pool_select(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatter, b0, b1):
     """Gather (out[o] = v[arg-max]) or scatter (out[arg-max] += v[o]) for pooling windows."""
     c = shape[3]
@@ -343,7 +344,7 @@ def _pool_select(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatt
                             out[o + k] = vf[best_at[k]]
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _unravel(i, shape):
     """The 4-d position of row-major flat index i in `shape`."""
     i, o3 = divmod(i, shape[3])
@@ -352,7 +353,7 @@ def _unravel(i, shape):
     return o0, o1, o2, o3
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def window_parts(shape, window, strides, lo, out_shape):
     """Parts a pooling splits into, each writing its own outputs (and, for a scatter, its
     own operand positions): one per batch item when windows pool axes 1 and 2 only, else
@@ -361,7 +362,7 @@ def window_parts(shape, window, strides, lo, out_shape):
     return shape[0] if _spatial_only(shape, window, strides, lo, out_shape) else 1
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def window_reduce_part(xf, shape, window, strides, lo, out_shape, fill, is_max, out, k):
     """Part k of reduce_window_max (is_max) or reduce_window_sum of a raveled 4-d operand
     into `out` (np.empty of the output's size, raveled)."""
@@ -378,7 +379,7 @@ def window_reduce_part(xf, shape, window, strides, lo, out_shape, fill, is_max, 
                                         is_max)
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def _zero_part(out, shape, window, strides, lo, out_shape, k):
     """Zeros over part k's operand positions (one batch item's, or all for a single part)."""
     if window_parts(shape, window, strides, lo, out_shape) == shape[0]:
@@ -390,7 +391,7 @@ def _zero_part(out, shape, window, strides, lo, out_shape, k):
         out[start + q] = 0
 
 
-@njit(cache=True, nogil=True)
+@cached_njit(nogil=True)
 def window_select_part(vf, xf, shape, window, strides, lo, out_shape, fill, out, scatter, k):
     """Part k of select_and_gather_add, t at each window's arg-max of x (out: zeros of the
     output's size), or, scatter, of select_and_scatter_add, each window's s added at its
