@@ -248,6 +248,7 @@ def test_a_threaded_convolution_kernel_takes_over_with_the_same_bits(monkeypatch
         monkeypatch.setattr(tj.config, "parallel_convolutions", setting)
         monkeypatch.setattr(tj.config, "sync_compile", sync)
         assert tj.jit(step).lower(x, w).source == threaded.source
+    monkeypatch.setattr(tj.config, "parallel_convolutions", False)  # eager: serial kernels
     value, grads = step(x, w)
     for got, want in zip(answered, [value, grads]):
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-4, atol=1e-3)
