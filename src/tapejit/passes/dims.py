@@ -22,6 +22,7 @@ class Dims:
     def __init__(self) -> None:
         self.parent: list[int] = []
         self.shapes: dict[int, tuple] = {}
+        self.results: dict[tuple, Eqn] = {}
 
     def fresh(self, size: int):
         if size == 1:
@@ -169,11 +170,33 @@ def _rule(eqn: Eqn):
     return None
 
 
+def _sizeless(value) -> bool:
+    return value is None or isinstance(value, (bool, str))
+
+
+def _like_an_earlier_one(dims: Dims, eqn: Eqn) -> None:
+    """An equation with no rule makes fresh dimensions, but a type rule is a function of its
+    operands' types and its params: when the params hold no number (so no size), an
+    equation of the same primitive on operands of the same symbolic shapes has outputs of
+    the same symbolic shapes (the forward's svd and the gradient's, say, so CSE merges
+    them)."""
+    if not all(_sizeless(v) for v in eqn.params.values()):
+        return
+    key = (eqn.prim.name, tuple(sorted(eqn.params.items())),
+           tuple((str(a.type), dims.key(a)) for a in eqn.inputs))
+    earlier = dims.results.setdefault(key, eqn)
+    for mine, theirs in zip(eqn.outputs, earlier.outputs):
+        for a, b in zip(dims.of(mine), dims.of(theirs)):
+            dims.unify(a, b)
+
+
 def propagate(dims: Dims, program: Program) -> Dims:
     for eqn in program.eqns:
         rule = _rule(eqn)
         if rule is not None:
             rule(dims, eqn)
+        else:
+            _like_an_earlier_one(dims, eqn)
     return dims
 
 
