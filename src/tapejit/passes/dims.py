@@ -11,7 +11,7 @@ Size-1 dimensions stay the constant 1 (they broadcast, and kernels are specialis
 
 from __future__ import annotations
 
-from tapejit.ir import Eqn, Program, Var
+from tapejit.ir import Eqn, Program, Var, params_key
 
 ONE = "1"
 
@@ -157,7 +157,8 @@ RULES = {
 }
 """How each primitive relates its output's dimensions to its inputs'; elementwise ones
 broadcast, reductions keep axes, and an equation not listed makes fresh dimensions (no
-relation assumed: never wrong, at worst a missed fusion)."""
+relation assumed: never wrong, at worst a missed fusion), unless it repeats an earlier
+equation (`_like_an_earlier_one`)."""
 
 
 def _rule(eqn: Eqn):
@@ -182,7 +183,7 @@ def _like_an_earlier_one(dims: Dims, eqn: Eqn) -> None:
     them)."""
     if not all(_sizeless(v) for v in eqn.params.values()):
         return
-    key = (eqn.prim.name, tuple(sorted(eqn.params.items())),
+    key = (eqn.prim.name, params_key(eqn.params),
            tuple((str(a.type), dims.key(a)) for a in eqn.inputs))
     earlier = dims.results.setdefault(key, eqn)
     for mine, theirs in zip(eqn.outputs, earlier.outputs):

@@ -7,7 +7,8 @@ LAPACK's solves and factorizations.
 Every function here is serial (no prange): a kernel links these into its own code and is
 cached on disk, and Numba's cached code segfaults when it holds a parallel function linked
 into a caller (numba issue 8578; measured here with a parallel convolution, on every load
-of the kernel from the cache). Parallel loops belong to the kernel itself.
+of the kernel from the cache). Parallel loops belong to the kernel itself. Each is jitted
+with keyed_cache.cached_njit: Numba's disk cache, safe when processes compile it at once.
 
 A name is imported from its module on first use (a kernel imports only what it calls), so a
 process that never convolves does not pay for creating the convolution's dispatchers."""
