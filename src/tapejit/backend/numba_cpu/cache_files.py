@@ -9,6 +9,8 @@ group or others, each file a regular file owned by the user. Everything tapejit 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import stat
 import tempfile
@@ -151,3 +153,15 @@ def make_private(path: Path) -> None:
         os.chmod(path, 0o600, follow_symlinks=False)
     except (OSError, NotImplementedError):
         pass
+
+
+@contextlib.contextmanager
+def locked(path: Path | str):
+    """Hold an exclusive lock on the file `path` (created 0600) against other processes
+    and other threads; the system releases it if the holder dies."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -10,7 +10,6 @@ once: the first compiles and records; the others wait, then load what it wrote.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from tapejit.backend.numba_cpu.cache_files import (
     UnsafeCacheError,
+    locked,
     make_private,
     read_regular,
     remove,
@@ -121,10 +121,5 @@ def exclusive(kernels: Path, key: str):
     """Hold the kernel's lock, against other threads and other processes."""
     with _THREAD_LOCKS_GUARD:
         thread_lock = _THREAD_LOCKS.setdefault(key, threading.Lock())
-    with thread_lock:
-        fd = os.open(kernels / f"k_{key}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)
+    with thread_lock, locked(kernels / f"k_{key}.lock"):
+        yield

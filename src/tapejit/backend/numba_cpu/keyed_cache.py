@@ -18,30 +18,31 @@ an older tapejit are never read.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import os
 
 from numba import njit
 from numba.core.caching import IndexDataCacheFile
 
+from tapejit.backend.numba_cpu.cache_files import locked
+
 
 class KeyedCacheFile(IndexDataCacheFile):
     """Numba's index and data files, with data files named by their key."""
 
     def __init__(self, cache_path: str, filename_base: str, source_stamp) -> None:
-        super().__init__(cache_path, f"{filename_base}.keyed", source_stamp)
-        self._lock_path = f"{self._index_path}.lock"
+        self._base, self._stamp = f"{filename_base}.keyed", source_stamp
+        super().__init__(cache_path, self._base, source_stamp)
+        self._lock_path = os.path.join(cache_path, f"{self._base}.lock")
 
     def _data_name_of(self, key) -> str:
-        digest = hashlib.sha256(repr((key, self._source_stamp)).encode()).hexdigest()[:24]
-        return self._data_name_pattern.replace("{number:d}", digest)
+        digest = hashlib.sha256(repr((key, self._stamp)).encode()).hexdigest()[:24]
+        return f"{self._base}.{digest}.nbc"
 
     def save(self, key, data) -> None:
         name = self._data_name_of(key)
         self._save_data(name, (key, data))
-        with _locked(self._lock_path):
+        with locked(self._lock_path):
             overloads = self._load_index()
             if overloads.get(key) != name:
                 overloads[key] = name
@@ -54,22 +55,15 @@ class KeyedCacheFile(IndexDataCacheFile):
         return None
 
 
-@contextlib.contextmanager
-def _locked(path: str):
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
 def key_files(dispatcher):
-    """Make `dispatcher` (jitted with cache=True) keep its disk cache in keyed files."""
+    """Make `dispatcher` (jitted with cache=True) keep its disk cache in keyed files. A Numba
+    whose cache is laid out otherwise keeps its own."""
     cache = dispatcher._cache
-    plain = cache._cache_file
-    cache._cache_file = KeyedCacheFile(cache._cache_path, cache._impl.filename_base,
-                                       plain._source_stamp)
+    try:
+        base, stamp = cache._impl.filename_base, cache._impl.locator.get_source_stamp()
+        cache._cache_file = KeyedCacheFile(cache._cache_path, base, stamp)
+    except AttributeError:
+        pass
     return dispatcher
 
 
