@@ -11,6 +11,7 @@ import textwrap
 import time
 from pathlib import Path
 
+from numba.core.caching import FunctionCache
 from numba.core.dispatcher import Dispatcher
 
 from tapejit.backend.numba_cpu import vmath
@@ -129,8 +130,8 @@ def _vmath_dispatchers():
 
 
 def test_every_cached_vmath_function_keeps_keyed_files():
-    cached = {name: d for name, d in _vmath_dispatchers() if d._cache.__class__.__name__
-              == "FunctionCache"}
+    cached = {name: d for name, d in _vmath_dispatchers()
+              if isinstance(d._cache, FunctionCache)}
     assert len(cached) > 50
     plain = [name for name, d in cached.items()
              if not isinstance(d._cache._cache_file, KeyedCacheFile)]

@@ -184,7 +184,7 @@ def _like_an_earlier_one(dims: Dims, eqn: Eqn) -> None:
     if not all(_sizeless(v) for v in eqn.params.values()):
         return
     key = (eqn.prim.name, params_key(eqn.params),
-           tuple((str(a.type), dims.key(a)) for a in eqn.inputs))
+           tuple((a.type.dtype, dims.key(a)) for a in eqn.inputs))
     earlier = dims.results.setdefault(key, eqn)
     for mine, theirs in zip(eqn.outputs, earlier.outputs):
         for a, b in zip(dims.of(mine), dims.of(theirs)):

@@ -31,12 +31,12 @@ class KeyedCacheFile(IndexDataCacheFile):
     """Numba's index and data files, with data files named by their key."""
 
     def __init__(self, cache_path: str, filename_base: str, source_stamp) -> None:
-        self._base, self._stamp = f"{filename_base}.keyed", source_stamp
+        self._base = f"{filename_base}.keyed"
         super().__init__(cache_path, self._base, source_stamp)
         self._lock_path = os.path.join(cache_path, f"{self._base}.lock")
 
     def _data_name_of(self, key) -> str:
-        digest = hashlib.sha256(repr((key, self._stamp)).encode()).hexdigest()[:24]
+        digest = hashlib.sha256(repr((key, self._source_stamp)).encode()).hexdigest()[:24]
         return f"{self._base}.{digest}.nbc"
 
     def save(self, key, data) -> None:
@@ -50,9 +50,10 @@ class KeyedCacheFile(IndexDataCacheFile):
 
     def load(self, key):
         stored = super().load(key)
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
-            return stored[1]
-        return None
+        if stored is None:
+            return None
+        stored_key, data = stored
+        return data if stored_key == key else None
 
 
 def key_files(dispatcher):
@@ -60,8 +61,8 @@ def key_files(dispatcher):
     whose cache is laid out otherwise keeps its own."""
     cache = dispatcher._cache
     try:
-        base, stamp = cache._impl.filename_base, cache._impl.locator.get_source_stamp()
-        cache._cache_file = KeyedCacheFile(cache._cache_path, base, stamp)
+        cache._cache_file = KeyedCacheFile(cache._cache_path, cache._impl.filename_base,
+                                           cache._cache_file._source_stamp)
     except AttributeError:
         pass
     return dispatcher
