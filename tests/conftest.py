@@ -1,7 +1,8 @@
 """Test-wide setup: float64 by default in checks, private kernel caches per run (made by
 the process that starts the run, shared with its xdist workers, removed at its end), kernels
 waited for (the first tier's tests switch that back), convolutions serial (a threaded kernel
-costs seconds more to compile; tests of it ask for it)."""
+costs seconds more to compile; tests of it ask for it), and every eager temporary's array
+reused however small (ops.temporaries), so that every eager test exercises the reuse."""
 
 import os
 import shutil
@@ -25,6 +26,14 @@ os.environ.setdefault("TAPEJIT_SYNC_COMPILE", "1")  # tests/test_first_tier.py t
 os.environ.setdefault("TAPEJIT_PARALLEL_CONVOLUTIONS", "0")
 
 import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _reuse_every_temporary():
+    from tapejit.ops import temporaries
+
+    temporaries.REUSE_BYTES = 0
+    yield
 
 
 @pytest.fixture(autouse=True)

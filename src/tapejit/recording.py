@@ -128,6 +128,18 @@ class Recorder:
         if self._pruner.pending:
             self._pruner.prune()
 
+    def references(self, tensor) -> int | None:
+        """How many references this tape holds to `tensor` when the value waits to be freed
+        (the pruner's count: the gradient can compute it again), else None: a value the tape
+        keeps, or one it does not know and the next op's entry may keep."""
+        return self._pruner.references(tensor)
+
+    def gave_up(self, tensor) -> None:
+        """Called by `trace.bind_into` when `tensor`, a temporary, gave its array to an op's
+        result."""
+        if self._pruner.references(tensor) is not None:
+            self._pruner.give_up(tensor)
+
     def _track(self, entry) -> None:
         """Pruning (autodiff.pruning): a big output may be freed when this non-persistent
         tape is the only thing recording; while any waits, each op's reads are noted."""

@@ -254,6 +254,51 @@ def bind(prim, *args, **params):
     return out
 
 
+def bind_into(spare: Tensor | None, prim, *args):
+    """bind(prim, *args), its result written into the array of `spare`, an operand that is a
+    temporary nobody else can see (ops.temporaries says which), when the primitive can
+    (Primitive.impl_into) and the result has that array's dtype, shape and layout: the
+    same bits, one array fewer alive. `spare` then holds a placeholder. TAPEJIT_DEBUG_NANS
+    reads every operand's values after the op: with it on, no array is reused."""
+    if spare is None or prim.impl_into is None or config.debug_nans:
+        return bind(prim, *args)
+    target = spare._value
+    values = tuple(a._value if type(a) is Tensor else a for a in args)
+    if not any(a is spare for a in args) or not all(_fits(v, target) for v in values):
+        return bind(prim, *args)
+    tapes = STATE.tapes
+    for tape in tapes:
+        tape.before_op()
+    result = prim.impl_into(target, *values)
+    spare._value = placeholder(target)
+    for tape in tapes:
+        tape.gave_up(spare)
+    out = Tensor(result)
+    if config.checks:
+        for check in EAGER_CHECKS:
+            check(prim, args, {}, out)
+    for tape in tapes:
+        tape.on_op(prim, args, {}, out)
+    return out
+
+
+def _fits(value, target: np.ndarray) -> bool:
+    """Whether an operand leaves the result of an elementwise op in `target`'s dtype, shape
+    and (C-contiguous) layout, as a fresh result would be: an array like it, or a scalar of
+    its dtype."""
+    if type(value) is np.ndarray and value.ndim:
+        return (value.shape == target.shape and value.dtype == target.dtype
+                and value.flags.c_contiguous)
+    return isinstance(value, (np.ndarray, np.generic)) and value.dtype == target.dtype
+
+
+def placeholder(value: np.ndarray) -> np.ndarray:
+    """An array of `value`'s dtype and shape that takes no memory (NaN where it can hold
+    one, so a wrong read shows): what a Tensor whose array was given up holds."""
+    fill = np.full((), np.nan if value.dtype.kind == "f" else 0, value.dtype)
+    return np.broadcast_to(fill, value.shape)
+
+
 def _traced(prim, args, params):
     out = _emit(top_trace(args), prim, args, params)
     for tape in STATE.tapes:

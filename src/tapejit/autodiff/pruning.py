@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 from tapejit.autodiff.eager import op_vjp
 from tapejit.autodiff.record import remaking_program
 from tapejit.ir import interpret
+from tapejit.ops.temporaries import COUNTS_AS_ASSUMED
 from tapejit.tensor import Tensor
+from tapejit.trace import placeholder
 
 PRUNE_BYTES = 1 << 20
 """Recorded outputs at least this big may be freed; smaller ones are not worth the check."""
@@ -29,13 +29,6 @@ _TAPE_REFERENCES = 4
 """References to a pending Tensor besides the recorded ops' inputs that read it, when only
 the tape holds it: its entry's outputs, the pending list, and (while counted) the loop
 variable and getrefcount's argument."""
-
-COUNTS_AS_ASSUMED = (3, 10) <= sys.version_info[:2] < (3, 14) and getattr(
-    sys, "_is_gil_enabled", lambda: True)()
-"""Whether this interpreter counts references as _TAPE_REFERENCES assumes (measured on
-CPython 3.11; 3.14 may leave borrowed references uncounted, and a free-threaded build counts
-differently): elsewhere nothing is freed, since a count one too low would free a value the
-user still holds."""
 
 
 def backward_reads(entry, watched) -> tuple[set[int], bool]:
@@ -98,12 +91,25 @@ class Pruner:
         for t in self.pending:
             k = id(t)
             if sys.getrefcount(t) == _TAPE_REFERENCES + self.uses[k]:
-                t._value = _placeholder(t._value)
+                t._value = placeholder(t._value)
                 self.pruned.add(k)
                 del self.uses[k]
             else:
                 still.append(t)
         self.pending = still
+
+    def references(self, t: Tensor) -> int | None:
+        """How many references this tape holds to `t` when it waits to be freed (its
+        entry's outputs, the pending list and the recorded inputs that read it), else
+        None."""
+        uses = self.uses.get(id(t))
+        return None if uses is None else _TAPE_REFERENCES - 2 + uses
+
+    def give_up(self, t: Tensor) -> None:
+        """`t`, pending, gave its array to an op's result (trace.bind_into): it is freed."""
+        del self.uses[id(t)]
+        self.pending = [p for p in self.pending if p is not t]
+        self.pruned.add(id(t))
 
     def freed_residuals(self) -> bool:
         """Whether a value some recorded VJP reads was freed (the gradient must compute it
@@ -121,10 +127,3 @@ class Pruner:
         for t, value in zip(freed, values):
             t._value = value
         self.pruned.clear()
-
-
-def _placeholder(value: np.ndarray) -> np.ndarray:
-    """An array of `value`'s dtype and shape that takes no memory (NaN where it can hold
-    one, so a wrong read shows)."""
-    fill = np.full((), np.nan if value.dtype.kind == "f" else 0, value.dtype)
-    return np.broadcast_to(fill, value.shape)

@@ -78,6 +78,9 @@ class Primitive:
     type_rule(*in_types, **params) -> TensorType     (abstract eval; also the verifier's check;
                                                       a tuple of types for several outputs)
     impl(*arrays, **params) -> ndarray                (NumPy; eager mode and the interpreter)
+    impl_into(out, *arrays) -> out                    (impl's bits written into `out`, an array
+                                                      of the result's type: eager ops reuse a
+                                                      temporary operand's array this way)
     jvp(primals, tangents, out, **params) -> tangent  (written with ops, so it can be traced)
     transpose(ct, *args, **params) -> input cts       (linear prims; linear args are Undefined)
     batch(prim, args, dims, **params) -> (out, dim)   (vmap: dims[i] is the batched axis of
@@ -99,6 +102,7 @@ class Primitive:
     name: str
     type_rule: Callable[..., Any]
     impl: Callable[..., Any]
+    impl_into: Callable[..., Any] | None = None
     jvp: Callable[..., Any] | None = None
     transpose: Callable[..., Any] | None = None
     batch: Callable[..., Any] | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from tapejit import ops
 from tapejit.math_more.elementwise import truediv
 from tapejit.ops.operands import binary_operands, float_operand
+from tapejit.ops.temporaries import forwards_operands
 
 
 def _named(fn, wrapper, name: str):
@@ -22,6 +23,7 @@ def _named(fn, wrapper, name: str):
 
 def tf_unary(fn, name: str):
     """fn(x) as TF's name(x, name=None)."""
+    @forwards_operands
     def wrapper(x, name=None):
         del name
         return fn(x)
@@ -30,6 +32,7 @@ def tf_unary(fn, name: str):
 
 def tf_binary(fn, name: str):
     """fn(x, y) as TF's name(x, y, name=None)."""
+    @forwards_operands
     def wrapper(x, y, name=None):
         del name
         return fn(x, y)

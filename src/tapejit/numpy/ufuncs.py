@@ -8,10 +8,11 @@ import numpy as np
 from tapejit.errors import DTypeError, op_error
 from tapejit.numpy.arguments import operands
 from tapejit.ops.operands import cast
+from tapejit.ops.temporaries import spare_operand
 from tapejit.primitives import arithmetic as arith
 from tapejit.primitives import compare, elementwise
 from tapejit.site import user_site
-from tapejit.trace import bind
+from tapejit.trace import bind, bind_into
 
 
 def float_dtype(dtype: np.dtype) -> np.dtype:
@@ -27,7 +28,8 @@ def _floats(name: str, *xs) -> list:
 
 def _float_function(prim, name: str):
     def fn(x):
-        return bind(prim, *_floats(name, x))
+        spare = spare_operand(x)
+        return bind_into(spare, prim, *_floats(name, x))
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name} (NumPy's np.{name}); integers give NumPy's float type."
     return fn
@@ -51,12 +53,13 @@ def _no_bool(name: str):
 
 def _binary(prim, name: str, on_bool=None):
     def fn(x1, x2):
+        spare = spare_operand(x1, x2)
         a, b = operands(name, x1, x2)
         if a.dtype.kind == "b":
             if on_bool is None:
                 raise _no_bool(name)
             return bind(on_bool, a, b)
-        return bind(prim, a, b)
+        return bind_into(spare, prim, a, b)
     fn.__name__ = name
     fn.__doc__ = f"Elementwise {name} with NumPy's broadcasting and dtype rules."
     return fn
@@ -71,10 +74,11 @@ minimum = _binary(arith.minimum_p, "minimum", compare.and_p)
 
 def divide(x1, x2):
     """True division; integer and bool operands give float64, as in NumPy."""
+    spare = spare_operand(x1, x2)
     a, b = operands("divide", x1, x2)
     if a.dtype.kind != "f":
         a, b = cast(a, np.float64), cast(b, np.float64)
-    return bind(arith.div_p, a, b)
+    return bind_into(spare, arith.div_p, a, b)
 
 
 true_divide = divide
@@ -95,10 +99,11 @@ pow = power  # noqa: A001
 
 
 def negative(x):
+    spare = spare_operand(x)
     (a,) = operands("negative", x)
     if a.dtype.kind == "b":
         raise _no_bool("negative")
-    return bind(arith.neg_p, a)
+    return bind_into(spare, arith.neg_p, a)
 
 
 def square(x):

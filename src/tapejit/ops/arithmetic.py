@@ -6,6 +6,7 @@ import numpy as np
 
 from tapejit.errors import DTypeError, op_error
 from tapejit.ops.operands import binary_operands, cast, numeric_operand
+from tapejit.ops.temporaries import spare_operand
 from tapejit.primitives.arithmetic import (
     add_p,
     div_p,
@@ -20,19 +21,20 @@ from tapejit.primitives.arithmetic import (
 )
 from tapejit.site import user_site
 from tapejit.tensor import Tensor
-from tapejit.trace import bind
+from tapejit.trace import bind, bind_into
 
 
 def _binary(prim, op):
     """The user function of a binary primitive. Booleans are not numbers here (TF's rule;
     tapejit.numpy combines them as NumPy does): refused eagerly and under jit alike."""
     def fn(x, y):
+        spare = spare_operand(x, y)
         a, b = binary_operands(op, x, y)
         if (a._value if type(a) is Tensor else a).dtype.kind == "b":
             raise op_error(DTypeError, op, f"expects a numeric operand, got bool{list(a.shape)}",
                            "use tj.math.logical_and/logical_or for booleans, or cast them to a "
                            "number first", user_site())
-        return bind(prim, a, b)
+        return bind(prim, a, b) if spare is None else bind_into(spare, prim, a, b)
     fn.__name__, fn.__doc__ = op, f"Elementwise {op} with NumPy broadcasting."
     return fn
 
@@ -46,15 +48,18 @@ minimum = _binary(minimum_p, "minimum")
 
 def divide(x, y):
     """True division; integer operands give float32 (float64 for 64-bit integers)."""
+    spare = spare_operand(x, y)
     a, b = binary_operands("divide", x, y)
     if a.dtype.kind in "iub":
         dtype = np.float64 if a.dtype.itemsize == 8 else np.float32
         a, b = cast(a, dtype), cast(b, dtype)
-    return bind(div_p, a, b)
+    return bind(div_p, a, b) if spare is None else bind_into(spare, div_p, a, b)
 
 
 def negative(x):
-    return bind(neg_p, numeric_operand(x, "negative"))
+    spare = spare_operand(x)
+    x = numeric_operand(x, "negative")
+    return bind(neg_p, x) if spare is None else bind_into(spare, neg_p, x)
 
 
 def square(x):

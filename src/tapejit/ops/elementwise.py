@@ -4,13 +4,17 @@ float32; abs and sign take any number."""
 from __future__ import annotations
 
 from tapejit.ops.operands import binary_operands, cast, float_operand, numeric_operand
+from tapejit.ops.temporaries import spare_operand
 from tapejit.primitives import elementwise as prims
 from tapejit.tensor import Tensor
-from tapejit.trace import bind
+from tapejit.trace import bind, bind_into
 
 
 def _float_unary(prim):
     def fn(x):
+        spare = spare_operand(x)
+        if spare is not None:
+            return bind_into(spare, prim, x)
         if type(x) is Tensor and x._value.dtype.kind == "f":  # float_operand's common case
             return bind(prim, x)
         return bind(prim, float_operand(x, prim.name))

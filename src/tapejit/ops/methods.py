@@ -18,6 +18,7 @@ from tapejit.ops.indexing import getitem
 from tapejit.ops.linalg import matmul
 from tapejit.ops.operands import cast
 from tapejit.ops.shape import transpose
+from tapejit.ops.temporaries import forwards_operands
 from tapejit.primitives.rounding import floor_divide_p, mod_p
 
 floordiv = _operands.binary_function(
@@ -28,20 +29,25 @@ floormod = _operands.binary_function(
     "NumPy's result; integer x % 0 is 0).")
 
 
+def _reflected(op):
+    """`op` with its operands swapped: the method of a reflected operator (`2 * t`)."""
+    return forwards_operands(lambda self, other: op(other, self))
+
+
 def _divmod(x, y):
     return floordiv(x, y), floormod(x, y)
 
 
 METHODS = {
-    "__add__": add, "__radd__": lambda self, other: add(other, self),
-    "__sub__": subtract, "__rsub__": lambda self, other: subtract(other, self),
-    "__mul__": multiply, "__rmul__": lambda self, other: multiply(other, self),
-    "__truediv__": divide, "__rtruediv__": lambda self, other: divide(other, self),
-    "__pow__": power, "__rpow__": lambda self, other: power(other, self),
-    "__floordiv__": floordiv, "__rfloordiv__": lambda self, other: floordiv(other, self),
-    "__mod__": floormod, "__rmod__": lambda self, other: floormod(other, self),
-    "__divmod__": _divmod, "__rdivmod__": lambda self, other: _divmod(other, self),
-    "__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self),
+    "__add__": add, "__radd__": _reflected(add),
+    "__sub__": subtract, "__rsub__": _reflected(subtract),
+    "__mul__": multiply, "__rmul__": _reflected(multiply),
+    "__truediv__": divide, "__rtruediv__": _reflected(divide),
+    "__pow__": power, "__rpow__": _reflected(power),
+    "__floordiv__": floordiv, "__rfloordiv__": _reflected(floordiv),
+    "__mod__": floormod, "__rmod__": _reflected(floormod),
+    "__divmod__": _divmod, "__rdivmod__": _reflected(_divmod),
+    "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
     "__neg__": negative, "__abs__": abs,
     "__lt__": less, "__le__": less_equal, "__gt__": greater, "__ge__": greater_equal,
     "__eq__": equal, "__ne__": not_equal,

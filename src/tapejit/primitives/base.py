@@ -39,7 +39,24 @@ def quiet(fn: Callable) -> Callable:
     def impl(*args, **params):
         with np.errstate(all="ignore"):
             return fn(*args, **params)
+    impl.ufunc, impl.quiet = (fn if isinstance(fn, np.ufunc) else None), True
     return impl
+
+
+def writing_into(impl: Callable) -> Callable | None:
+    """`impl` as a Primitive's impl_into(out, *arrays): the same ufunc, under the same error
+    state, writing into `out`; None unless `impl` is one NumPy ufunc on arrays (plain, or
+    wrapped by `quiet`, `scalar_operator` or `scalar_negative`)."""
+    ufunc = impl if isinstance(impl, np.ufunc) else getattr(impl, "ufunc", None)
+    if ufunc is None:
+        return None
+    if not getattr(impl, "quiet", False):
+        return lambda out, *arrays: ufunc(*arrays, out=out)
+
+    def into(out, *arrays):
+        with np.errstate(all="ignore"):
+            return ufunc(*arrays, out=out)
+    return into
 
 
 _FLOAT_SCALARS = (np.float32, np.float64)
@@ -55,6 +72,7 @@ def scalar_operator(ufunc: Callable, operator: Callable) -> Callable:
             return operator(x, y)
         return ufunc(x, y)
     impl.__name__ = getattr(ufunc, "__name__", "impl")
+    impl.ufunc = ufunc
     impl.infix = {operator_module.add: "+", operator_module.sub: "-",
                   operator_module.mul: "*"}.get(operator)
     return impl
@@ -68,6 +86,7 @@ def scalar_negative(x):
 scalar_negative.prefix = "-"
 """`infix` and `prefix` name the Python operator that computes an impl on float operands
 (generated code writes it inline: autodiff.chain)."""
+scalar_negative.ufunc = np.negative
 
 
 # --- type-rule helpers ---------------------------------------------------------------------
@@ -194,8 +213,9 @@ def unary(name: str, impl: Callable, jvp: Callable | None, *, operands: str = "f
         check(x)
         return x
 
-    return Primitive(name=name, type_rule=type_rule, impl=impl, jvp=jvp, transpose=transpose,
-                     batch=elementwise_batch)
+    into = None if operands == "bool" else writing_into(impl)
+    return Primitive(name=name, type_rule=type_rule, impl=impl, impl_into=into, jvp=jvp,
+                     transpose=transpose, batch=elementwise_batch)
 
 
 def binary(name: str, impl: Callable, jvp: Callable | None, *, out_dtype=None,
@@ -208,8 +228,9 @@ def binary(name: str, impl: Callable, jvp: Callable | None, *, out_dtype=None,
         check(x)
         return TensorType(out_dtype or dtype, broadcast_shapes(x, y))
 
-    return Primitive(name=name, type_rule=type_rule, impl=impl, jvp=jvp, transpose=transpose,
-                     batch=elementwise_batch)
+    into = None if out_dtype or operands == "bool" else writing_into(impl)
+    return Primitive(name=name, type_rule=type_rule, impl=impl, impl_into=into, jvp=jvp,
+                     transpose=transpose, batch=elementwise_batch)
 
 
 def linear(name: str, type_rule: Callable, impl: Callable, transpose: Callable, *,
