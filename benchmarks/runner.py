@@ -30,6 +30,9 @@ def measure_case(workload: ModuleType, case: Case, libraries: list[str],
             subject = _attempt(row, lambda row=row: prepare(row, workload, case))
             if subject is not None:
                 subjects.append((row, subject))
+                for name, companion in subject.companions.items():
+                    rows.append(Row(workload.NAME, case.name, name, note=companion.note))
+                    subjects.append((rows[-1], companion))
         _attempt_all(subjects, budget)
     return rows
 

@@ -25,6 +25,9 @@ class Subject:
     jitted, args: for tapejit's jit, the JitFunction and its arguments (phases and kernel).
     rebatch: a builder of the same function on a new batch size (compile workload).
     note: how the library was asked to do the work, when that is not obvious.
+    companions: variants timed in the same process, interleaved with this one, each its
+        own row (library name -> Subject): for a ratio of two ways to run the same code,
+        which separate processes would bury under their own differences.
     """
 
     run: Callable[[], object]
@@ -33,6 +36,7 @@ class Subject:
     rebatch: Callable[[int], Subject] | None = None
     note: str = ""
     checked: bool = True
+    companions: dict[str, Subject] = field(default_factory=dict)
 
 
 def leaves(value) -> list[np.ndarray]:

@@ -40,6 +40,8 @@ def test_smoke_run_writes_every_workload_measured_and_correct(tmp_path):
     assert {r["workload"] for r in rows} == set(workloads.SMOKE)
     assert {r["library"] for r in rows} >= {"tapejit", "tapejit-sync", "numpy", "numba",
                                             "pytape"}
+    assert any(r["workload"] == "busy" and r["library"] == "tapejit-serial"  # timed beside
+               and "tapejit's process" in r["note"] for r in rows)  # tapejit, in its process
     failed = [(r["workload"], r["case"], r["library"], r["status"]) for r in rows
               if r["status"] != "ok"]
     assert not failed

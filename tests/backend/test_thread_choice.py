@@ -83,6 +83,24 @@ def test_a_one_thread_call_restores_the_callers_own_thread_count(monkeypatch):
     assert 1 in counts and 2 in counts
 
 
+def test_calls_a_caller_holds_to_one_thread_are_not_counted(monkeypatch):
+    """Nothing to choose there; timed as 'all threads', they would make that way look as
+    fast as one thread."""
+    kernel, counts = _timed_kernel(monkeypatch, 1.0, 2.0)
+    choice = ThreadChoice(kernel)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        assert [choice(i) for i in range(20)] == [2 * i for i in range(20)]
+        assert choice.calls == 0 and choice.seconds == [None, None] and counts == [1] * 20
+        numba.set_num_threads(2)
+        for i in range(40):
+            choice(i)
+    finally:
+        numba.set_num_threads(before)
+    assert choice.one_thread and choice.seconds == [2.0, 1.0]
+
+
 def test_a_parallel_kernel_gives_the_same_bits_whichever_way_it_runs():
     f = tj.jit(lambda x: (tj.math.tanh(x) * x, tj.math.exp(-x * x) * 3.0))
     x = np.random.default_rng(0).standard_normal(1 << 17).astype(np.float32)

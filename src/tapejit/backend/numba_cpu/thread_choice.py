@@ -49,7 +49,9 @@ TRIAL_EVERY calls: up to a fifth of a process's calls ran on all threads, 12% sl
 
 class ThreadChoice:
     """`call` (a parallel kernel's entry) on all threads or on one. A caller's own
-    numba.set_num_threads stays its choice of 'all'; a one-thread call restores it."""
+    numba.set_num_threads stays its choice of 'all'; a one-thread call restores it. A caller
+    that holds Numba to one thread leaves nothing to choose: such calls run as they are and
+    are not counted (timed as 'all threads', they would blur that way's record)."""
 
     __slots__ = ("call", "compiled", "seconds", "calls", "one_thread", "gap", "next_trial",
                  "probation")
@@ -65,6 +67,8 @@ class ThreadChoice:
         self.probation: list[float] | None = None  # all-threads times since a lucky trial
 
     def __call__(self, *args):
+        if get_num_threads() == 1:
+            return self.call(*args)
         self.calls += 1
         on_probation = self.probation is not None
         trial = self.calls == self.next_trial and not on_probation
