@@ -178,3 +178,13 @@ def test_nan_hunting_sees_every_operand_whole():
             tj.math.log((x * 2.0) - 2.0)
     finally:
         tj.config.update("debug_nans", False)
+
+
+def test_an_op_that_fails_in_place_leaves_the_tape_consistent():
+    x = tj.constant(np.full(50, 3e38, np.float32))
+    with tj.GradientTape() as tape:
+        tape.watch(x)
+        with np.errstate(over="raise"), pytest.raises(tj.errors.TapejitError, match="add"):
+            _ = (x * 1.0) + x  # overflows: NumPy raises after writing into the temporary
+        y = tj.reduce_sum(x * 2.0)
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), np.full(50, 2.0, np.float32))

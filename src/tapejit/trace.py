@@ -269,10 +269,14 @@ def bind_into(spare: Tensor | None, prim, *args):
     tapes = STATE.tapes
     for tape in tapes:
         tape.before_op()
-    result = prim.impl_into(target, *values)
-    spare._value = placeholder(target)
-    for tape in tapes:
-        tape.gave_up(spare)
+    try:
+        result = prim.impl_into(target, *values)
+    except Exception as e:
+        raise _explain_failure(prim, values, {}, e) from None
+    finally:  # whatever the array holds now, it is no longer the operand's value
+        spare._value = placeholder(target)
+        for tape in tapes:
+            tape.gave_up(spare)
     out = Tensor(result)
     if config.checks:
         for check in EAGER_CHECKS:

@@ -78,7 +78,10 @@ def _references_when_temporary(t: Tensor) -> int:
     """The reference count `spare_operand` sees for `t` when nothing but the call and the
     tapes that will free it hold it; -1 when a tape holds it for longer."""
     refs = 3  # spare_operand's parameter, getrefcount's argument, the entry's parameter
-    frame = sys._getframe(3)  # the entry's caller
+    try:
+        frame = sys._getframe(3)  # the entry's caller
+    except ValueError:  # called from outside any Python frame: nothing to go by
+        return -1
     while frame is not None and frame.f_code in _FORWARDERS:
         refs += 1
         frame = frame.f_back
