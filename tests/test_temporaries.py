@@ -126,7 +126,9 @@ def test_each_path_to_an_op_reuses_a_temporary():
                        lambda: -(x * 2.0), lambda: tj.math.exp(x * 2.0),
                        lambda: tj.numpy.exp(x * 2.0), lambda: tj.math.add(x * 2.0, 1.0),
                        lambda: tj.numpy.subtract(1.0, x * 2.0), lambda: tj.numpy.negative(x * 2.0),
-                       lambda: (x * 2.0) / 3.0, lambda: 3.0 - (x * 2.0)):
+                       lambda: (x * 2.0) / 3.0, lambda: 3.0 - (x * 2.0),
+                       lambda: tj.math.square(x * 2.0), lambda: tj.math.abs(x * 2.0),
+                       lambda: tj.numpy.square(x * 2.0), lambda: tj.numpy.abs(x * 2.0)):
         assert _peak(expression) < 1.1, expression
 
 

@@ -107,14 +107,18 @@ def negative(x):
 
 
 def square(x):
+    spare = spare_operand(x)
     (a,) = operands("square", x)
-    return bind(compare.and_p, a, a) if a.dtype.kind == "b" else bind(arith.square_p, a)
+    if a.dtype.kind == "b":
+        return bind(compare.and_p, a, a)
+    return bind_into(spare, arith.square_p, a)
 
 
 def abs(x):  # noqa: A001
     """|x|; booleans stay as they are, as in NumPy."""
+    spare = spare_operand(x)
     (a,) = operands("absolute", x)
-    return a if a.dtype.kind == "b" else bind(elementwise.abs_p, a)
+    return a if a.dtype.kind == "b" else bind_into(spare, elementwise.abs_p, a)
 
 
 absolute = abs

@@ -63,7 +63,9 @@ def negative(x):
 
 
 def square(x):
-    return bind(square_p, numeric_operand(x, "square"))
+    spare = spare_operand(x)
+    x = numeric_operand(x, "square")
+    return bind(square_p, x) if spare is None else bind_into(spare, square_p, x)
 
 
 def reciprocal(x):
