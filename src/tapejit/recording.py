@@ -137,8 +137,7 @@ class Recorder:
     def gave_up(self, tensor) -> None:
         """Called by `trace.bind_into` when `tensor`, a temporary, gave its array to an op's
         result."""
-        if self._pruner.references(tensor) is not None:
-            self._pruner.give_up(tensor)
+        self._pruner.give_up(tensor)
 
     def _track(self, entry) -> None:
         """Pruning (autodiff.pruning): a big output may be freed when this non-persistent

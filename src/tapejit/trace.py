@@ -262,9 +262,11 @@ def bind_into(spare: Tensor | None, prim, *args):
     reads every operand's values after the op: with it on, no array is reused."""
     if spare is None or prim.impl_into is None or config.debug_nans:
         return bind(prim, *args)
+    if not any(a is spare for a in args):
+        return bind(prim, *args)
     target = spare._value
     values = tuple(a._value if type(a) is Tensor else a for a in args)
-    if not any(a is spare for a in args) or not all(_fits(v, target) for v in values):
+    if not all(_fits(v, target) for v in values):
         return bind(prim, *args)
     tapes = STATE.tapes
     for tape in tapes:

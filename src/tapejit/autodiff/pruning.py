@@ -106,8 +106,10 @@ class Pruner:
         return None if uses is None else _TAPE_REFERENCES - 2 + uses
 
     def give_up(self, t: Tensor) -> None:
-        """`t`, pending, gave its array to an op's result (trace.bind_into): it is freed."""
-        del self.uses[id(t)]
+        """`t` gave its array to an op's result (trace.bind_into): if it was pending, it is
+        freed."""
+        if self.uses.pop(id(t), None) is None:
+            return
         self.pending = [p for p in self.pending if p is not t]
         self.pruned.add(id(t))
 

@@ -34,6 +34,7 @@ def _binary(prim, op):
             raise op_error(DTypeError, op, f"expects a numeric operand, got bool{list(a.shape)}",
                            "use tj.math.logical_and/logical_or for booleans, or cast them to a "
                            "number first", user_site())
+        # bind_into would fall back to bind itself: a call less on the eager tape's path
         return bind(prim, a, b) if spare is None else bind_into(spare, prim, a, b)
     fn.__name__, fn.__doc__ = op, f"Elementwise {op} with NumPy broadcasting."
     return fn
@@ -53,19 +54,17 @@ def divide(x, y):
     if a.dtype.kind in "iub":
         dtype = np.float64 if a.dtype.itemsize == 8 else np.float32
         a, b = cast(a, dtype), cast(b, dtype)
-    return bind(div_p, a, b) if spare is None else bind_into(spare, div_p, a, b)
+    return bind_into(spare, div_p, a, b)
 
 
 def negative(x):
     spare = spare_operand(x)
-    x = numeric_operand(x, "negative")
-    return bind(neg_p, x) if spare is None else bind_into(spare, neg_p, x)
+    return bind_into(spare, neg_p, numeric_operand(x, "negative"))
 
 
 def square(x):
     spare = spare_operand(x)
-    x = numeric_operand(x, "square")
-    return bind(square_p, x) if spare is None else bind_into(spare, square_p, x)
+    return bind_into(spare, square_p, numeric_operand(x, "square"))
 
 
 def reciprocal(x):

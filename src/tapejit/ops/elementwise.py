@@ -40,8 +40,7 @@ softplus = _float_unary(prims.softplus_p)
 def abs(x):  # noqa: A001
     """Elementwise |x|; d|x|/dx at 0 is 0 (sign(0))."""
     spare = spare_operand(x)
-    x = numeric_operand(x, "abs")
-    return bind(prims.abs_p, x) if spare is None else bind_into(spare, prims.abs_p, x)
+    return bind_into(spare, prims.abs_p, numeric_operand(x, "abs"))
 
 
 def sign(x):

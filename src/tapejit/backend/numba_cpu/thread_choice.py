@@ -67,14 +67,14 @@ class ThreadChoice:
         self.probation: list[float] | None = None  # all-threads times since a lucky trial
 
     def __call__(self, *args):
-        if get_num_threads() == 1:
+        threads = get_num_threads()
+        if threads == 1:
             return self.call(*args)
         self.calls += 1
         on_probation = self.probation is not None
         trial = self.calls == self.next_trial and not on_probation
         single = self.one_thread != trial and not on_probation
         if single:
-            threads = get_num_threads()
             set_num_threads(1)
         layouts = len(self.compiled)
         start = time.perf_counter()
