@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import math
 import resource
 import statistics
 import time
@@ -17,7 +18,8 @@ _M_MMAP_THRESHOLD = -3
 class Timing:
     """Seconds per call over `repeats` samples of `number` calls each; `cpu_median` is the
     median CPU time per call of the whole process (all its threads: a call on two threads
-    busy for 1 ms costs 2 ms), None where it was not measured."""
+    busy for 1 ms costs 2 ms), None where it was not measured; `samples` the per-call times
+    in the order taken (time_interleaved's round by round)."""
 
     median: float
     q1: float
@@ -27,6 +29,7 @@ class Timing:
     repeats: int
     number: int
     cpu_median: float | None = None
+    samples: tuple[float, ...] = ()
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -132,7 +135,25 @@ def summarize(samples: list[float], number: int = 1,
     else:
         q1 = q3 = ordered[0]
     return Timing(statistics.median(ordered), q1, q3, ordered[0], ordered[-1], len(ordered),
-                  number, statistics.median(cpu) if cpu else None)
+                  number, statistics.median(cpu) if cpu else None, tuple(samples))
+
+
+def paired_ratios(ours: Timing, theirs: Timing) -> list[float]:
+    """Round by round, one interleaved call's time over the other's: a change in the
+    machine's speed between rounds falls on both sides of each ratio."""
+    return [a / b for a, b in zip(ours.samples, theirs.samples)]
+
+
+def median_interval(values: list[float], confidence: float = 0.95) -> tuple[float, float, float]:
+    """(low, median, high): the median and a distribution-free confidence interval for it,
+    between the order statistics the binomial distribution of values below the median puts
+    `confidence` between (normal approximation; the extremes for fewer than 6 values)."""
+    ordered, n = sorted(values), len(values)
+    z = statistics.NormalDist().inv_cdf((1 + confidence) / 2)
+    half = z * n ** 0.5 / 2
+    low = max(0, math.floor(n / 2 - half))
+    high = min(n - 1, math.ceil(n / 2 + half) - 1)
+    return ordered[low], statistics.median(ordered), ordered[high]
 
 
 def _status_kib(field: str) -> int | None:

@@ -11,7 +11,7 @@ from types import ModuleType
 
 import numpy as np
 
-from benchmarks.measure import Budget, Timing, first_call, time_interleaved
+from benchmarks.measure import Budget, Timing, first_call, paired_ratios, time_interleaved
 from benchmarks.results import Row
 from benchmarks.subject import Case, Subject, relative_error, tolerance
 
@@ -75,7 +75,9 @@ def _attempt_all(subjects: list[tuple[Row, Subject]], budget: Budget) -> None:
 
 
 def time_subjects(subjects: list[tuple[Row, Subject]], budget: Budget) -> None:
-    """Interleaved warm timings; tapejit's kernel and a bare Numba call are timed beside."""
+    """Interleaved warm timings; tapejit's kernel and a bare Numba call are timed beside. A
+    companion's row also gets `paired_ratios`: its subject's time over its own, round by
+    round."""
     calls, slots = [], []
     for _, subject in subjects:
         slots.append(len(calls))
@@ -83,10 +85,15 @@ def time_subjects(subjects: list[tuple[Row, Subject]], budget: Budget) -> None:
         if subject.jitted is not None:
             calls += [subject.jitted.kernel_call(*subject.args), numba_floor(subject.args)]
     timings = time_interleaved(calls, budget)
+    timed = {id(subject): (row, timings[slot]) for (row, subject), slot in zip(subjects, slots)}
     for (row, subject), slot in zip(subjects, slots):
         row.value, row.timing = timings[slot].median, timings[slot].as_dict()
         if subject.jitted is not None:
             row.extra["tapejit"] = breakdown(subject, *timings[slot:slot + 3])
+        for companion in subject.companions.values():
+            if id(companion) in timed:
+                companion_row, theirs = timed[id(companion)]
+                companion_row.extra["paired_ratios"] = paired_ratios(timings[slot], theirs)
 
 
 def check(result, expected, params: dict) -> dict:

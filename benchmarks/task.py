@@ -89,7 +89,7 @@ def _in_rounds(workload: ModuleType, libraries: list[str], cases: list, options,
 def median_row(rows: list[Row], kind: str = "processes", shown: str | None = None) -> Row:
     """The row of the median value among fresh processes, its note naming them all (`shown`,
     or each value as a time): one process's speed can differ from the next one's by tens of
-    percent."""
+    percent. Paired ratios (runner.time_subjects) are pooled over the processes."""
     ok = sorted((r for r in rows if r.ok), key=lambda r: r.value)
     if not ok:
         return rows[0]
@@ -98,6 +98,9 @@ def median_row(rows: list[Row], kind: str = "processes", shown: str | None = Non
         shown = shown or ", ".join(fmt_time(r.value) if r.ok else "failed" for r in rows)
         row.note = f"median of {len(rows)} {kind} ({shown}); {row.note}".rstrip("; ")
         row.extra["process_values"] = [r.value if r.ok else None for r in rows]
+        pooled = [x for r in ok for x in r.extra.get("paired_ratios", ())]
+        if pooled:
+            row.extra["paired_ratios"] = pooled
     return row
 
 

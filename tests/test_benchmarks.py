@@ -15,10 +15,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import pytape, workloads  # noqa: E402
 from benchmarks.cli import baselines, options_from, parser  # noqa: E402
-from benchmarks.measure import Budget, summarize, time_calls  # noqa: E402
+from benchmarks.measure import Budget, median_interval, summarize, time_calls  # noqa: E402
 from benchmarks.report import timed_table  # noqa: E402
 from benchmarks.results import Row, add_ratios  # noqa: E402
-from benchmarks.targets import TARGETS, measured  # noqa: E402
+from benchmarks.targets import TARGETS, measured, verdict  # noqa: E402
 from benchmarks.workloads import chain, compile, loops, tape  # noqa: E402
 
 
@@ -297,3 +297,56 @@ def test_a_timed_workload_runs_its_libraries_in_rounds_and_keeps_the_median(monk
     one = options_from(parser().parse_args(["--peers", "none", "--process-repeats", "1"]))
     assert len(task.timed_tasks(tape, one)) == 2  # one process per library, as before
     assert options_from(parser().parse_args(["--smoke"])).process_repeats == 1
+
+
+def test_median_interval_covers_the_median_as_often_as_it_says():
+    import random
+
+    rng = random.Random(0)
+    covered = sum(low <= 0.0 <= high for low, _, high in (
+        median_interval([rng.gauss(0.0, 1.0) for _ in range(45)]) for _ in range(400)))
+    assert 0.92 <= covered / 400 <= 0.99
+    assert median_interval([3.0, 1.0, 2.0]) == (1.0, 2.0, 3.0)
+
+
+def _paired_rows(ratios: list[float]) -> list[Row]:
+    case = "n=2e6 float32, 1 core busy"
+    return [Row("busy", case, "tapejit", value=3.5e-3),
+            Row("busy", case, "tapejit-serial", value=3.49e-3,
+                extra={"paired_ratios": ratios})]
+
+
+@pytest.mark.parametrize("ratios,met", [([1.002, 0.998, 1.004, 0.999, 1.001] * 9, True),
+                                        ([1.012, 1.008, 1.015, 1.01, 1.011] * 9, False)])
+def test_a_paired_target_is_missed_only_when_the_whole_interval_is_above_the_bound(ratios,
+                                                                                  met):
+    """The same code run two ways: a ratio a hair over 1x is noise unless the interval says
+    otherwise; a steady 1% loss is a miss."""
+    target = next(t for t in TARGETS if t.paired)
+    value, text = measured(_paired_rows(ratios), target)
+    assert (verdict(value, target) == "met") == met
+    assert "95% CI" in text and "45 pairs" in text
+    assert measured(_paired_rows([]), target)[0] is None
+
+
+def test_interleaved_companions_get_their_subjects_time_over_theirs_round_by_round():
+    import time
+
+    from benchmarks.runner import time_subjects
+    from benchmarks.subject import Subject
+
+    slow = Subject(lambda: time.sleep(0.002))
+    slow.companions["fast"] = Subject(lambda: time.sleep(0.001))
+    rows = [Row("w", "c", "slow"), Row("w", "c", "fast")]
+    time_subjects([(rows[0], slow), (rows[1], slow.companions["fast"])],
+                  Budget(repeats=4, sample_s=0.004, warmup_s=0.005))
+    ratios = rows[1].extra["paired_ratios"]
+    assert len(ratios) == 4 and all(1.3 < r < 2.5 for r in ratios)
+    assert "paired_ratios" not in rows[0].extra
+
+
+def test_the_median_process_keeps_every_processs_paired_ratios():
+    from benchmarks.task import median_row
+
+    rows = [Row("w", "c", "x", value=v, extra={"paired_ratios": [v, v]}) for v in (3, 1, 2)]
+    assert median_row(rows).extra["paired_ratios"] == [1, 1, 2, 2, 3, 3]

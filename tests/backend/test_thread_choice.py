@@ -106,10 +106,17 @@ def test_a_parallel_kernel_gives_the_same_bits_whichever_way_it_runs():
     x = np.random.default_rng(0).standard_normal(1 << 17).astype(np.float32)
     first = f(x)
     f.wait()
-    assert isinstance(f._entry((x,))[0].executable.kernel.entry, ThreadChoice)
-    for outputs in [f(x) for _ in range(3 * thread_choice.TRIAL_EVERY)]:
-        for got, want in zip(outputs, first):
-            assert got.numpy().tobytes() == want.numpy().tobytes()
+    entry = f._entry((x,))[0].executable.kernel.entry
+    assert isinstance(entry, (ThreadChoice, thread_choice.FreeCores))
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, 2, 1, 2):
+            numba.set_num_threads(threads)
+            for outputs in [f(x) for _ in range(thread_choice.TRIAL_EVERY)]:
+                for got, want in zip(outputs, first):
+                    assert got.numpy().tobytes() == want.numpy().tobytes()
+    finally:
+        numba.set_num_threads(before)
 
 
 @pytest.mark.parametrize("one,every", [(2.0, 1.0), (1.0, 1.03)])

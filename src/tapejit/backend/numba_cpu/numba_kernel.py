@@ -14,7 +14,7 @@ from tapejit.backend.numba_cpu.codegen import sibling
 from tapejit.backend.numba_cpu.compile_worker import compile_in_worker
 from tapejit.backend.numba_cpu.kernel_cache import CacheEntry, recover
 from tapejit.backend.numba_cpu.source import KernelSource
-from tapejit.backend.numba_cpu.thread_choice import ThreadChoice
+from tapejit.backend.numba_cpu.thread_choice import choose_threads
 from tapejit.config import config
 from tapejit.ir import Program
 
@@ -43,7 +43,7 @@ class NumbaKernel:
         else:
             self.entry = functools.partial(self.fn, self.sizes, self.consts)
         if self.parallel:
-            self.entry = ThreadChoice(self.entry)
+            self.entry = choose_threads(self.entry)
 
     def __call__(self, arrays: Sequence) -> tuple:
         fn = self.fn.py_func if config.disable_jit == "kernels" else self.fn

@@ -1,4 +1,7 @@
-"""A parallel kernel on a busy machine: all of Numba's threads, or one, whichever is faster.
+"""A parallel kernel on a busy machine: as many of Numba's threads as cores are free.
+
+Where Linux's CPU counters can be read, the other processes' load decides (`FreeCores`, see
+cpu_load). Elsewhere, the kernel's own timings do (`ThreadChoice`), as follows.
 
 With another process keeping a core busy, a parallel loop waits at its end for the thread
 that shares that core, and ran slower than the same kernel on one thread (the chain
@@ -18,6 +21,8 @@ import time
 from collections.abc import Callable
 
 from numba import get_num_threads, set_num_threads
+
+from tapejit.backend.numba_cpu.cpu_load import OtherLoad, machine_load
 
 TRIAL_EVERY = 16
 """Calls between two trials of the way not chosen at first, and again after a trial that
@@ -45,6 +50,34 @@ whether they are kept: a pool thread that slept since its last call gets a busy 
 where calls in a row took 4.5 ms and one thread 3.4 ms. Judged by the trial alone, each
 lucky one switched to all threads for a few slow calls and brought the next trial back to
 TRIAL_EVERY calls: up to a fifth of a process's calls ran on all threads, 12% slower."""
+
+
+def choose_threads(call: Callable) -> Callable:
+    """`call` (a parallel kernel's entry) wrapped to run on the threads the machine leaves
+    free: judged by the machine's load where it can be read, else by timing both ways."""
+    load = machine_load()
+    return FreeCores(call, load) if load is not None else ThreadChoice(call)
+
+
+class FreeCores:
+    """`call` on one thread per core other processes leave free (OtherLoad.threads), up to
+    the caller's own numba.set_num_threads, which a call with fewer threads restores."""
+
+    __slots__ = ("call", "load")
+
+    def __init__(self, call: Callable, load: OtherLoad) -> None:
+        self.call, self.load = call, load
+
+    def __call__(self, *args):
+        threads = get_num_threads()
+        wanted = self.load.threads(threads, time.perf_counter()) if threads > 1 else 1
+        if wanted == threads:
+            return self.call(*args)
+        set_num_threads(wanted)
+        try:
+            return self.call(*args)
+        finally:
+            set_num_threads(threads)
 
 
 class ThreadChoice:
