@@ -20,6 +20,13 @@ from benchmarks.results import Row, add_ratios
 HERE = Path(__file__).resolve().parent
 FULL_BUDGET = Budget(repeats=15, sample_s=0.02, warmup_s=0.1, max_s=4.0)
 SMOKE_BUDGET = Budget(repeats=3, sample_s=0.002, warmup_s=0.01, max_s=0.5)
+COLD_PROCESSES = 5
+"""Fresh processes per cold first call. A cold process's first touches of memory are at the
+machine's mercy: on this VM the same 64 MB of NumPy arrays took 12 ms in most fresh processes
+and 38-259 ms in some (NumPy asks for transparent huge pages; without them, a steady 24-29
+ms), and the chain's cold
+first call took 43-48 ms in some processes and 100-151 ms in others: two of three in one run.
+The median of five stands two such processes."""
 
 
 @dataclass
@@ -42,7 +49,7 @@ class Options:
     loop_steps: list[int] = field(default_factory=list)
     hessian_sizes: list[int] = field(default_factory=list)
     compile_timeout: float = 300.0
-    compile_repeats: int = 3
+    compile_repeats: int = COLD_PROCESSES
     process_repeats: int = 0  # 0: each timed workload's own PROCESS_REPEATS
     scratch: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
 
@@ -75,7 +82,7 @@ def parser() -> argparse.ArgumentParser:
                    "workload, in rounds; each row is the median process (default: 3 for tape, "
                    "mlp and busy, 1 for the others; 1 with --smoke)")
     p.add_argument("--compile-repeats", type=int, help="fresh processes per cold first call of "
-                   "the mlp, chain and dispatch cases; the row is their median (default 3, "
+                   "the mlp, chain and dispatch cases; the row is their median (default 5, "
                    "smoke 1)")
     p.add_argument("--memory-n", type=float, help="chain size for the memory workload (1e7)")
     p.add_argument("--in-process", action="store_true", help="time every library in this "
@@ -118,7 +125,7 @@ def options_from(args: argparse.Namespace) -> Options:
         loop_steps=_counts(args.loop_steps, loops.DEFAULT_STEPS, "--loop-steps"),
         hessian_sizes=_counts(args.hessian_n, loops.DEFAULT_HESSIAN_N, "--hessian-n"),
         compile_timeout=args.compile_timeout or compile.LOOP_TIMEOUT_S,
-        compile_repeats=max(1, args.compile_repeats or (1 if smoke else 3)),
+        compile_repeats=max(1, args.compile_repeats or (1 if smoke else COLD_PROCESSES)),
         process_repeats=max(0, args.process_repeats or (1 if smoke else 0)))
 
 

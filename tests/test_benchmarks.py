@@ -222,9 +222,9 @@ def test_cold_and_warm_rows_are_medians_of_fresh_processes_each_cold_one_with_an
         seen.append((metric, env["TAPEJIT_CACHE_DIR"], env.get("TAPEJIT_SYNC_COMPILE")))
         return Row(compile.NAME, name, library, metric, next(firsts), extra={}, note="n")
     monkeypatch.setattr(compile, "_process_row", process_row)
-    options = options_from(parser().parse_args(["--peers", "none"]))
+    assert options_from(parser().parse_args(["--peers", "none"])).compile_repeats == 5
+    options = options_from(parser().parse_args(["--peers", "none", "--compile-repeats", "3"]))
     options.scratch = tmp_path
-    assert options.compile_repeats == 3
     rows = compile.run_case("dispatch scalar", "dispatch", {"dtype": "float32"}, "tapejit",
                             options)
     cold, = [r for r in rows if r.metric == "cold_process"]
