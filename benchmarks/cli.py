@@ -24,9 +24,8 @@ COLD_PROCESSES = 5
 """Fresh processes per cold first call. A cold process's first touches of memory are at the
 machine's mercy: on this VM the same 64 MB of NumPy arrays took 12 ms in most fresh processes
 and 38-259 ms in some (NumPy asks for transparent huge pages; without them, a steady 24-29
-ms), and the chain's cold
-first call took 43-48 ms in some processes and 100-151 ms in others: two of three in one run.
-The median of five stands two such processes."""
+ms), and the chain's cold first call took 43-48 ms in some processes and 100-151 ms in
+others, two of three in one run. The median of five stands two such processes."""
 
 
 @dataclass

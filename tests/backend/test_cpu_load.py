@@ -147,3 +147,13 @@ def test_a_spinning_process_reads_as_a_busy_core():
     finally:
         spinner.kill()
         spinner.wait()
+
+
+def test_counters_that_vanish_keep_the_last_reading(tmp_path, monkeypatch):
+    machine = Machine(tmp_path, monkeypatch)
+    load = machine.load()
+    machine.run(1.0, ours=1.0, others=1.0)
+    assert load.threads(2, machine.wall) == 1
+    machine.path.unlink()
+    machine.wall += 1.0
+    assert load.threads(2, machine.wall) == 1

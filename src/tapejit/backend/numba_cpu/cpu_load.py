@@ -79,7 +79,7 @@ class OtherLoad:
         if now - last[0] < WINDOW:
             return self.cores
         reading = self._reading()
-        if reading is not None:
+        if reading is not None and reading[0] > last[0]:
             wall = reading[0] - last[0]
             self.cores = max(0.0, (reading[1] - last[1] - (reading[2] - last[2])) / wall)
             self.last = reading
