@@ -69,8 +69,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", help="library for the ratios: one name for every workload, or "
                    "workload=library pairs separated by commas")
     p.add_argument("--compile-cases", help="what the compile workload compiles in fresh "
-                   "processes: mlp, chain, dispatch, euler-for, euler-fori, hessian, or the "
-                   "groups loops (the last three) and all (default mlp,chain,dispatch; smoke: mlp)")
+                   "processes: mlp, adam, chain, dispatch, euler-for, euler-fori, hessian, or "
+                   "the groups loops (the last three) and all (default mlp,adam,chain,dispatch;"
+                   " smoke: mlp)")
     p.add_argument("--loop-steps", help="Euler steps of the euler-for and euler-fori compile "
                    "cases (default 50,200,1000)")
     p.add_argument("--hessian-n", help="Rosenbrock sizes of the hessian compile case "

@@ -350,3 +350,33 @@ def test_the_median_process_keeps_every_processs_paired_ratios():
 
     rows = [Row("w", "c", "x", value=v, extra={"paired_ratios": [v, v]}) for v in (3, 1, 2)]
     assert median_row(rows).extra["paired_ratios"] == [1, 1, 2, 2, 3, 3]
+
+
+def test_the_adam_step_is_one_adam_update_of_the_numpy_gradients():
+    """The compile workload's MLP step with Adam, run eagerly in tapejit, against NumPy's
+    hand-written gradients and update (batch 8: the program does not depend on it)."""
+    from benchmarks.workloads import mlp
+
+    import tapejit as tj
+
+    weights = mlp.make_params()
+    args = (*weights, *(np.zeros_like(w) for w in weights * 2), *mlp.make_batch(8))
+    want = mlp.numpy_adam_step(*args)
+    got = mlp.adam_step(mlp._tj_value_and_grad(tj), tj.math.sqrt)(*args)
+    assert len(got) == len(want) == 13
+    np.testing.assert_allclose(np.asarray(got[0]), want[0], rtol=1e-5)
+    for a, b in zip(got[5:], want[5:]):  # the moments: a tenth of g, a thousandth of g*g
+        np.testing.assert_allclose(np.asarray(a), b, rtol=2e-4, atol=1e-9)
+    for a, b, w in zip(got[1:5], want[1:5], weights):
+        # a first step moves each weight by about the learning rate times sign(g); where g
+        # is near EPSILON, float32 rounding of g moves that by a few percent
+        np.testing.assert_allclose(np.asarray(a), b, atol=0.05 * mlp.LEARNING_RATE)
+        assert np.median(np.abs(np.asarray(a) - w)) > 0.5 * mlp.LEARNING_RATE
+
+
+def test_the_adam_compile_case_runs_only_libraries_with_an_adam_step():
+    options = options_from(parser().parse_args(["--compile-cases", "adam"]))
+    labels = [t.label for t in compile.tasks(options)]
+    assert labels and all("mlp+adam" in label or "precompile" in label for label in labels)
+    assert {label.split("· ")[1].split(" ")[0] for label in labels if "mlp+adam" in label} <= {
+        "tapejit", "tapejit-sync", "jax"}

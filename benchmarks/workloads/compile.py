@@ -13,7 +13,7 @@ from pathlib import Path
 from benchmarks import worker
 from benchmarks.results import Row
 from benchmarks.task import Task, median_row, wanted
-from benchmarks.workloads import chain, loops
+from benchmarks.workloads import chain, loops, mlp
 
 NAME = "compile"
 TITLE = "first call: fresh process, empty then warm disk cache; a new batch size"
@@ -27,18 +27,20 @@ PERSISTENT = {"tapejit": "TAPEJIT_CACHE_DIR", "tapejit-sync": "TAPEJIT_CACHE_DIR
 # (`python -m tapejit precompile`, as a machine's first use of tapejit does), in the
 # machine's first-tier folder (TAPEJIT_FIRST_TIER_DIR); --smoke skips that and compiles what
 # the first tier lacks on demand.
-DEFAULT_CASES = ("mlp", "chain", "dispatch")
+DEFAULT_CASES = ("mlp", "adam", "chain", "dispatch")
 LOOP_CASES = loops.PROGRAMS
 CASES = DEFAULT_CASES + LOOP_CASES
 GROUPS = {"loops": LOOP_CASES, "all": CASES}
 SMOKE_CASES = ("mlp",)
 NEW_BATCH = {"mlp": 128}
+CASE_LIBRARIES = {"adam": mlp.ADAM_LIBRARIES}
+"""Cases that only some libraries run (the others lack the program)."""
 LOOP_TIMEOUT_S = 300.0
 
 
 def target(case: str, options) -> dict:
     """The workload parameters compiled in this case."""
-    return {"mlp": {"batch": options.batch},
+    return {"mlp": {"batch": options.batch}, "adam": {"batch": options.batch, "adam": True},
             "chain": {"n": 2_000_000 if not options.smoke else 10_000, "dtype": "float32"},
             "dispatch": {"dtype": "float32"}}[case]
 
@@ -47,6 +49,8 @@ def case_name(case: str, options) -> str:
     params = target(case, options)
     if case == "chain":
         return f"chain n={chain.size_label(params['n'])} float32"
+    if case == "adam":
+        return f"mlp+adam batch={params['batch']}"
     return f"mlp batch={params['batch']}" if case == "mlp" else "dispatch scalar"
 
 
@@ -59,7 +63,8 @@ def variants(case: str, options) -> list[tuple[str, str, dict]]:
     """(row name, workload module, params) of each program compiled for a case: one for the
     workload cases, one per size for the loop and hessian cases."""
     if case not in LOOP_CASES:
-        return [(case_name(case, options), case, target(case, options))]
+        workload = mlp.NAME if case == "adam" else case
+        return [(case_name(case, options), workload, target(case, options))]
     sizes = options.hessian_sizes if case == "hessian" else options.loop_steps
     return [(loops.case_name(params), loops.NAME, params)
             for params in ({"program": case, "size": size} for size in sizes)]
@@ -73,8 +78,7 @@ def tasks(options) -> list[Task]:
             for case in options.compile_cases
             for name, workload, params in variants(case, options)
             for library in LIBRARIES
-            if wanted(library, options) and library.split("-")[0] in _libraries_of(workload)
-            and not (workload == loops.NAME and library not in loops.LIBRARIES)]
+            if wanted(library, options) and _runs(case, workload, library)]
     if options.smoke or not any(t.label.endswith("· tapejit (fresh processes)") for t in runs):
         return runs
     return [Task("compile · precompile the first tier (python -m tapejit precompile)", 6.0,
@@ -101,10 +105,13 @@ def _weight(workload: str, params: dict, library: str) -> float:
     return 8.0 if library == "tensorflow" else 4.0
 
 
-def _libraries_of(workload: str) -> tuple[str, ...]:
+def _runs(case: str, workload: str, library: str) -> bool:
+    """Whether `library` has the case's program (tapejit-sync: tapejit's)."""
     from benchmarks.workloads import module
 
-    return loops.LIBRARIES if workload == loops.NAME else module(workload).LIBRARIES
+    if workload == loops.NAME:
+        return library in loops.LIBRARIES
+    return library.split("-")[0] in CASE_LIBRARIES.get(case, module(workload).LIBRARIES)
 
 
 def run_case(name: str, workload: str, params: dict, library: str, options) -> list[Row]:

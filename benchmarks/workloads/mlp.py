@@ -64,7 +64,14 @@ def reference(params: dict):
     return numpy_step(*make_params(), *make_batch(params["batch"]))
 
 
+ADAM_LIBRARIES = ("tapejit", "jax")
+"""Libraries with an Adam step (the compile workload's `adam` case)."""
+LEARNING_RATE, BETA1, BETA2, EPSILON = 1e-3, 0.9, 0.999, 1e-7
+
+
 def build(library: str, params: dict) -> Subject:
+    if params.get("adam"):
+        return _adam_subject(library, params["batch"])
     make_step = _STEPS[library]
     step, convert, note = make_step()
     weights = convert(make_params(), True)
@@ -122,14 +129,19 @@ def _numpy():
     return numpy_step, _same, "forward and backward written by hand"
 
 
-def _jax():
-    jax = peers.load("jax")
+def _jax_loss(jax):
     jnp = jax.numpy
 
     def loss(w1, b1, w2, b2, x, y):
         logits = jax.nn.relu(x @ w1 + b1) @ w2 + b2
         return -jnp.mean(jnp.sum(y * jax.nn.log_softmax(logits), axis=1))
-    f = jax.jit(jax.value_and_grad(loss, argnums=(0, 1, 2, 3)))
+    return loss
+
+
+def _jax():
+    jax = peers.load("jax")
+    jnp = jax.numpy
+    f = jax.jit(jax.value_and_grad(_jax_loss(jax), argnums=(0, 1, 2, 3)))
     return (lambda *a: jax.block_until_ready(f(*a)),
             lambda arrays, _: [jnp.asarray(a) for a in arrays],
             "jax.jit(jax.value_and_grad), blocked")
@@ -175,6 +187,53 @@ def _autograd():
         return -anp.mean(anp.sum(y * log_p, axis=1))
     f = autograd.value_and_grad(loss)
     return lambda w1, b1, w2, b2, x, y: f((w1, b1, w2, b2), x, y), _same, ""
+
+
+def adam_update(grads, weights, moments, sqrt):
+    """One Adam step from zero moments (Keras's defaults, the step count 1): the new weights,
+    first moments and second moments, in the array library whose `sqrt` is given."""
+    firsts = [BETA1 * m + (1 - BETA1) * g for m, g in zip(moments[:4], grads)]
+    seconds = [BETA2 * v + (1 - BETA2) * g * g for v, g in zip(moments[4:], grads)]
+    new = [w - LEARNING_RATE * (m / (1 - BETA1)) / (sqrt(v / (1 - BETA2)) + EPSILON)
+           for w, m, v in zip(weights, firsts, seconds)]
+    return (*new, *firsts, *seconds)
+
+
+def adam_step(value_and_grad, sqrt):
+    """The MLP step with Adam: (w1, b1, w2, b2, eight moments, x, y) -> (loss, new weights,
+    new moments), written once for every library."""
+    def step(*args):
+        weights, moments, (x, y) = args[:4], args[4:12], args[12:]
+        loss, grads = value_and_grad(*weights, x, y)
+        return (loss, *adam_update(grads, weights, moments, sqrt))
+    return step
+
+
+def numpy_adam_step(*args):
+    loss, grads = numpy_step(*args[:4], *args[12:])
+    return (loss, *adam_update(grads, args[:4], args[4:12], np.sqrt))
+
+
+def _adam_subject(library: str, batch: int) -> Subject:
+    weights = make_params()
+    moments = tuple(np.zeros_like(w) for w in weights) * 2
+    if library == "tapejit":
+        import tapejit as tj
+
+        step = tj.jit(adam_step(_tj_value_and_grad(tj), tj.math.sqrt))
+        convert, jitted, note = (lambda a: a), True, "tj.jit of value_and_grad and Adam"
+    elif library == "jax":
+        jax = peers.load("jax")
+        loss = _jax_loss(jax)
+        compiled = jax.jit(adam_step(jax.value_and_grad(loss, argnums=(0, 1, 2, 3)),
+                                     jax.numpy.sqrt))
+        step = lambda *a: jax.block_until_ready(compiled(*a))  # noqa: E731
+        convert, jitted, note = jax.numpy.asarray, False, "jax.jit of value_and_grad and Adam"
+    else:
+        raise ValueError(f"no Adam step for {library}; the adam case runs {ADAM_LIBRARIES}")
+    args = tuple(convert(a) for a in weights + moments + make_batch(batch))
+    return Subject(lambda: step(*args), jitted=step if jitted else None, args=args,
+                   rebatch=lambda b: _adam_subject(library, b), note=note)
 
 
 _STEPS = {"tapejit": _tapejit, "tapejit-first-tier": _tapejit_first_tier, "numpy": _numpy,
