@@ -64,8 +64,6 @@ def reference(params: dict):
     return numpy_step(*make_params(), *make_batch(params["batch"]))
 
 
-ADAM_LIBRARIES = ("tapejit", "jax")
-"""Libraries with an Adam step (the compile workload's `adam` case)."""
 LEARNING_RATE, BETA1, BETA2, EPSILON = 1e-3, 0.9, 0.999, 1e-7
 
 
@@ -140,11 +138,14 @@ def _jax_loss(jax):
 
 def _jax():
     jax = peers.load("jax")
-    jnp = jax.numpy
     f = jax.jit(jax.value_and_grad(_jax_loss(jax), argnums=(0, 1, 2, 3)))
-    return (lambda *a: jax.block_until_ready(f(*a)),
-            lambda arrays, _: [jnp.asarray(a) for a in arrays],
+    return (lambda *a: jax.block_until_ready(f(*a)), _jax_arrays,
             "jax.jit(jax.value_and_grad), blocked")
+
+
+def _jax_arrays(arrays, trainable: bool):
+    jnp = peers.load("jax").numpy
+    return [jnp.asarray(a) for a in arrays]
 
 
 def _torch():
@@ -215,26 +216,32 @@ def numpy_adam_step(*args):
 
 
 def _adam_subject(library: str, batch: int) -> Subject:
+    """The Adam step on the weights and zero moments; a new batch size reuses the step."""
+    if library not in _ADAM_STEPS:
+        raise ValueError(f"no Adam step for {library}; the adam case runs {tuple(_ADAM_STEPS)}")
+    step, convert, note = _ADAM_STEPS[library]()
     weights = make_params()
-    moments = tuple(np.zeros_like(w) for w in weights) * 2
-    if library == "tapejit":
-        import tapejit as tj
+    state = convert(weights + tuple(np.zeros_like(w) for w in weights) * 2, True)
+    return _subject(step, state, convert, batch, note, library == "tapejit")
 
-        step = tj.jit(adam_step(_tj_value_and_grad(tj), tj.math.sqrt))
-        convert, jitted, note = (lambda a: a), True, "tj.jit of value_and_grad and Adam"
-    elif library == "jax":
-        jax = peers.load("jax")
-        loss = _jax_loss(jax)
-        compiled = jax.jit(adam_step(jax.value_and_grad(loss, argnums=(0, 1, 2, 3)),
-                                     jax.numpy.sqrt))
-        step = lambda *a: jax.block_until_ready(compiled(*a))  # noqa: E731
-        convert, jitted, note = jax.numpy.asarray, False, "jax.jit of value_and_grad and Adam"
-    else:
-        raise ValueError(f"no Adam step for {library}; the adam case runs {ADAM_LIBRARIES}")
-    args = tuple(convert(a) for a in weights + moments + make_batch(batch))
-    return Subject(lambda: step(*args), jitted=step if jitted else None, args=args,
-                   rebatch=lambda b: _adam_subject(library, b), note=note)
+
+def _tapejit_adam():
+    import tapejit as tj
+
+    return (tj.jit(adam_step(_tj_value_and_grad(tj), tj.math.sqrt)), _same,
+            "tj.jit of value_and_grad and Adam")
+
+
+def _jax_adam():
+    jax = peers.load("jax")
+    f = jax.jit(adam_step(jax.value_and_grad(_jax_loss(jax), argnums=(0, 1, 2, 3)),
+                          jax.numpy.sqrt))
+    return (lambda *a: jax.block_until_ready(f(*a)), _jax_arrays,
+            "jax.jit of value_and_grad and Adam, blocked")
 
 
 _STEPS = {"tapejit": _tapejit, "tapejit-first-tier": _tapejit_first_tier, "numpy": _numpy,
           "jax": _jax, "torch": _torch, "tensorflow": _tensorflow, "autograd": _autograd}
+_ADAM_STEPS = {"tapejit": _tapejit_adam, "jax": _jax_adam}
+ADAM_LIBRARIES = tuple(_ADAM_STEPS)
+"""Libraries with an Adam step (the compile workload's `adam` case)."""

@@ -260,9 +260,8 @@ def bind_into(spare: Tensor | None, prim, *args):
     (Primitive.impl_into) and the result has that array's dtype, shape and layout: the
     same bits, one array fewer alive. `spare` then holds a placeholder. TAPEJIT_DEBUG_NANS
     reads every operand's values after the op: with it on, no array is reused."""
-    if spare is None or prim.impl_into is None or config.debug_nans:
-        return bind(prim, *args)
-    if not any(a is spare for a in args):
+    if (spare is None or prim.impl_into is None or config.debug_nans
+            or not any(a is spare for a in args)):
         return bind(prim, *args)
     target = spare._value
     values = tuple(a._value if type(a) is Tensor else a for a in args)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from tapejit.autodiff.linearize import LinearizeTrace, jvp_program_eqns
 from tapejit.autodiff.transpose import transpose_linear
-from tapejit.config import config
 from tapejit.dtypes import is_float
-from tapejit.ir import Program, Var, verify
+from tapejit.ir import Program, Var
 from tapejit.passes.dce import dce, used_inputs
+from tapejit.passes.pipeline import checked
 
 
 @dataclass(frozen=True)
@@ -73,5 +73,4 @@ def _prune_residuals(backward: Program, forward_vars, const_values, connected):
     residuals = tuple(v for v, u in zip(forward_vars, used) if u)
     program = Program(tuple(keep_inputs) + backward.inputs[n_res:], backward.eqns,
                       backward.outputs)
-    return VJP(verify(program) if config.checks else program, residuals, tuple(const_values),
-               connected)
+    return VJP(checked(program), residuals, tuple(const_values), connected)

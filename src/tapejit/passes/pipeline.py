@@ -24,16 +24,21 @@ PASSES: tuple[tuple[str, Callable[[Program], Program]], ...] = (
 )
 
 
+def checked(program: Program) -> Program:
+    """`program`, verified first with TAPEJIT_CHECKS=1. Verifying each intermediate program
+    took 3.4 of a warm first call's 45 ms (the MLP step with Adam); the fused program is
+    verified always (lowering.py)."""
+    if config.checks:
+        verify(program)
+    return program
+
+
 def optimize(program: Program) -> Program:
-    """Run every pass, verifying the result of each with TAPEJIT_CHECKS=1 (TAPEJIT_DEBUG=3
-    prints them); bodies of higher-order equations first. Verifying every pass took 3.4 of a
-    warm first call's 45 ms (the MLP step with Adam); the fused program is verified anyway
-    (lowering.py)."""
+    """Run every pass, each result `checked` (TAPEJIT_DEBUG=3 prints them); bodies of
+    higher-order equations first."""
     program = on_bodies(program, optimize)
     for name, run in PASSES:
-        program = run(program)
-        if config.checks:
-            verify(program)
+        program = checked(run(program))
         if debugging(3):  # printing a program costs milliseconds: only when it is shown
             debug(3, f"after {name}:\n{program}")
     return program

@@ -15,6 +15,7 @@ refreshed at most every WINDOW seconds (a read of /proc/stat takes about 15 us).
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 
@@ -95,11 +96,7 @@ class OtherLoad:
         return max(1, min(most, len(self.cpus) - taken))
 
 
-_SHARED: list[OtherLoad | None] = []
-
-
+@functools.cache
 def machine_load() -> OtherLoad | None:
     """The process's one OtherLoad (None off Linux), opened at the first parallel kernel."""
-    if not _SHARED:
-        _SHARED.append(OtherLoad.open())
-    return _SHARED[0]
+    return OtherLoad.open()
