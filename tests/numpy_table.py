@@ -229,4 +229,10 @@ EAGER_ONLY = [
     _both("argwhere", lambda m, a: m.argwhere(a), [((3, 4),)], jit=False),
 ]
 
-TABLE = ELEMENTWISE + REDUCTIONS + SCANS_AND_SORTS + SHAPES + EAGER_ONLY
+from tests.numpy_table_compare import ENTRIES as COMPARE_ENTRIES  # noqa: E402
+from tests.numpy_table_index import ENTRIES as INDEX_ENTRIES  # noqa: E402
+from tests.numpy_table_nan import ENTRIES as NAN_ENTRIES  # noqa: E402
+from tests.numpy_table_stats import ENTRIES as STATS_ENTRIES  # noqa: E402
+
+TABLE = (ELEMENTWISE + REDUCTIONS + SCANS_AND_SORTS + SHAPES + EAGER_ONLY + NAN_ENTRIES
+         + COMPARE_ENTRIES + STATS_ENTRIES + INDEX_ENTRIES)

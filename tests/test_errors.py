@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tapejit as tj
+import tapejit.numpy as tnp
 
 
 def test_broadcast_mismatch_names_op_shapes_line_and_fix():
@@ -163,3 +164,26 @@ def test_a_leaked_tracer_is_an_error_where_it_is_used():
                 lambda t: t.numpy(), lambda t: bool(t), lambda t: float(t)):
         with pytest.raises(tj.LeakedTracerError):
             use(leaked[0])
+
+
+X23 = np.arange(6.0).reshape(2, 3)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: tj.concat([X23, X23], axis=(1, 0)), lambda: tj.stack([X23, X23], axis=(1, 0)),
+    lambda: tj.repeat(X23, 2, axis=(1, 0)), lambda: tj.gather(X23, [0], axis=(1, 0)),
+    lambda: tj.math.argmax(X23, axis=(1, 0)), lambda: tj.math.cumsum(X23, axis=(1, 0)),
+    lambda: tj.split(X23, 3, axis=(1, 0)), lambda: tj.one_hot([0, 1], 3, axis=(0,)),
+    lambda: tj.concat([X23, X23], axis=1.0), lambda: tj.concat([X23, X23], axis=True),
+    lambda: tnp.argmax(X23, axis=(0, 1)), lambda: tnp.take(X23, [0], axis=(0,)),
+    lambda: tnp.take_along_axis(X23, np.zeros((2, 1), int), axis=(1,)),
+])
+def test_an_op_of_one_axis_refuses_several_instead_of_using_the_first(call):
+    with pytest.raises(TypeError, match="axis must be a single integer"):
+        call()
+
+
+def test_a_single_axis_may_be_a_0d_integer_array_or_tensor():
+    for axis in (np.int32(-1), np.array(1), tj.constant(1)):
+        assert tj.concat([X23, X23], axis=axis).shape == (2, 6)
+    assert tnp.argmax(X23, axis=np.int64(0)).shape == (3,)

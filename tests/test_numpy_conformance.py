@@ -240,6 +240,9 @@ METHOD_CALLS = [
     ("flatten", (), {}), ("squeeze", (), {}), ("swapaxes", (0, 1), {}),
     ("repeat", (2,), {"axis": 0}), ("diagonal", (1,), {}), ("trace", (), {}),
     ("clip", (-1, 1), {}), ("round", (1,), {}), ("copy", (), {}), ("astype", (np.int8,), {}),
+    ("conj", (), {}), ("conjugate", (), {}), ("take", ([2, 0],), {"axis": 1}),
+    ("take", ([5, -1],), {}), ("argpartition", (1,), {"axis": 0}),
+    ("compress", ([True, False, True],), {"axis": 0}), ("compress", ([False, True],), {}),
 ]
 
 
@@ -250,6 +253,25 @@ def test_tensor_methods_match_ndarray_methods(name, args, kwargs):
     assert_like_numpy(getattr(tnp.asarray(a), name)(*args, **kwargs), want, name)
     jitted = tj.jit(lambda x: getattr(x, name)(*args, **kwargs))
     assert_like_numpy(jitted(a), want, f"jit {name}")
+
+
+def test_tensor_methods_of_numpy_2_and_sorted_data_match_ndarrays():
+    a = np.random.default_rng(3).normal(size=(2, 3, 4))
+    t = tnp.asarray(a)
+    for name in ("real", "imag", "mT"):
+        assert_like_numpy(getattr(t, name), getattr(a, name), name)
+    flat = np.sort(a.ravel())
+    assert_like_numpy(tnp.asarray(flat).searchsorted(a[0], side="right"),
+                      flat.searchsorted(a[0], side="right"), "searchsorted")
+    index = np.array([[0, 1], [1, 0]])
+    assert_like_numpy(tnp.asarray(index).choose([a[0, :2, :2], a[1, :2, :2]]),
+                      index.choose([a[0, :2, :2], a[1, :2, :2]]), "choose")
+
+
+@pytest.mark.parametrize("name", ["sort", "partition", "fill", "put", "resize"])
+def test_in_place_ndarray_methods_are_refused_with_the_functional_form(name):
+    with pytest.raises(TypeError, match=f"immutable: ndarray.{name} changes the array in place"):
+        getattr(tnp.asarray(np.ones(3)), name)(1)
 
 
 def test_tensor_properties_and_conversions():

@@ -11,6 +11,11 @@ class ShapeError(TapejitError, ValueError):
     """Shapes that an op cannot combine."""
 
 
+class AxisError(ShapeError, IndexError):
+    """An axis out of range: a ShapeError that code catching NumPy's IndexError (or its
+    AxisError, both a ValueError and an IndexError) also catches."""
+
+
 class DTypeError(TapejitError, TypeError):
     """A dtype an op does not accept."""
 

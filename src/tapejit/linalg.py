@@ -16,7 +16,7 @@ import numpy as np
 from tapejit import ops
 from tapejit.creation import eye
 from tapejit.errors import ShapeError, op_error
-from tapejit.numpy.linalg import batch_shape, identity_like, solve_stacks
+from tapejit.numpy.linalg_core import batch_shape, identity_like, solve_stacks
 from tapejit.numpy.linalg_norm import matrix_norm, vector_norm
 from tapejit.ops.operands import binary_operands, float_operand
 from tapejit.primitives import decompositions as dec

@@ -21,7 +21,7 @@ from tapejit.ops import (
     where,
 )
 from tapejit.ops.operands import as_operand, float_operand, numeric_operand
-from tapejit.ops.shape import normalize_axes
+from tapejit.ops.shape import normalize_axis
 from tapejit.primitives import scan
 from tapejit.site import user_site
 
@@ -94,7 +94,7 @@ def one_axis(x, axis, op: str) -> int:
     if x.ndim == 0:
         raise op_error(ShapeError, op, "expects a tensor of rank >= 1, got a scalar",
                        "reshape it to (1,)", user_site())
-    return normalize_axes(int(axis), x.ndim, op)[0]
+    return normalize_axis(axis, x.ndim, op)
 
 
 def _running(x, axis, exclusive, reverse, op: str, scan_fn, identity):

@@ -22,6 +22,20 @@ from tapejit.numpy.arith import (
     reciprocal,
     sign,
 )
+from tapejit.numpy.array_api import (
+    block,
+    cumulative_prod,
+    cumulative_sum,
+    isin,
+    matrix_transpose,
+    matvec,
+    resize,
+    trim_zeros,
+    unstack,
+    vecdot,
+    vecmat,
+)
+from tapejit.numpy.comparison import allclose, array_equal, array_equiv, isclose
 from tapejit.numpy.contractions import dot, einsum, inner, matmul, outer, tensordot, vdot
 from tapejit.numpy.creation import (
     arange,
@@ -40,6 +54,18 @@ from tapejit.numpy.creation import (
     ones_like,
     zeros,
     zeros_like,
+)
+from tapejit.numpy.index_tricks import (
+    diag_indices,
+    diag_indices_from,
+    indices,
+    ix_,
+    ravel_multi_index,
+    tril_indices,
+    tril_indices_from,
+    triu_indices,
+    triu_indices_from,
+    unravel_index,
 )
 from tapejit.numpy.indexing import (
     argmax,
@@ -99,6 +125,49 @@ from tapejit.numpy.matrices import (
     tril,
     triu,
 )
+from tapejit.numpy.nanfunctions import (
+    nanargmax,
+    nanargmin,
+    nancumprod,
+    nancumsum,
+    nanmax,
+    nanmean,
+    nanmin,
+    nanprod,
+    nanstd,
+    nansum,
+    nanvar,
+)
+from tapejit.numpy.order_statistics import (
+    median,
+    nanmedian,
+    nanpercentile,
+    nanquantile,
+    percentile,
+    quantile,
+)
+from tapejit.numpy.padding import pad
+from tapejit.numpy.polynomial import (
+    polyadd,
+    polyder,
+    polyint,
+    polymul,
+    polysub,
+    polyval,
+    vander,
+)
+from tapejit.numpy.realparts import (
+    angle,
+    conj,
+    conjugate,
+    imag,
+    iscomplex,
+    iscomplexobj,
+    isreal,
+    isrealobj,
+    real,
+    real_if_close,
+)
 from tapejit.numpy.rearranging import flip, fliplr, flipud, roll, rot90
 from tapejit.numpy.reductions import (
     all,
@@ -131,6 +200,17 @@ from tapejit.numpy.rounding import (
     trunc,
 )
 from tapejit.numpy.scans import cumprod, cumsum, diff, ediff1d
+from tapejit.numpy.selecting import (
+    argpartition,
+    choose,
+    compress,
+    delete,
+    extract,
+    insert,
+    partition,
+    piecewise,
+    select,
+)
 from tapejit.numpy.shaping import (
     astype,
     atleast_1d,
@@ -153,7 +233,25 @@ from tapejit.numpy.shaping import (
     swapaxes,
     transpose,
 )
-from tapejit.numpy.sorting import argsort, median, percentile, quantile, sort
+from tapejit.numpy.signal import (
+    convolve,
+    correlate,
+    frexp,
+    heaviside,
+    interp,
+    ldexp,
+    modf,
+    nextafter,
+    spacing,
+)
+from tapejit.numpy.sorting import argsort, sort
+from tapejit.numpy.statistics import (
+    corrcoef,
+    cov,
+    digitize,
+    searchsorted,
+    trapezoid,
+)
 from tapejit.numpy.transcendental import (
     acos,
     acosh,

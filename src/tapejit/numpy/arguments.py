@@ -10,7 +10,7 @@ from tapejit import dtypes
 from tapejit.errors import DTypeError, op_error
 from tapejit.ops import numpy_policy
 from tapejit.ops.operands import cast
-from tapejit.ops.shape import normalize_axes
+from tapejit.ops.shape import normalize_axes, normalize_axis
 from tapejit.site import user_site
 from tapejit.tensor import Tensor
 
@@ -83,7 +83,4 @@ def axes(axis, ndim: int, op: str) -> tuple[int, ...]:
 
 
 def one_axis(axis, ndim: int, op: str) -> int:
-    if not isinstance(axis, (int, np.integer)):
-        raise op_error(TypeError, op, f"axis must be an integer, got {axis!r}",
-                       "pass a single axis", user_site())
-    return normalize_axes(int(axis), ndim, op)[0]
+    return normalize_axis(axis, ndim, op)

@@ -8,11 +8,11 @@ import string
 
 import numpy as np
 
-from tapejit.errors import DTypeError, ShapeError, op_error
+from tapejit.errors import AxisError, DTypeError, ShapeError, op_error
 from tapejit.numpy.ufuncs import multiply
 from tapejit.ops import linalg
 from tapejit.ops.einsum import einsum_of
-from tapejit.ops.linalg import AxisError, describe
+from tapejit.ops.linalg import describe
 from tapejit.ops.numpy_policy import operands
 from tapejit.ops.operands import cast
 from tapejit.ops.shape import reshape

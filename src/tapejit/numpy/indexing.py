@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from tapejit.errors import op_error
+from tapejit.numpy.arguments import one_axis
 from tapejit.ops.gathers import gather_along
 from tapejit.ops.index_values import (
     check_bounds,
@@ -18,7 +19,7 @@ from tapejit.ops.index_values import (
     wrap_negative,
 )
 from tapejit.ops.numpy_policy import operands
-from tapejit.ops.shape import broadcast_to, normalize_axes, reshape
+from tapejit.ops.shape import broadcast_to, reshape
 from tapejit.primitives import arithmetic, convert
 from tapejit.primitives import indexing as prims
 from tapejit.primitives.compare import lt_p, select_p
@@ -68,7 +69,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     a = _one(a, "take")
     if axis is None:
         a, axis = reshape(a, (-1,)), 0
-    axis = normalize_axes(axis, len(a.shape), "take")[0]
+    axis = one_axis(axis, len(a.shape), "take")
     size = a.shape[axis]
     value = _integer_indices(indices, "take")
     if mode in (None, "raise"):
@@ -96,7 +97,7 @@ def _along_axis(arr, indices, axis, op: str):
     if len(value.shape) != ndim:
         raise op_error(ValueError, op, "`indices` and `arr` must have the same number of "
                        "dimensions", f"give indices {ndim} dimensions", user_site())
-    axis = normalize_axes(axis, ndim, op)[0]
+    axis = one_axis(axis, ndim, op)
     check_bounds(value, arr.shape[axis], axis, op)
     value = wrap_negative(value, arr.shape[axis])
     columns = [value if d == axis else np.arange(n).reshape((-1,) + (1,) * (ndim - 1 - d))
@@ -137,7 +138,7 @@ def _arg(prim, op: str, a, axis, out, keepdims):
     flat = axis is None
     if flat:
         a, axis = reshape(a, (-1,)), 0
-    axis = normalize_axes(axis, len(a.shape), op)[0]
+    axis = one_axis(axis, len(a.shape), op)
     if a.shape[axis] == 0:
         raise op_error(ValueError, op, f"attempt to get {op} of an empty sequence",
                        "reduce a non-empty axis", user_site())

@@ -13,7 +13,7 @@ from tapejit.primitives import spectral
 from tapejit.site import user_site
 
 
-def _axes(axis, ndim: int) -> tuple[int, ...]:
+def norm_axes(axis, ndim: int, op: str = "norm") -> tuple[int, ...]:
     if axis is None:
         axes = tuple(range(ndim))
     elif isinstance(axis, (int, np.integer)):
@@ -22,11 +22,11 @@ def _axes(axis, ndim: int) -> tuple[int, ...]:
                                                  for a in axis):
         axes = tuple(int(a) for a in axis)
     else:
-        raise op_error(TypeError, "norm", f"'axis' must be None, an integer or a tuple of "
+        raise op_error(TypeError, op, f"'axis' must be None, an integer or a tuple of "
                        f"integers, got {axis!r}", "pass axis=-1 or axis=(-2, -1)", user_site())
     for a in axes:
         if not -ndim <= a < ndim:
-            raise op_error(ShapeError, "norm", f"axis {a} is out of bounds for an array of "
+            raise op_error(ShapeError, op, f"axis {a} is out of bounds for an array of "
                            f"dimension {ndim}", f"use axes in [{-ndim}, {ndim})", user_site())
     return tuple(a % ndim for a in axes)
 
@@ -102,7 +102,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
         flat = ops.reshape(x, (-1,))
         out = ops.sqrt(ops.matmul(flat, flat))
         return ops.reshape(out, (1,) * ndim) if keepdims else out
-    axes = _axes(axis, ndim)
+    axes = norm_axes(axis, ndim)
     if len(axes) == 1:
         return vector_norm(x, ord, axes[0], keepdims)
     if len(axes) == 2:

@@ -12,16 +12,20 @@ import numpy as np
 from tapejit.errors import op_error
 from tapejit.numpy import (
     arith,
+    array_api,
     contractions,
     indexing,
     joining,
     logic,
     matrices,
+    realparts,
     reductions,
     rounding,
     scans,
+    selecting,
     shaping,
     sorting,
+    statistics,
 )
 from tapejit.site import user_site
 from tapejit.tensor import install_methods
@@ -79,9 +83,21 @@ def _unless_numpy_calls(name: str, method):
     return dispatch
 
 
-def _sort(self, axis=-1, kind=None, order=None):
-    raise op_error(TypeError, "Tensor.sort", "tensors are immutable: ndarray.sort sorts in "
-                   "place", "use y = tnp.sort(x, axis)", user_site())
+def _in_place(name: str, fix: str):
+    """ndarray's methods that change the array in place: tensors are immutable."""
+    def refuse(self, *args, **kwargs):
+        raise op_error(TypeError, f"Tensor.{name}", f"tensors are immutable: ndarray.{name} "
+                       "changes the array in place", fix, user_site())
+    refuse.__name__ = name
+    return refuse
+
+
+def compress(self, condition, axis=None, out=None):
+    return selecting.compress(condition, self, axis, out)
+
+
+def choose(self, choices, out=None, mode="raise"):
+    return selecting.choose(self, choices, out, mode)
 
 
 METHODS = {
@@ -90,7 +106,16 @@ METHODS = {
     "min": reductions.min, "all": reductions.all, "any": reductions.any,
     "cumsum": scans.cumsum, "cumprod": scans.cumprod,
     "argmax": indexing.argmax, "argmin": indexing.argmin,
-    "argsort": sorting.argsort, "sort": _sort,
+    "argsort": sorting.argsort, "sort": _in_place("sort", "use y = tnp.sort(x, axis)"),
+    "partition": _in_place("partition", "use y = tnp.partition(x, kth, axis)"),
+    "fill": _in_place("fill", "use y = tnp.full_like(x, value)"),
+    "put": _in_place("put", "use y = x.at[indices].set(values), or tnp.put_along_axis"),
+    "resize": _in_place("resize", "use y = tnp.resize(x, new_shape) (it repeats the data)"),
+    "argpartition": selecting.argpartition, "compress": compress, "choose": choose,
+    "searchsorted": statistics.searchsorted, "take": indexing.take,
+    "conj": realparts.conj, "conjugate": realparts.conjugate,
+    "real": property(realparts.real), "imag": property(realparts.imag),
+    "mT": property(array_api.matrix_transpose),
     "reshape": reshape, "transpose": transpose, "ravel": shaping.ravel, "flatten": flatten,
     "squeeze": shaping.squeeze, "swapaxes": shaping.swapaxes, "repeat": joining.repeat,
     "diagonal": matrices.diagonal, "trace": matrices.trace, "nonzero": logic.nonzero,
@@ -102,5 +127,6 @@ METHODS = {
     "__floor__": rounding.floor, "__ceil__": rounding.ceil, "__trunc__": rounding.trunc,
 }
 
-install_methods({name: _unless_numpy_calls(name, fn) if hasattr(np, name) else fn
+install_methods({name: _unless_numpy_calls(name, fn)
+                 if hasattr(np, name) and not isinstance(fn, property) else fn
                  for name, fn in METHODS.items()})

@@ -25,7 +25,7 @@ from tapejit.ops.shape import (
     broadcast_to,
     concat,
     expand_dims,
-    normalize_axes,
+    normalize_axis,
     transpose,
 )
 from tapejit.primitives import indexing as prims
@@ -96,7 +96,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     indices = _indices(indices, "gather")
     n_idx, ndim = len(indices.shape), len(params.shape)
     batch_dims = batch_dims + n_idx if batch_dims < 0 else batch_dims
-    axis = batch_dims if axis is None else normalize_axes(axis, ndim, "gather")[0]
+    axis = batch_dims if axis is None else normalize_axis(axis, ndim, "gather")
     if not 0 <= batch_dims <= min(axis, n_idx) or params.shape[:batch_dims] != \
             indices.shape[:batch_dims]:
         raise _error(ShapeError, "gather", f"batch_dims {batch_dims} does not fit params "
@@ -210,7 +210,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
                      f"{indices.dtype.name}", "cast them with tj.cast(i, tj.int32)")
     dtype = _one_hot_dtype(on_value, off_value, dtype)
     ndim = len(indices.shape)
-    axis = ndim if axis is None or axis == -1 else int(axis)
+    axis = ndim if axis is None or axis == -1 else normalize_axis(axis, ndim + 1, "one_hot")
     if not 0 <= axis <= ndim:
         raise _error(ShapeError, "one_hot", f"axis {axis} is not -1 or in [0, {ndim}]",
                      "use -1 (the default) or a position in the output")
@@ -251,7 +251,7 @@ def _arg(prim, op: str, input, axis, output_type):
                    np.dtype(np.int64)):
         raise _error(DTypeError, op, f"output_type {out.name} is not supported",
                      "use tj.int32 or tj.int64")
-    axis = normalize_axes(0 if axis is None else axis, len(x.shape), op)[0]
+    axis = normalize_axis(0 if axis is None else axis, len(x.shape), op)
     if x.shape[axis] == 0:
         raise _error(ValueError, op, f"Reduction axis {axis} is empty in shape "
                      f"{list(x.shape)}", "reduce a non-empty axis")

@@ -7,7 +7,7 @@ import operator
 
 import numpy as np
 
-from tapejit.errors import ShapeError, TypeRuleError, op_error
+from tapejit.errors import AxisError, ShapeError, TypeRuleError, op_error
 from tapejit.ir import TensorType
 from tapejit.ops.operands import as_operand, binary_operands
 from tapejit.ops.shape import broadcast_to, expand_dims, squeeze
@@ -15,11 +15,6 @@ from tapejit.primitives.base import broadcast_shapes
 from tapejit.primitives.linalg import dot_general_p
 from tapejit.site import user_site
 from tapejit.trace import bind
-
-
-class AxisError(ShapeError, IndexError):
-    """An axis out of range: a ShapeError that code catching NumPy's IndexError (or its
-    AxisError, both a ValueError and an IndexError) also catches."""
 
 
 def describe(x) -> str:

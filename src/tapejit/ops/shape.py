@@ -8,7 +8,7 @@ from math import prod
 import numpy as np
 
 from tapejit import dtypes
-from tapejit.errors import ShapeError, op_error
+from tapejit.errors import AxisError, ShapeError, op_error
 from tapejit.ops.operands import as_operand, cast
 from tapejit.primitives.broadcast import broadcast_in_dim_p
 from tapejit.primitives.shape import expand_dims_p, reshape_p, rev_p, squeeze_p, transpose_p
@@ -60,13 +60,24 @@ def normalize_axes(axis, ndim: int, op: str) -> tuple[int, ...]:
     for a in axes:
         a = int(a)
         if not -ndim <= a < ndim:
-            raise op_error(ShapeError, op, f"axis {a} is out of range for a {ndim}-d tensor",
+            raise op_error(AxisError, op, f"axis {a} is out of range for a {ndim}-d tensor",
                            f"use an axis in [{-ndim}, {ndim})", user_site())
         out.append(a % ndim)
     if len(set(out)) != len(out):
         raise op_error(ShapeError, op, f"repeated axis in {axes}", "give each axis once",
                        user_site())
     return tuple(sorted(out))
+
+
+def normalize_axis(axis, ndim: int, op: str) -> int:
+    """One `axis` (an integer, negative counting from the end) in [0, ndim): a tuple or a
+    float is a TypeError, not its first entry."""
+    if tuple(getattr(axis, "shape", (1,))) == () and np.dtype(axis.dtype).kind in "iu":
+        axis = int(axis)  # a 0-d integer array or tensor (a traced one cannot be an axis)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise op_error(TypeError, op, f"axis must be a single integer, got {axis!r}",
+                       "pass one axis, e.g. axis=-1", user_site())
+    return normalize_axes(axis, ndim, op)[0]
 
 
 def reshape(x, shape):
@@ -123,13 +134,15 @@ def concat(values, axis=0):
     for p in parts[1:]:
         dtype = dtypes.promote(dtype, p.dtype)
     parts = [cast(p, dtype) for p in parts]
-    dim = normalize_axes(axis, max(len(parts[0].shape), 1), "concat")[0]
+    dim = normalize_axis(axis, max(len(parts[0].shape), 1), "concat")
     return bind(concatenate_p, *parts, dimension=dim) if len(parts) > 1 else parts[0]
 
 
 def stack(values, axis=0):
     """Join tensors along a new axis."""
     parts = [as_operand(v, "stack") for v in values]
+    if parts:
+        axis = normalize_axis(axis, len(parts[0].shape) + 1, "stack")
     return concat([expand_dims(p, axis) for p in parts], axis)
 
 

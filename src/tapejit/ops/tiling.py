@@ -14,7 +14,7 @@ from tapejit.ops.gathers import gather
 from tapejit.ops.indexing import getitem
 from tapejit.ops.operands import as_operand
 from tapejit.ops.reduce import reduce_sum
-from tapejit.ops.shape import broadcast_to, expand_dims, normalize_axes, reshape
+from tapejit.ops.shape import broadcast_to, expand_dims, normalize_axis, reshape
 from tapejit.primitives.broadcast import broadcast_in_dim_p
 from tapejit.site import user_site
 from tapejit.trace import bind
@@ -60,7 +60,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
     """A list of pieces along `axis` (tf.split): `num_or_size_splits` equal pieces, or pieces
     of the listed sizes (one size may be -1: the rest)."""
     x = as_operand(value, "split")
-    dim = normalize_axes(axis, max(len(x.shape), 1), "split")[0]
+    dim = normalize_axis(axis, max(len(x.shape), 1), "split")
     sizes = _split_sizes(num_or_size_splits, x.shape[dim], dim)
     if num is not None and int(num) != len(sizes):
         raise op_error(ValueError, "split", f"num={num} but {len(sizes)} pieces",
@@ -96,7 +96,7 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002 - TF's name
     if axis is None:
         x, dim = reshape(x, (prod(x.shape),)), 0
     else:
-        dim = normalize_axes(axis, max(len(x.shape), 1), "repeat")[0]
+        dim = normalize_axis(axis, max(len(x.shape), 1), "repeat")
     counts = _ints(repeats, "repeat", "repeats")
     length = x.shape[dim]
     if len(counts) not in (1, length) or min(counts, default=0) < 0:

@@ -57,6 +57,15 @@ def _logaddexp(ctx, x, y):
                       f"{ctx.helper('nan_max', x, y)} + {tail}")
 
 
+def _exp2(ctx, x):
+    """libm's exp2/exp2f by name (vmath/libm.py: Numba's np.exp2 cannot give both types in
+    one kernel)."""
+    dtype = ctx.in_dtypes[0]
+    if dtype.kind == "f" and dtype.itemsize in (4, 8):
+        return ctx.helper(f"exp2_f{8 * dtype.itemsize}", x)
+    return f"np.exp2({x})"
+
+
 SCALAR_CODE = {
     "add": infix("+"), "sub": infix("-"), "mul": infix("*"), "div": infix("/"),
     "neg": lambda c, x: f"(-{x})", "square": lambda c, x: f"({x} * {x})",
@@ -78,7 +87,7 @@ SCALAR_CODE = {
     "asin": call("np.arcsin"), "acos": call("np.arccos"), "atan": call("np.arctan"),
     "sinh": call("np.sinh"), "cosh": call("np.cosh"), "asinh": call("np.arcsinh"),
     "acosh": call("np.arccosh"), "atanh": call("np.arctanh"), "hypot": call("np.hypot"),
-    "exp2": call("np.exp2"), "log2": call("np.log2"), "log10": call("np.log10"),
+    "exp2": _exp2, "log2": call("math.log2"), "log10": call("np.log10"),
     "cbrt": call("np.cbrt"), "erf": call("math.erf"), "erfc": call("math.erfc"),
     "floor": call("np.floor"), "ceil": call("np.ceil"), "round": call("np.rint"),
     "trunc": call("np.trunc"), "signbit": call("np.signbit"),

@@ -28,6 +28,7 @@ _HOMES = {
                     "conv_wave", "conv_waves"),
     "core": ("fma", "ldexp_f32", "ldexp_f64"),
     "division": ("floor_divide_float", "fmod_int", "mod_float"),
+    "libm": ("exp2_f32", "exp2_f64"),
     "lapack": ("lapack_cholesky", "lapack_eigh", "lapack_eigvalsh", "lapack_pinv", "lapack_qr",
                "lapack_singular_values", "lapack_slogdet", "lapack_solve", "lapack_svd"),
     "exp_log": ("exp_f32", "exp_f64", "expm1_f32", "expm1_f64", "log1p_f32", "log1p_f64",
