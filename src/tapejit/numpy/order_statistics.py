@@ -27,6 +27,7 @@ from tapejit.numpy.ufuncs import maximum, minimum
 from tapejit.ops.numpy_policy import is_weak, strong_dtype
 from tapejit.ops.operands import cast
 from tapejit.ops.shape import full, reshape, stack
+from tapejit.primitives.slicing import slice_
 from tapejit.site import user_site, warn_at_user_line
 from tapejit.tensor import Tensor
 from tapejit.trace import Tracer
@@ -38,23 +39,26 @@ NUMPY_METHODS = ("inverted_cdf", "averaged_inverted_cdf", "closest_observation",
 
 class _Sorted:
     """The slices of `x` reduced over `axis`, merged into a last axis and sorted (NaN last),
-    with the count of values each statistic reads: all of them, or with `skip_nans` the
-    non-NaN ones (int64, the slices' shape)."""
+    with the count of values each statistic reads: its length (a Python int: positions are
+    static slices), or with `skip_nans` the count of non-NaN values (int64 per slice:
+    positions are gathers)."""
 
     def __init__(self, x, axis, keepdims: bool, op: str, skip_nans: bool):
         reduced = axes(axis, x.ndim, op)
         self.shape = kept_shape(x.shape, reduced, keepdims)
         merged = lanes(x, reduced)
         self.ordered = sort(merged, -1)
+        self.length = merged.shape[-1]
         self.skip_nans = skip_nans and x.dtype.kind == "f"
         self.propagate_nans = not skip_nans and x.dtype.kind == "f"
-        if self.skip_nans:
-            self.count = sum_of(cast(logical_not(isnan(merged)), dtypes.int64), -1)
-        else:
-            self.count = full(tuple(merged.shape[:-1]), merged.shape[-1], dtypes.int64)
+        self.count = (sum_of(cast(logical_not(isnan(merged)), dtypes.int64), -1)
+                      if self.skip_nans else self.length)
 
     def at(self, index):
-        """The sorted values at `index` (one position per slice, clamped into the slice)."""
+        """The sorted values at `index` (an int, or one position per slice), clamped into
+        the slice."""
+        if isinstance(index, (int, np.integer)):
+            return _position(self.ordered, min(max(int(index), 0), max(self.length - 1, 0)))
         last = maximum(self.count - 1, np.int64(0))
         clamped = minimum(maximum(index, np.int64(0)), last)
         picked = take_along_axis(self.ordered, reshape(clamped, tuple(clamped.shape) + (1,)),
@@ -68,8 +72,8 @@ class _Sorted:
             empty = equal(self.count, 0)
             warn_where(empty, "All-NaN slice encountered")
             value = select(empty, np.asarray(np.nan, value.dtype)[()], value)
-        elif self.propagate_nans and self.ordered.shape[-1]:
-            value = select(isnan(self.at(self.count - 1)), np.asarray(np.nan, value.dtype)[()],
+        elif self.propagate_nans and self.length:
+            value = select(isnan(self.at(self.length - 1)), np.asarray(np.nan, value.dtype)[()],
                            value)
         return reshape(value, self.shape)
 
@@ -79,7 +83,18 @@ class _Sorted:
         which is the same value unless that overflows."""
         low, high = self.at((self.count - 1) // 2), self.at(self.count // 2)
         mean = (low + high) * dtype.type(0.5)
-        return mean if self.skip_nans else select(equal(self.count % 2, 1), low, mean)
+        if self.skip_nans:
+            return mean
+        return low if self.count % 2 else mean
+
+
+def _position(x, index: int):
+    """Element `index` of the last axis, that axis removed."""
+    start = [0] * x.ndim
+    start[-1] = index
+    end = list(x.shape)
+    end[-1] = index + 1
+    return reshape(slice_(x, start, end, (1,) * x.ndim), tuple(x.shape[:-1]))
 
 
 def _empty_input(x, axis, keepdims: bool, op: str, dtype, leading=()):
@@ -133,11 +148,16 @@ def _check_method(op: str, method, weights) -> None:
 
 
 def _lerp(low, high, weight, dtype):
-    """NumPy's interpolation between neighbouring order statistics, per slice: the
-    difference in the data's dtype, the rest in the result's; exact at both ends."""
+    """NumPy's interpolation between neighbouring order statistics: the difference in the
+    data's dtype, the rest in the result's; exact at both ends. `weight` is one number (a
+    static position) or one per slice."""
     diff = cast(high - low, dtype)
-    low, high, weight = cast(low, dtype), cast(high, dtype), cast(weight, dtype)
+    low, high = cast(low, dtype), cast(high, dtype)
     one = dtype.type(1)
+    if isinstance(weight, np.generic):
+        weight = dtype.type(weight)
+        return high - diff * (one - weight) if weight >= 0.5 else low + diff * weight
+    weight = cast(weight, dtype)
     return select(greater_equal(weight, dtype.type(0.5)), high - diff * (one - weight),
                   low + diff * weight)
 
@@ -145,9 +165,15 @@ def _lerp(low, high, weight, dtype):
 def _quantile_of_sorted(sorted_: _Sorted, q: np.generic, dtype):
     """The quantile q of each slice, at the virtual position (count - 1) * q computed in
     q's dtype, as NumPy; an integral q (0 or 1) reads an order statistic."""
+    count = sorted_.count
     if q.dtype.kind == "i":
-        return cast(sorted_.at((sorted_.count - 1) * q), dtype)
-    position = cast(sorted_.count - 1, q.dtype) * q
+        return cast(sorted_.at((count - 1) * q), dtype)
+    if isinstance(count, int):
+        position = q.dtype.type(count - 1) * q
+        below = np.floor(position)
+        return _lerp(sorted_.at(int(below)), sorted_.at(int(below) + 1), position - below,
+                     dtype)
+    position = cast(count - 1, q.dtype) * q
     below = floor(position)
     index = cast(below, dtypes.int64)
     return _lerp(sorted_.at(index), sorted_.at(index + 1), position - below, dtype)
