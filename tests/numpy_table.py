@@ -227,6 +227,22 @@ EAGER_ONLY = [
     _both("where_one", lambda m, a: m.where(a), [((3, 4),)], jit=False),
     _both("flatnonzero", lambda m, a: m.flatnonzero(a), [((3, 4),)], jit=False),
     _both("argwhere", lambda m, a: m.argwhere(a), [((3, 4),)], jit=False),
+    _both("unique", lambda m, a: m.unique(m.round(a)), [((3, 4),), ((0,),), ((),)], jit=False,
+          special=True),
+    _both("unique_returns", lambda m, a: m.unique(m.round(a), return_index=True,
+                                                  return_inverse=True, return_counts=True),
+          [((3, 4),), (Transposed((4, 3)),)], jit=False),
+    _both("unique_axis", lambda m, a: m.unique(m.round(a / 3), axis=0, return_inverse=True),
+          [((4, 2),)], NUMERIC, jit=False),
+    _both("unique_equal_nan", lambda m, a: m.unique(m.round(a), equal_nan=False),
+          [((5,),)], FLOATS, jit=False, special=True),
+    *[_both(n, lambda m, a, n=n: tuple(getattr(m, n)(m.round(a))) if n != "unique_values"
+            else m.unique_values(m.round(a)), [((3, 4),), ((6,),)], jit=False, special=True)
+      for n in ("unique_values", "unique_counts", "unique_inverse", "unique_all")],
+    _both("bincount", lambda m, a: m.bincount(m.abs(a).astype(np.int32), minlength=3),
+          [((5,),), ((0,),)], NUMERIC, jit=False),
+    _both("bincount_weights", lambda m, a, w: m.bincount(m.abs(a).astype(np.int32), w),
+          [((5,), (5,))], NUMERIC, jit=False),
 ]
 
 from tests.numpy_table_compare import ENTRIES as COMPARE_ENTRIES  # noqa: E402

@@ -211,6 +211,14 @@ from tapejit.numpy.selecting import (
     piecewise,
     select,
 )
+from tapejit.numpy.setops import (
+    bincount,
+    unique,
+    unique_all,
+    unique_counts,
+    unique_inverse,
+    unique_values,
+)
 from tapejit.numpy.shaping import (
     astype,
     atleast_1d,

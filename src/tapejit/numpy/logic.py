@@ -98,7 +98,7 @@ def where(condition, x=None, y=None, /):
     return bind(compare.select_p, as_bool(condition, "where"), a, b)
 
 
-def _concrete(a, op: str) -> np.ndarray:
+def concrete_data(a, op: str) -> np.ndarray:
     """The data of `a`: functions whose result shape depends on it cannot be traced."""
     if isinstance(a, Tracer):
         raise op_error(TracerArrayError, op,
@@ -112,17 +112,17 @@ def _concrete(a, op: str) -> np.ndarray:
 def nonzero(a):
     """The indices of the nonzero elements, one int64 array per axis (np.nonzero); eager
     only (their number depends on the data)."""
-    value = _concrete(operand(a, "nonzero"), "nonzero")
+    value = concrete_data(operand(a, "nonzero"), "nonzero")
     return tuple(Tensor(np.asarray(i, np.int64)) for i in np.nonzero(value))
 
 
 def flatnonzero(a):
     """Indices of the nonzero elements of the flattened array (np.flatnonzero); eager only."""
-    value = _concrete(operand(a, "flatnonzero"), "flatnonzero")
+    value = concrete_data(operand(a, "flatnonzero"), "flatnonzero")
     return Tensor(np.flatnonzero(value).astype(np.int64))
 
 
 def argwhere(a):
     """The indices of the nonzero elements, one row each (np.argwhere); eager only."""
-    value = _concrete(operand(a, "argwhere"), "argwhere")
+    value = concrete_data(operand(a, "argwhere"), "argwhere")
     return Tensor(np.argwhere(value).astype(np.int64))
