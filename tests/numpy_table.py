@@ -248,7 +248,10 @@ EAGER_ONLY = [
 from tests.numpy_table_compare import ENTRIES as COMPARE_ENTRIES  # noqa: E402
 from tests.numpy_table_index import ENTRIES as INDEX_ENTRIES  # noqa: E402
 from tests.numpy_table_nan import ENTRIES as NAN_ENTRIES  # noqa: E402
+from tests.numpy_table_numerics import ENTRIES as NUMERICS_ENTRIES  # noqa: E402
 from tests.numpy_table_stats import ENTRIES as STATS_ENTRIES  # noqa: E402
+from tests.numpy_table_utilities import ENTRIES as UTILITIES_ENTRIES  # noqa: E402
 
 TABLE = (ELEMENTWISE + REDUCTIONS + SCANS_AND_SORTS + SHAPES + EAGER_ONLY + NAN_ENTRIES
-         + COMPARE_ENTRIES + STATS_ENTRIES + INDEX_ENTRIES)
+         + COMPARE_ENTRIES + STATS_ENTRIES + INDEX_ENTRIES + NUMERICS_ENTRIES
+         + UTILITIES_ENTRIES)

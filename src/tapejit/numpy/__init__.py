@@ -35,8 +35,16 @@ from tapejit.numpy.array_api import (
     vecdot,
     vecmat,
 )
+from tapejit.numpy.calculus import gradient, unwrap
 from tapejit.numpy.comparison import allclose, array_equal, array_equiv, isclose
 from tapejit.numpy.contractions import dot, einsum, inner, matmul, outer, tensordot, vdot
+from tapejit.numpy.conversions import (
+    asanyarray,
+    asarray_chkfinite,
+    ascontiguousarray,
+    asfortranarray,
+    require,
+)
 from tapejit.numpy.creation import (
     arange,
     array,
@@ -55,6 +63,41 @@ from tapejit.numpy.creation import (
     zeros,
     zeros_like,
 )
+from tapejit.numpy.dtype_utils import (
+    byte,
+    can_cast,
+    common_type,
+    double,
+    floating,
+    generic,
+    half,
+    inexact,
+    int_,
+    intc,
+    integer,
+    isdtype,
+    isscalar,
+    issubdtype,
+    iterable,
+    long,
+    longlong,
+    min_scalar_type,
+    mintypecode,
+    number,
+    result_type,
+    short,
+    signedinteger,
+    single,
+    ubyte,
+    uint,
+    uintc,
+    ulong,
+    ulonglong,
+    unsignedinteger,
+    ushort,
+)
+from tapejit.numpy.histograms import histogram, histogram2d, histogram_bin_edges, histogramdd
+from tapejit.numpy.in_place import copyto, fill_diagonal, place, put, putmask
 from tapejit.numpy.index_tricks import (
     diag_indices,
     diag_indices_from,
@@ -138,6 +181,13 @@ from tapejit.numpy.nanfunctions import (
     nansum,
     nanvar,
 )
+from tapejit.numpy.numerics import (
+    apply_along_axis,
+    apply_over_axes,
+    fromfunction,
+    lexsort,
+    row_stack,
+)
 from tapejit.numpy.order_statistics import (
     median,
     nanmedian,
@@ -211,6 +261,7 @@ from tapejit.numpy.selecting import (
     piecewise,
     select,
 )
+from tapejit.numpy.set_routines import intersect1d, setdiff1d, setxor1d, union1d
 from tapejit.numpy.setops import (
     bincount,
     unique,
@@ -313,6 +364,7 @@ from tapejit.numpy.ufuncs import (
     tanh,
     true_divide,
 )
+from tapejit.numpy.windows import bartlett, blackman, hamming, hanning, i0, kaiser
 
 pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, None
 bool_, float16, float32, float64 = _np.bool_, _np.float16, _np.float32, _np.float64

@@ -104,8 +104,9 @@ def concrete_data(a, op: str) -> np.ndarray:
         raise op_error(TracerArrayError, op,
                        f"the result's shape depends on the values of this traced {a.type}, "
                        "so it cannot be compiled",
-                       "call it outside tj.jit, or use the three-argument "
-                       "tnp.where(condition, x, y), whose shape is known", user_site())
+                       "call it outside tj.jit; inside, use a function whose result shape is "
+                       "known (for nonzero/where(cond): the three-argument tnp.where)",
+                       user_site())
     return np.asarray(a.concrete(op)) if isinstance(a, Tensor) else np.asarray(a)
 
 
