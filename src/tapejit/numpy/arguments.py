@@ -13,6 +13,7 @@ from tapejit.ops.operands import cast
 from tapejit.ops.shape import normalize_axes, normalize_axis
 from tapejit.site import user_site
 from tapejit.tensor import Tensor
+from tapejit.trace import Tracer
 
 
 def reject_complex(x, op: str) -> None:
@@ -32,6 +33,11 @@ def operands(op: str, *xs) -> list:
         reject_complex(x, op)
     return [v if isinstance(v, Tensor) else Tensor(np.array(v) if v.ndim else v)
             for v in numpy_policy.operands(op, *xs)]
+
+
+def known_values(t) -> np.ndarray | None:
+    """The data of `t` when it is known (eagerly), None when it is traced."""
+    return None if isinstance(t, Tracer) else np.asarray(t.numpy())
 
 
 def operand(x, op: str):

@@ -14,7 +14,7 @@ from tapejit.numpy.logic import equal, greater, isfinite, less, logical_and, log
 from tapejit.numpy.reductions import all as _all
 from tapejit.numpy.rounding import mod
 from tapejit.numpy.scans import cumsum, diff
-from tapejit.numpy.shaping import reshape
+from tapejit.numpy.shaping import reshape, slice_along
 from tapejit.numpy.ufuncs import absolute, add, divide, multiply, negative, subtract
 from tapejit.ops.operands import cast
 from tapejit.ops.shape import concat
@@ -95,16 +95,12 @@ def _check_length(f, axis: int, edge_order) -> None:
                        f"has {n}", "pass edge_order=1 or 2", user_site())
 
 
-def _part(f, axis: int, start, stop):
-    return f[(slice(None),) * axis + (slice(start, stop),)]
-
-
 def _first_three(f, axis: int) -> list:
-    return [_part(f, axis, i, i + 1) for i in range(3)]
+    return [slice_along(f, axis, i, i + 1) for i in range(3)]
 
 
 def _last_three(f, axis: int) -> list:
-    return [_part(f, axis, i, i + 1 or None) for i in (-3, -2, -1)]
+    return [slice_along(f, axis, i, i + 1 or None) for i in (-3, -2, -1)]
 
 
 def _combination(coefficients, parts):
@@ -122,10 +118,11 @@ def _over(c: float, h):
 
 def _uniform(f, axis: int, h, edge_order):
     twice = 2.0 * h if isinstance(h, float) else multiply(2.0, h)
-    interior = divide(subtract(_part(f, axis, 2, None), _part(f, axis, None, -2)), twice)
+    interior = divide(subtract(slice_along(f, axis, 2, None),
+                               slice_along(f, axis, None, -2)), twice)
     if edge_order == 1:
-        first = divide(subtract(_part(f, axis, 1, 2), _part(f, axis, 0, 1)), h)
-        last = divide(subtract(_part(f, axis, -1, None), _part(f, axis, -2, -1)), h)
+        first = divide(subtract(slice_along(f, axis, 1, 2), slice_along(f, axis, 0, 1)), h)
+        last = divide(subtract(slice_along(f, axis, -1, None), slice_along(f, axis, -2, -1)), h)
     else:
         first = _combination((_over(-1.5, h), _over(2.0, h), _over(-0.5, h)),
                              _first_three(f, axis))
@@ -163,14 +160,15 @@ def _uneven(f, axis: int, steps, edge_order):
     shortcut leaves out the middle sample, so a non-finite one is left out here too."""
     along = tuple(-1 if i == axis else 1 for i in range(f.ndim))
     d1, d2 = reshape(steps[:-1], along), reshape(steps[1:], along)
-    middle = _part(f, axis, 1, -1)
+    middle = slice_along(f, axis, 1, -1)
     even = _all(equal(steps, steps[0]))
     middle = where(logical_and(even, logical_not(isfinite(middle))), 0.0, middle)
     interior = _combination(_interior_weights(d1, d2),
-                            [_part(f, axis, None, -2), middle, _part(f, axis, 2, None)])
+                            [slice_along(f, axis, None, -2), middle, slice_along(f, axis, 2, None)])
     if edge_order == 1:
-        first = divide(subtract(_part(f, axis, 1, 2), _part(f, axis, 0, 1)), steps[0])
-        last = divide(subtract(_part(f, axis, -1, None), _part(f, axis, -2, -1)), steps[-1])
+        first = divide(subtract(slice_along(f, axis, 1, 2), slice_along(f, axis, 0, 1)), steps[0])
+        last = divide(subtract(slice_along(f, axis, -1, None),
+                               slice_along(f, axis, -2, -1)), steps[-1])
     else:
         first = _combination(_start_weights(steps[0], steps[1]), _first_three(f, axis))
         last = _combination(_end_weights(steps[-2], steps[-1]), _last_three(f, axis))
@@ -237,5 +235,5 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * math.pi):
     if ambiguous:
         wrapped = where(logical_and(equal(wrapped, low), greater(steps, 0)), high, wrapped)
     correction = where(less(absolute(steps), discont), 0, subtract(wrapped, steps))
-    later = add(_part(x, axis, 1, None), cumsum(correction, axis))
-    return concat([cast(_part(x, axis, 0, 1), dtype), cast(later, dtype)], axis)
+    later = add(slice_along(x, axis, 1, None), cumsum(correction, axis))
+    return concat([cast(slice_along(x, axis, 0, 1), dtype), cast(later, dtype)], axis)

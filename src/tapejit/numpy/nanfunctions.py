@@ -17,7 +17,7 @@ import numpy as np
 
 from tapejit import dtypes
 from tapejit.errors import op_error
-from tapejit.numpy.arguments import axes, one_axis, operand, reject_out
+from tapejit.numpy.arguments import axes, known_values, one_axis, operand, reject_out
 from tapejit.numpy.arith import fmax, fmin
 from tapejit.numpy.indexing import argmax, argmin
 from tapejit.numpy.logic import (
@@ -41,14 +41,8 @@ from tapejit.ops.elementwise import sqrt
 from tapejit.ops.operands import cast
 from tapejit.ops.shape import reshape
 from tapejit.site import user_site, warn_at_user_line
-from tapejit.trace import Tracer
 
 _NO_VALUE = object()
-
-
-def known_values(t) -> np.ndarray | None:
-    """The data of `t` when it is known (eagerly), None when it is traced."""
-    return None if isinstance(t, Tracer) else np.asarray(t.numpy())
 
 
 def warn_where(flags, message: str) -> None:

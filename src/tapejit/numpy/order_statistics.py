@@ -22,12 +22,12 @@ from tapejit.numpy.nanfunctions import warn_where
 from tapejit.numpy.reductions import kept_shape, lanes
 from tapejit.numpy.reductions import sum as sum_of
 from tapejit.numpy.rounding import floor
+from tapejit.numpy.shaping import slice_along
 from tapejit.numpy.sorting import sort
 from tapejit.numpy.ufuncs import maximum, minimum
 from tapejit.ops.numpy_policy import is_weak, strong_dtype
 from tapejit.ops.operands import cast
 from tapejit.ops.shape import full, reshape, stack
-from tapejit.primitives.slicing import slice_
 from tapejit.site import user_site, warn_at_user_line
 from tapejit.tensor import Tensor
 from tapejit.trace import Tracer
@@ -90,11 +90,7 @@ class _Sorted:
 
 def _position(x, index: int):
     """Element `index` of the last axis, that axis removed."""
-    start = [0] * x.ndim
-    start[-1] = index
-    end = list(x.shape)
-    end[-1] = index + 1
-    return reshape(slice_(x, start, end, (1,) * x.ndim), tuple(x.shape[:-1]))
+    return reshape(slice_along(x, x.ndim - 1, index, index + 1), tuple(x.shape[:-1]))
 
 
 def _empty_input(x, axis, keepdims: bool, op: str, dtype, leading=()):

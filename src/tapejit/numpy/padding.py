@@ -17,12 +17,12 @@ from tapejit.numpy.reductions import max as _max
 from tapejit.numpy.reductions import mean as _mean
 from tapejit.numpy.reductions import min as _min
 from tapejit.numpy.rounding import floor, rint
+from tapejit.numpy.shaping import slice_along
 from tapejit.numpy.ufuncs import add, divide, multiply, subtract
 from tapejit.ops import shape as tf_shape
 from tapejit.ops.compare import where as _select
 from tapejit.ops.indexing import getitem
 from tapejit.ops.operands import cast
-from tapejit.primitives.slicing import slice_
 from tapejit.site import user_site
 from tapejit.tensor import Tensor
 
@@ -169,12 +169,6 @@ def _check_keywords(mode, kwargs: dict) -> None:
 
 # --- building blocks -------------------------------------------------------------------
 
-def _part(x, axis: int, start: int, stop: int):
-    begin, end = [0] * x.ndim, list(x.shape)
-    begin[axis], end[axis] = start, stop
-    return slice_(x, begin, end, (1,) * x.ndim)
-
-
 def _block_shape(x, axis: int, width: int) -> tuple[int, ...]:
     return tuple(width if i == axis else n for i, n in enumerate(x.shape))
 
@@ -228,8 +222,8 @@ def _repeated(x, axis: int, width: int, edge):
 
 def _pad_edge(x, axis: int, width):
     n = x.shape[axis]
-    return _joined(_repeated(x, axis, width[0], _part(x, axis, 0, 1)), x,
-                   _repeated(x, axis, width[1], _part(x, axis, n - 1, n)), axis)
+    return _joined(_repeated(x, axis, width[0], slice_along(x, axis, 0, 1)), x,
+                   _repeated(x, axis, width[1], slice_along(x, axis, n - 1, n)), axis)
 
 
 def _pad_wrap(x, axis: int, width):
@@ -242,11 +236,11 @@ def _pad_wrap(x, axis: int, width):
         left = right = None
         if before > 0:
             size = min(period, before)
-            left, before = _part(x, axis, period - size, period), before - size
+            left, before = slice_along(x, axis, period - size, period), before - size
         if after > 0:
             size = min(period, after)
             start = length - period
-            right, after = _part(x, axis, start, start + size), after - size
+            right, after = slice_along(x, axis, start, start + size), after - size
         x = _joined(left, x, right, axis)
     return x
 
@@ -285,18 +279,18 @@ def _reflector(symmetric: bool, reflect_type):
 
 
 def _mirrored(x, axis: int, start: int, stop: int, edge: int, odd: bool):
-    chunk = tf_shape.reverse(_part(x, axis, start, stop), axis)
+    chunk = tf_shape.reverse(slice_along(x, axis, start, stop), axis)
     if not odd:
         return chunk
-    return cast(subtract(multiply(2, _part(x, axis, edge, edge + 1)), chunk), x.dtype)
+    return cast(subtract(multiply(2, slice_along(x, axis, edge, edge + 1)), chunk), x.dtype)
 
 
 def _pad_ramp(x, axis: int, width, ends):
     n = x.shape[axis]
-    left = _ramp(x, axis, width[0], ends[0], _part(x, axis, 0, 1)) if width[0] else None
+    left = _ramp(x, axis, width[0], ends[0], slice_along(x, axis, 0, 1)) if width[0] else None
     right = None
     if width[1]:
-        right = tf_shape.reverse(_ramp(x, axis, width[1], ends[1], _part(x, axis, n - 1, n)),
+        right = tf_shape.reverse(_ramp(x, axis, width[1], ends[1], slice_along(x, axis, n - 1, n)),
                                  axis)
     return _joined(left, x, right, axis)
 
@@ -331,10 +325,10 @@ def _pad_stat(x, axis: int, width, mode: str, lengths):
                        user_site())
     left = right = None
     if width[0]:
-        left = _repeated(x, axis, width[0], _statistic(_part(x, axis, 0, left_length), axis,
+        left = _repeated(x, axis, width[0], _statistic(slice_along(x, axis, 0, left_length), axis,
                                                        mode))
     if width[1]:
-        right = _repeated(x, axis, width[1], _statistic(_part(x, axis, n - right_length, n),
+        right = _repeated(x, axis, width[1], _statistic(slice_along(x, axis, n - right_length, n),
                                                         axis, mode))
     return _joined(left, x, right, axis)
 

@@ -8,13 +8,12 @@ import numpy as np
 
 from tapejit import dtypes
 from tapejit.errors import TracerArrayError, op_error
-from tapejit.numpy.arguments import operand
+from tapejit.numpy.arguments import known_values, operand
 from tapejit.numpy.joining import concatenate
 from tapejit.numpy.rearranging import flip
 from tapejit.numpy.scans import cumprod
 from tapejit.numpy.shaping import atleast_1d, broadcast_to
 from tapejit.numpy.signal import convolve
-from tapejit.numpy.statistics import known
 from tapejit.numpy.ufuncs import add, divide, multiply, subtract
 from tapejit.ops.operands import cast
 from tapejit.ops.shape import full, full_like, pad
@@ -149,7 +148,7 @@ def _trimmed(a):
     if c.ndim > 1:
         raise op_error(ValueError, "polymul", f"Polynomial must be 1d only (shape {c.shape})",
                        "pass 1-d coefficient arrays", user_site())
-    data = known(c)
+    data = known_values(c)
     if data is None:
         raise op_error(TracerArrayError, "polymul", "the result's length depends on how many "
                        "leading coefficients of this traced polynomial are zero, so it cannot "

@@ -15,6 +15,12 @@ from tapejit.ops.operands import cast
 from tapejit.site import user_site
 
 
+def slice_along(x, axis: int, start, stop):
+    """x[..., start:stop, ...] with the slice on `axis` (Python's slice rules: None and
+    negative bounds)."""
+    return x[(slice(None),) * axis + (slice(start, stop),)]
+
+
 def reshape(a, /, shape=None, order="C", *, newshape=None, copy=None):
     """`a` with a new shape of the same size (np.reshape); one entry may be -1. Only
     order='C'; `newshape` is NumPy's older name of `shape`."""

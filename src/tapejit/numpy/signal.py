@@ -12,6 +12,7 @@ from tapejit import dtypes
 from tapejit.errors import op_error
 from tapejit.numpy.arguments import (
     float_operands,
+    known_values,
     operand,
     operands,
     reject_out,
@@ -38,7 +39,7 @@ from tapejit.numpy.reductions import truth_reduce
 from tapejit.numpy.rounding import floor, mod, trunc
 from tapejit.numpy.shaping import atleast_1d
 from tapejit.numpy.sorting import argsort
-from tapejit.numpy.statistics import known, one_dimensional, sorted_count
+from tapejit.numpy.statistics import one_dimensional, sorted_count
 from tapejit.numpy.transcendental import log2
 from tapejit.numpy.ufunc import binary, unary
 from tapejit.numpy.ufuncs import (
@@ -142,7 +143,7 @@ def _periodic(x, xp, fp, period):
     """x and the sample points wrapped into [0, period), the points sorted and extended by
     one period on each side (np.interp with `period`)."""
     length = operand(period, "interp")
-    value = known(length)
+    value = known_values(length)
     if value is not None and np.any(value == 0):
         raise op_error(ValueError, "interp", "period must be a non-zero value",
                        "pass a non-zero period", user_site())

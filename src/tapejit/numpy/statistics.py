@@ -11,7 +11,7 @@ import numpy as np
 
 from tapejit import dtypes
 from tapejit.errors import op_error
-from tapejit.numpy.arguments import operand, operands
+from tapejit.numpy.arguments import known_values, operand, operands
 from tapejit.numpy.arith import clip
 from tapejit.numpy.contractions import matmul
 from tapejit.numpy.indexing import argmax
@@ -31,7 +31,6 @@ from tapejit.ops.operands import cast
 from tapejit.ops.shape import full
 from tapejit.site import user_site
 from tapejit.tensor import Tensor
-from tapejit.trace import Tracer
 
 
 def one_dimensional(x, op: str):
@@ -43,11 +42,6 @@ def one_dimensional(x, op: str):
         raise op_error(ValueError, op, f"object too deep for desired array (shape {x.shape})",
                        "pass a 1-d array", user_site())
     return x
-
-
-def known(x) -> np.ndarray | None:
-    """The data of `x` when it is known (not traced)."""
-    return None if isinstance(x, Tracer) else np.asarray(x.numpy())
 
 
 def precedes(x, y):
@@ -107,7 +101,7 @@ def _sorted_by(a, sorter):
         raise op_error(ValueError, "searchsorted", f"sorter.size must equal a.size "
                        f"({order.shape[0]} != {a.shape[0]})", "pass one index per element",
                        user_site())
-    values = known(order)
+    values = known_values(order)
     if values is not None and np.any((values < 0) | (values >= a.shape[0])):
         raise op_error(ValueError, "searchsorted", "Sorter index out of range.",
                        f"use indices in [0, {a.shape[0]})", user_site())
@@ -154,7 +148,7 @@ def digitize(x, bins, right=False):
     values, edges = operands("digitize", x, bins)
     one_dimensional(edges, "digitize")
     n = edges.shape[0]
-    data = known(edges)
+    data = known_values(edges)
     direction = None if data is None else _direction(data)
     if direction == 0:
         raise op_error(ValueError, "digitize", "bins must be monotonically increasing or "
@@ -235,7 +229,7 @@ def _weights(values, name: str, samples: int, integral: bool):
     if values is None:
         return None
     w = cast(operand(values, "cov"), dtypes.float64)
-    data = known(w)
+    data = known_values(w)
     if integral and data is not None and not np.all(data == np.around(data)):
         raise op_error(TypeError, "cov", f"{name} must be integer", "pass whole counts",
                        user_site())
@@ -277,7 +271,7 @@ def _weighted(rows, ddof: int, w, aweights):
         fact = total - ddof
     else:
         fact = total - ddof * _sum(multiply(w, aweights)) / total
-    data = known(fact)
+    data = known_values(fact)
     if data is not None and data <= 0:
         _no_degrees_of_freedom()
     fact = where(fact <= 0, 0.0, fact)

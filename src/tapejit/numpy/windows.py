@@ -11,6 +11,7 @@ against 60-digit sums), and higher derivatives are those of the same sums."""
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -32,12 +33,14 @@ the sum there); above, its asymptotic expansion (30 terms: the first left out is
 3e-18 of the sum at 20, and smaller beyond)."""
 
 
-def _series_coefficients(terms: int) -> tuple[float, ...]:
+@functools.cache
+def _series_coefficients(terms: int = 36) -> tuple[float, ...]:
     """I0(x) = sum_k t**k / (k!)**2 with t = x**2 / 4."""
     return tuple(float(Fraction(1, math.factorial(k) ** 2)) for k in range(terms))
 
 
-def _asymptotic_coefficients(terms: int) -> tuple[float, ...]:
+@functools.cache
+def _asymptotic_coefficients(terms: int = 30) -> tuple[float, ...]:
     """I0(x) ~ e**x / sqrt(2 pi x) * sum_k a_k / x**k, a_k = ((2k-1)!!)**2 / (k! 8**k)."""
     out, a = [], Fraction(1)
     for k in range(terms):
@@ -46,8 +49,6 @@ def _asymptotic_coefficients(terms: int) -> tuple[float, ...]:
     return tuple(out)
 
 
-_SERIES = _series_coefficients(36)
-_ASYMPTOTIC = _asymptotic_coefficients(30)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
@@ -64,8 +65,8 @@ def _bessel_i0(x):
     small = less_equal(absolute(x), _SERIES_UP_TO)
     near = where(small, x, 0.0)
     far = where(small, _SERIES_UP_TO, absolute(x))
-    series = _horner(_SERIES, multiply(multiply(near, near), 0.25))
-    expansion = multiply(_horner(_ASYMPTOTIC, divide(1.0, far)), _INV_SQRT_2PI)
+    series = _horner(_series_coefficients(), multiply(multiply(near, near), 0.25))
+    expansion = multiply(_horner(_asymptotic_coefficients(), divide(1.0, far)), _INV_SQRT_2PI)
     return where(small, series, divide(multiply(exp(far), expansion), sqrt(far)))
 
 
